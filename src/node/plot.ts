@@ -6,7 +6,7 @@ import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { VaeError } from '../errors.js';
 import { lossCurveSpec, type LossCurveOptions, type LossCurveRow } from '../render/loss-curve.js';
-import { writeFileAtomic } from './png.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** Conventional file name of the loss curve inside a run folder. */
 export const LOSS_CURVE_FILE = 'loss-curve.svg';

@@ -1,13 +1,11 @@
 /**
- * PNG encoding and decoding of `RasterImage`s with pngjs, and atomic file writes.
+ * PNG encoding and decoding of `RasterImage`s with pngjs.
  * Node-only (Buffer, node:fs).
  */
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { PNG, type ColorType } from 'pngjs';
-import { DataError, ShapeError, VaeError } from '../errors.js';
+import { DataError, ShapeError } from '../errors.js';
 import type { RasterImage } from '../render/grid.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** PNG colour type for each channel count: 0 gray, 2 RGB, 6 RGBA (PNG spec, IHDR). */
 const COLOR_TYPE: Record<RasterImage['channels'], ColorType> = { 1: 0, 3: 2, 4: 6 };
@@ -68,24 +66,6 @@ export function decodePng(buf: Uint8Array): RasterImage {
   return { width, height, channels, data };
 }
 
-/**
- * Writes bytes to `path` atomically: first to a temporary file in the same folder, then
- * renamed over `path`, so a reader never sees a half-written file.
- * @param path - destination file; its folder must exist
- * @param bytes - file contents (a string is written as UTF-8)
- * @throws VaeError when the file cannot be written (the fs error is the cause)
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (cause) {
-    await unlink(temp).catch(() => undefined);
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new VaeError(`writeFileAtomic: expected to write ${path}, got an error (${reason})`, { cause });
-  }
-}
 
 /**
  * Encodes a raster as PNG and writes it to `path` atomically (temporary file + rename).

@@ -1,0 +1,43 @@
+/** `vaekit sample RUN`: decoder means for z ~ N(0, I), as an image grid (and optionally CSV). */
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
+import { writeFileAtomic } from '../../node/atomic.js';
+import { renderSamples } from '../../node/pictures.js';
+import type { CliIo } from '../io.js';
+import { int, oneOf, positiveNumber } from '../parse.js';
+import { loadRunModel } from './saved-model.js';
+
+export function sampleCommand(io: CliIo, done: (code: number) => void): Command {
+  return new Command('sample')
+    .description('generate from the prior: decoder means E[x|z] for z ~ N(0, I)')
+    .argument('<run>', 'a run folder (or a model folder)')
+    .option('--n <n>', 'number of samples', int('--n', 1), 64)
+    .option('--seed <n>', 'seed of z', int('--seed', 0), 0)
+    .option('--temperature <t>', 'standard deviation of z (1 = the prior)', positiveNumber('--temperature'), 1)
+    .option('--out <file>', 'PNG file to write (default RUN/samples-<seed>.png)')
+    .option('--csv <file>', 'also write the samples as CSV, one example per row')
+    .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .action(async (run: string, o: { n: number; seed: number; temperature: number; out?: string; csv?: string; backend: BackendName }) => {
+      await useBackend(o.backend);
+      const vae = await loadRunModel(run);
+      try {
+        const out = o.out ?? join(run, `samples-${o.seed}.png`);
+        if (vae.config.inputShape.length === 3) {
+          await renderSamples(vae, o.n, out, o.seed, o.temperature);
+          io.out(`wrote ${o.n} samples to ${out}`);
+        }
+        if (o.csv || vae.config.inputShape.length !== 3) {
+          const csvPath = o.csv ?? out.replace(/\.png$/, '') + '.csv';
+          const s = vae.sample(o.n, { seed: o.seed, temperature: o.temperature });
+          const v = s.arraySync();
+          s.dispose();
+          await writeFileAtomic(csvPath, v.map((row) => row.join(',')).join('\n') + '\n');
+          io.out(`wrote ${o.n} samples to ${csvPath}`);
+        }
+        done(0);
+      } finally {
+        vae.dispose();
+      }
+    });
+}

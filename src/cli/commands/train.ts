@@ -1,0 +1,158 @@
+/**
+ * `vaekit train`: parse flags → resolve the run config (defaults < --config file < flags) → trainRun → summary.
+ */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { BINARIZE_MODES } from '../../data/binarize.js';
+import { ACTIVATIONS } from '../../nets/mlp.js';
+import type { LikelihoodConfig } from '../../likelihoods/likelihood.js';
+import { BACKENDS, useBackend, type BackendName } from '../../node/backend.js';
+import { RUN_DEFAULTS, RUN_FILES, trainRun, type RunConfig } from '../../node/train-run.js';
+import { TRAIN_DEFAULTS } from '../../training/options.js';
+import { UsageError, type CliIo } from '../io.js';
+import { int, intList, nonNegativeNumber, oneOf, positiveNumber } from '../parse.js';
+
+interface TrainFlags {
+  data: string;
+  out?: string;
+  config?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  latent: number;
+  hidden: number[];
+  activation: RunConfig['activation'];
+  likelihood: 'bernoulli' | 'gaussian';
+  variance: string;
+  beta: number;
+  binarize: RunConfig['training']['binarize'];
+  val: number;
+  patience?: number;
+  seed: number;
+  limit?: number;
+  scale: number;
+  backend: BackendName;
+  resume?: boolean;
+  force?: boolean;
+}
+
+function likelihoodOf(kind: 'bernoulli' | 'gaussian', variance: string): LikelihoodConfig {
+  if (kind === 'bernoulli') return { kind };
+  if (variance === 'learned') return { kind, variance: 'learned' };
+  const v = Number(variance);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--variance: expected a positive number or 'learned', got '${variance}'`);
+  return { kind, variance: v };
+}
+
+export function trainCommand(io: CliIo, done: (code: number) => void): Command {
+  return new Command('train')
+    .description('train a VAE on a dataset and write a run folder (metrics, checkpoint, model, pictures)')
+    .option('--data <name|dir>', "dataset: 'mnist' (built in) or a folder of MNIST-format IDX files", RUN_DEFAULTS.data)
+    .option('--out <dir>', 'run folder (default runs/<data>)')
+    .option('--config <file>', 'JSON file of options (camelCase keys); flags override it')
+    .option('--epochs <n>', 'passes over the training set', int('--epochs', 1), TRAIN_DEFAULTS.epochs)
+    .option('--batch-size <n>', 'examples per step', int('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
+    .option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'), TRAIN_DEFAULTS.learningRate)
+    .option('--latent <n>', 'latent size Z', int('--latent', 1), RUN_DEFAULTS.latentDim)
+    .option('--hidden <list>', 'hidden layer widths, e.g. 400 or 200,200', intList('--hidden'), RUN_DEFAULTS.hidden)
+    .option('--activation <name>', `hidden activation (${ACTIVATIONS.join(', ')})`, oneOf('--activation', ACTIVATIONS), RUN_DEFAULTS.activation)
+    .option('--likelihood <kind>', 'decoder likelihood: bernoulli (logits) or gaussian', oneOf('--likelihood', ['bernoulli', 'gaussian'] as const), 'bernoulli')
+    .option('--variance <v|learned>', "Gaussian decoder variance σ², a number or 'learned'", '1')
+    .option('--beta <x>', 'KL weight β (1 = the ELBO)', nonNegativeNumber('--beta'), TRAIN_DEFAULTS.beta)
+    .option('--binarize <mode>', `input binarisation (${BINARIZE_MODES.join(', ')})`, oneOf('--binarize', BINARIZE_MODES), TRAIN_DEFAULTS.binarize)
+    .option('--val <n>', 'validation examples held out of the training set (0 = none)', int('--val', 0), RUN_DEFAULTS.val)
+    .option('--patience <n>', 'early stopping: epochs without a better validation loss', int('--patience', 1))
+    .option('--seed <n>', 'seed of initialisation, shuffling and sampling', int('--seed', 0), TRAIN_DEFAULTS.seed)
+    .option('--limit <n>', 'use only the first n training and test examples', int('--limit', 1))
+    .option('--scale <x>', 'divide raw values by this (255: bytes to [0, 1])', positiveNumber('--scale'), RUN_DEFAULTS.scale)
+    .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--force', 'overwrite a run already in --out')
+    .action(async (flags: TrainFlags, cmd: Command) => {
+      // Precedence: defaults < --config file < flags given on the command line.
+      if (flags.config) {
+        let fromFile: Record<string, unknown>;
+        try {
+          fromFile = JSON.parse(readFileSync(flags.config, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`--config ${flags.config}: ${(e as Error).message}`);
+        }
+        const known = new Set(cmd.options.map((o) => o.attributeName()));
+        for (const [k, v] of Object.entries(fromFile)) {
+          if (!known.has(k)) throw new UsageError(`--config ${flags.config}: unknown option '${k}'`);
+          if (cmd.getOptionValueSource(k) !== 'cli') (flags as unknown as Record<string, unknown>)[k] = v;
+        }
+      }
+      const backend = await useBackend(flags.backend);
+      const out = flags.out ?? `runs/${basename(flags.data)}`;
+      const cfg: RunConfig = {
+        data: flags.data,
+        out,
+        scale: flags.scale,
+        val: flags.val,
+        limit: flags.limit ?? null,
+        latentDim: flags.latent,
+        hidden: flags.hidden,
+        activation: flags.activation,
+        likelihood: likelihoodOf(flags.likelihood, String(flags.variance)),
+        backend,
+        training: {
+          ...TRAIN_DEFAULTS,
+          epochs: flags.epochs,
+          batchSize: flags.batchSize,
+          learningRate: flags.lr,
+          beta: flags.beta,
+          seed: flags.seed,
+          patience: flags.patience ?? null,
+          binarize: flags.binarize,
+        },
+      };
+      if (!flags.resume) io.err(`vaekit train: ${JSON.stringify({ ...cfg, training: cfg.training })}`);
+
+      let stopRequested = false;
+      const onSigint = () => {
+        if (stopRequested) process.exit(130); // a second Ctrl-C: leave now (the last checkpoint is intact)
+        stopRequested = true;
+        io.err('\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
+      };
+      process.on('SIGINT', onSigint);
+      let bar: cliProgress.SingleBar | null = null;
+      try {
+        const summary = await trainRun(cfg, { resume: flags.resume, overwrite: flags.force }, {
+          log: (l) => io.err(l),
+          onEpochStart: (epoch, steps) => {
+            if (!io.progressStream) return;
+            bar = new cliProgress.SingleBar(
+              { stream: io.progressStream, format: `epoch ${epoch} [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | {eps} ex/s | eta {eta}s`, hideCursor: true, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(steps, 0, { loss: '-', eps: '-' });
+          },
+          onStep: (s) => bar?.update(s.step, { loss: s.loss.toFixed(2), eps: s.examplesPerSecond.toFixed(0) }),
+          onEpochEnd: (m) => {
+            bar?.stop();
+            bar = null;
+            const f = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+            io.out(
+              `epoch ${m.epoch}: train ${f(m.trainLoss)} (rec ${f(m.reconstruction)}, kl ${f(m.kl)}) val ${f(m.valLoss)} test ${f(m.testLoss)} nats | ` +
+                `${m.seconds.toFixed(1)} s, ${m.examplesPerSecond.toFixed(0)} ex/s`,
+            );
+          },
+          shouldStop: () => stopRequested,
+        });
+        const f = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+        io.out(
+          `done: ${summary.epochs} epochs${summary.stoppedEarly ? ' (early stop)' : ''}${summary.interrupted ? ' (interrupted)' : ''}; ` +
+            `best epoch ${summary.bestEpoch ?? '-'}: test −ELBO ${f(summary.testLoss)} nats/example, val ${f(summary.valLoss)}; ` +
+            `training ${summary.trainSeconds.toFixed(1)} s, ${summary.examplesPerSecond.toFixed(0)} examples/s`,
+        );
+        io.out(`run folder: ${out} (${Object.values(RUN_FILES).join(', ')})`);
+        done(summary.interrupted ? 130 : 0);
+      } finally {
+        (bar as cliProgress.SingleBar | null)?.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,166 @@
+/**
+ * In-memory datasets: a row-major float32 matrix of examples [N, D] with optional integer labels,
+ * plus the few operations training needs (subsets, a seeded validation split, batch gathering).
+ * Browser-safe: no `node:*` imports and no tfjs.
+ */
+import { ConfigError, DataError, ShapeError } from '../errors.js';
+import { deriveRng } from '../math/rng.js';
+
+/** A set of examples held in memory. */
+export interface Dataset {
+  /** Examples, row-major [numExamples, dataDim], float32. */
+  x: Float32Array;
+  numExamples: number;
+  dataDim: number;
+  /** Shape of one example, e.g. [28, 28, 1] for MNIST (channels-last), [D] for tables. */
+  exampleShape: number[];
+  /** Optional integer class labels [numExamples]. */
+  labels?: Int32Array;
+  /** Where the data came from, used in error messages, e.g. 'train-images-idx3-ubyte'. */
+  source: string;
+}
+
+/** What {@link makeDataset} needs: a Dataset whose `exampleShape` may be left out (then [dataDim]). */
+export type DatasetInit = Omit<Dataset, 'exampleShape'> & { exampleShape?: number[] };
+
+function isCount(n: number, min: number): boolean {
+  return Number.isInteger(n) && n >= min;
+}
+
+/**
+ * Builds a Dataset after checking that its parts agree.
+ *   x.length = numExamples · dataDim,  Π exampleShape = dataDim,  labels.length = numExamples
+ * @param init - x [numExamples, dataDim] float32 (kept, not copied); exampleShape defaults to [dataDim]
+ * @returns the dataset; it shares `x` and `labels` with `init`
+ * @throws DataError when x is not a Float32Array or labels not an Int32Array
+ * @throws ShapeError when sizes disagree or a size is not a non-negative integer
+ */
+export function makeDataset(init: DatasetInit): Dataset {
+  const { x, numExamples, dataDim, labels, source } = init;
+  const exampleShape = init.exampleShape ? [...init.exampleShape] : [dataDim];
+  const where = `makeDataset(${source})`;
+  if (!(x instanceof Float32Array)) {
+    throw new DataError(`${where}: expected x to be a Float32Array, got ${Object.prototype.toString.call(x)}`);
+  }
+  if (labels !== undefined && !(labels instanceof Int32Array)) {
+    throw new DataError(`${where}: expected labels to be an Int32Array, got ${Object.prototype.toString.call(labels)}`);
+  }
+  if (!isCount(numExamples, 0)) {
+    throw new ShapeError(`${where}: expected numExamples to be an integer >= 0, got ${numExamples}`);
+  }
+  if (!isCount(dataDim, 1)) throw new ShapeError(`${where}: expected dataDim to be an integer >= 1, got ${dataDim}`);
+  if (!exampleShape.every((s) => isCount(s, 1)) || product(exampleShape) !== dataDim) {
+    throw new ShapeError(`${where}: expected exampleShape with product dataDim = ${dataDim}, got [${exampleShape}]`);
+  }
+  if (x.length !== numExamples * dataDim) {
+    throw new ShapeError(
+      `${where}: expected x.length = numExamples · dataDim = ${numExamples} · ${dataDim} = ` +
+        `${numExamples * dataDim}, got ${x.length}`,
+    );
+  }
+  if (labels && labels.length !== numExamples) {
+    throw new ShapeError(`${where}: expected ${numExamples} labels, got ${labels.length}`);
+  }
+  return { x, numExamples, dataDim, exampleShape, ...(labels ? { labels } : {}), source };
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+
+/**
+ * Copies rows indices[start..end) of ds.x into `out`, one `Float32Array.prototype.set` per row.
+ * Allocation-free when `out` is given: this runs once per training batch.
+ * @param indices - example indices, integers in [0, numExamples), e.g. an epoch's permutation
+ * @param start - first position in `indices` (inclusive)
+ * @param end - last position in `indices` (exclusive); start <= end <= indices.length
+ * @param out - destination [end − start, dataDim], float32; allocated when absent
+ * @returns `out`, holding the rows [end − start, dataDim]
+ * @throws ShapeError for a bad range, an index out of range, or `out` of the wrong length
+ */
+export function gatherRows(
+  ds: Dataset,
+  indices: ArrayLike<number>,
+  start: number,
+  end: number,
+  out?: Float32Array,
+): Float32Array {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= indices.length)) {
+    throw new ShapeError(`gatherRows(${ds.source}): expected 0 <= start <= end <= ${indices.length}, got ${start}, ${end}`);
+  }
+  const d = ds.dataDim;
+  const size = (end - start) * d;
+  const dst = out ?? new Float32Array(size); // [end − start, D]
+  if (dst.length !== size) {
+    throw new ShapeError(`gatherRows(${ds.source}): expected out.length = ${end - start} · ${d} = ${size}, got ${dst.length}`);
+  }
+  for (let p = start; p < end; p++) {
+    const i = indices[p];
+    if (!(Number.isInteger(i) && i >= 0 && i < ds.numExamples)) {
+      throw new ShapeError(
+        `gatherRows(${ds.source}): expected example indices in [0, ${ds.numExamples}), got ${i} at position ${p}`,
+      );
+    }
+    dst.set(ds.x.subarray(i * d, i * d + d), (p - start) * d);
+  }
+  return dst;
+}
+
+/**
+ * A new dataset holding the given examples, in the given order (rows and labels are copied).
+ * @param indices - example indices [M], integers in [0, numExamples); repeats allowed
+ * @param source - the subset's source for error messages (default ds.source)
+ * @returns a dataset of M examples
+ * @throws ShapeError when an index is out of range
+ */
+export function subset(ds: Dataset, indices: ArrayLike<number>, source = ds.source): Dataset {
+  const x = gatherRows(ds, indices, 0, indices.length); // [M, D]
+  let labels: Int32Array | undefined;
+  if (ds.labels) {
+    labels = new Int32Array(indices.length); // [M]
+    for (let p = 0; p < indices.length; p++) labels[p] = ds.labels[indices[p]];
+  }
+  return makeDataset({ ...ds, x, numExamples: indices.length, labels, source });
+}
+
+/**
+ * The first min(n, numExamples) examples, copied; for tiny runs and tests.
+ * @param n - how many examples to keep, an integer >= 0
+ * @throws ConfigError when n is not an integer >= 0
+ */
+export function takeFirst(ds: Dataset, n: number): Dataset {
+  if (!isCount(n, 0)) throw new ConfigError(`takeFirst(${ds.source}): expected n to be an integer >= 0, got ${n}`);
+  const m = Math.min(n, ds.numExamples);
+  return makeDataset({
+    ...ds,
+    x: ds.x.slice(0, m * ds.dataDim), // [m, D]
+    numExamples: m,
+    labels: ds.labels?.slice(0, m),
+  });
+}
+
+/**
+ * Splits off `numVal` randomly chosen examples for validation. The choice is a permutation drawn
+ * from `deriveRng(seed, 'validation-split')`, so equal seeds give equal splits; each part keeps
+ * the original order of its examples.
+ * @param numVal - number of validation examples, an integer in [0, numExamples); 0 gives an empty `val`
+ * @param seed - the run's seed
+ * @returns disjoint `train` [numExamples − numVal, D] and `val` [numVal, D] that together cover `ds`
+ * @throws ConfigError when numVal is not an integer in [0, numExamples)
+ */
+export function splitValidation(ds: Dataset, numVal: number, seed: number): { train: Dataset; val: Dataset } {
+  if (!(Number.isInteger(numVal) && numVal >= 0 && numVal < ds.numExamples)) {
+    throw new ConfigError(
+      `splitValidation(${ds.source}): expected val (number of validation examples) to be an integer in ` +
+        `[0, ${ds.numExamples}), got ${numVal}`,
+    );
+  }
+  const perm = deriveRng(seed, 'validation-split').permutation(ds.numExamples); // [N]
+  const valIdx = perm.subarray(0, numVal).sort(); // [numVal]
+  const trainIdx = perm.subarray(numVal).sort(); // [N − numVal]
+  return {
+    train: subset(ds, trainIdx, `${ds.source} (training split)`),
+    val: subset(ds, valIdx, `${ds.source} (validation split)`),
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * vaekit for Node: everything in the browser-safe API, plus file IO. Importing this module makes
+ * `vae.save(dir)` / `VAE.load(dir)` use the file system.
+ */
+import { setModelStore } from '../models/vae.js';
+import { fsModelStore } from './model-store.js';
+
+setModelStore(fsModelStore);
+
+export * from '../index.js';
+export { useBackend, BACKENDS, type BackendName } from './backend.js';
+export { fsModelStore, readModelDescription, MODEL_JSON } from './model-store.js';
+export { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+export { readIdx } from './idx.js';
+export { loadIdxDataset, mnistDataDir, MNIST_FILES } from './mnist.js';
+export { loadDataSource, type LoadedData } from './data-source.js';
+export { trainRun, RUN_FILES, RUN_DEFAULTS, type RunConfig, type RunSummary, type RunCallbacks } from './train-run.js';
+export { encodePng, decodePng, writePngFile } from './png.js';
+export { writeLossCurve, renderSpecToSvg } from './plot.js';
+export { renderReconstructions, renderSamples } from './pictures.js';
+export { writeFileAtomic, replaceDirAtomic } from './atomic.js';

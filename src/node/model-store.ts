@@ -1,0 +1,92 @@
+/**
+ * A saved VAE on disk: one self-describing folder.
+ *
+ *   model/
+ *     vaekit.json            format tag + version, architecture, likelihood, latent size, input shape,
+ *                            preprocessing, provenance and metrics
+ *     encoder/model.json     standard TensorFlow.js layers model: x [B, D] → [mean [B, Z], logVar [B, Z]]
+ *     encoder/weights.bin
+ *     decoder/model.json     z [B, Z] → likelihood parameters [B, D]
+ *     decoder/weights.bin
+ *
+ * A browser loads a network with `tf.loadLayersModel('model/decoder/model.json')`; nothing in the
+ * folder is code.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointError } from '../errors.js';
+import type { ModelDescription, ModelStore, VaeArtifacts } from '../models/vae.js';
+import { replaceDirAtomic, writeFileAtomic } from './atomic.js';
+
+export const MODEL_JSON = 'vaekit.json';
+
+async function writeNetwork(dir: string, a: tf.io.ModelArtifacts): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const modelJson = {
+    modelTopology: a.modelTopology,
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy,
+    convertedBy: a.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+  };
+  const data = a.weightData as ArrayBuffer;
+  await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
+  await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+}
+
+async function readNetwork(dir: string): Promise<tf.io.ModelArtifacts> {
+  const where = join(dir, 'model.json');
+  let json: { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>; format?: string; generatedBy?: string; convertedBy?: string };
+  try {
+    json = JSON.parse(await readFile(where, 'utf8'));
+  } catch (cause) {
+    throw new CheckpointError(`${where}: expected a TensorFlow.js model.json, got ${(cause as Error).message}`, { cause });
+  }
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const buffers = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))));
+  const bytes = Buffer.concat(buffers);
+  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (bytes.length !== expected) {
+    throw new CheckpointError(`${join(dir, 'weights.bin')}: expected ${expected} bytes of weights, got ${bytes.length} (truncated or corrupt)`);
+  }
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+  };
+}
+
+/** Reads a folder's vaekit.json. @throws CheckpointError when missing or not JSON */
+export async function readModelDescription(dir: string): Promise<ModelDescription> {
+  const where = join(dir, MODEL_JSON);
+  try {
+    return JSON.parse(await readFile(where, 'utf8')) as ModelDescription;
+  } catch (cause) {
+    const e = cause as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file (is this a vaekit model folder?)' : e.message;
+    throw new CheckpointError(`${where}: ${why}`, { cause });
+  }
+}
+
+/** The file-system model store: `save(dir)` replaces the folder atomically. */
+export const fsModelStore: ModelStore = {
+  async write(dir: string, a: VaeArtifacts): Promise<void> {
+    await replaceDirAtomic(dir, async (tmp) => {
+      await mkdir(tmp, { recursive: true });
+      await writeNetwork(join(tmp, 'encoder'), a.encoder);
+      await writeNetwork(join(tmp, 'decoder'), a.decoder);
+      await writeFileAtomic(join(tmp, MODEL_JSON), JSON.stringify(a.description, null, 2) + '\n');
+    });
+  },
+  async read(dir: string): Promise<VaeArtifacts> {
+    // A process killed between the two renames of replaceDirAtomic leaves the previous version in dir.old.
+    const exists = await stat(join(dir, MODEL_JSON)).then(() => true, () => false);
+    const from = exists || !(await stat(`${dir}.old`).then(() => true, () => false)) ? dir : `${dir}.old`;
+    const description = await readModelDescription(from);
+    return { description, encoder: await readNetwork(join(from, 'encoder')), decoder: await readNetwork(join(from, 'decoder')) };
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * The pictures of a run: test images beside their reconstructions, and samples from the prior.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/dataset.js';
+import type { VAE } from '../models/vae.js';
+import { imageGrid, sideBySide, type ImageShape } from '../render/grid.js';
+import { writePngFile } from './png.js';
+import { ShapeError } from '../errors.js';
+
+function imageShape(shape: number[]): ImageShape {
+  if (shape.length !== 3 || (shape[2] !== 1 && shape[2] !== 3)) {
+    throw new ShapeError(`pictures: expected image examples [H, W, 1|3], got [${shape.join(', ')}]`);
+  }
+  return shape as ImageShape;
+}
+
+/**
+ * Writes the first `n` examples of `ds` beside their reconstructions E[x | z = mean(x)] (8 pairs a row).
+ * @throws ShapeError when the examples are not images
+ */
+export async function renderReconstructions(vae: VAE, ds: Dataset, path: string, n = 32): Promise<void> {
+  const shape = imageShape(vae.config.inputShape);
+  const m = Math.min(n, ds.numExamples);
+  const x = ds.x.slice(0, m * ds.dataDim); // [m, D]
+  const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, ds.dataDim])));
+  const r = (await recon.data()) as Float32Array;
+  recon.dispose();
+  await writePngFile(path, sideBySide(x, r, m, shape, { pairsPerRow: 8 }));
+}
+
+/**
+ * Writes `n` decoder means E[x|z] for z ~ N(0, I) as a grid.
+ * @throws ShapeError when the model's examples are not images
+ */
+export async function renderSamples(vae: VAE, n: number, path: string, seed = 0, temperature = 1): Promise<void> {
+  const shape = imageShape(vae.config.inputShape);
+  const s = vae.sample(n, { seed, temperature });
+  const v = (await s.data()) as Float32Array;
+  s.dispose();
+  await writePngFile(path, imageGrid(v, n, shape, { cols: Math.ceil(Math.sqrt(n)) }));
+}
