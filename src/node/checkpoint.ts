@@ -83,6 +83,7 @@ export async function writeCheckpoint(
     }
   }
   const data = Buffer.concat(chunks.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+  tf.dispose(groups[2][1].filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor)); // getWeights' fresh iterations scalar; the slots stay the optimizer's
   const header: Header = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,

@@ -13,6 +13,9 @@ import { deriveRng } from '../math/rng.js';
 import type { VAE } from '../models/vae.js';
 import { negativeElboLoss } from '../objectives/elbo.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+import { makeOptimizer, restoreOptimizer, type OptimizerWeights } from './optimizer.js';
+
+export { makeOptimizer, type OptimizerWeights } from './optimizer.js';
 
 /** The data of a run: training examples, and optional validation (model selection) and test (report only) sets. */
 export interface TrainData {
@@ -92,18 +95,10 @@ export interface TrainResult {
   optimizer: tf.Optimizer;
 }
 
-/** Adam's slots as tfjs names them: iterations, then first and second moments per variable. */
-export type OptimizerWeights = Awaited<ReturnType<tf.Optimizer['getWeights']>>;
-
 /** Resume point: the state and Adam's slots from a checkpoint (weights are already in the model). */
 export interface ResumeFrom {
   state: TrainerState;
   optimizerWeights: OptimizerWeights;
-}
-
-/** Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8). */
-export function makeOptimizer(learningRate: number): tf.Optimizer {
-  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
 }
 
 function prepare(ds: Dataset | undefined, mode: ResolvedTrainOptions['binarize'], seed: number): Dataset | undefined {
@@ -142,8 +137,27 @@ export async function train(
   const test = prepare(data.test, o.binarize, o.seed + 2);
 
   const optimizer = makeOptimizer(o.learningRate);
+  try {
+    if (resume) await restoreOptimizer(optimizer, resume.optimizerWeights);
+    return await runEpochs(vae, trainSet, val, test, staticTrain, o, optimizer, callbacks, resume);
+  } catch (e) {
+    optimizer.dispose();
+    throw e;
+  }
+}
+
+async function runEpochs(
+  vae: VAE,
+  trainSet: Dataset,
+  val: Dataset | undefined,
+  test: Dataset | undefined,
+  staticTrain: Dataset,
+  o: ResolvedTrainOptions,
+  optimizer: tf.Optimizer,
+  callbacks: TrainCallbacks,
+  resume: ResumeFrom | undefined,
+): Promise<TrainResult> {
   const vars = vae.trainableVariables();
-  if (resume) await optimizer.setWeights(resume.optimizerWeights);
   const state: TrainerState = resume ? structuredClone(resume.state) : initialTrainerState();
 
   const n = trainSet.numExamples;
@@ -170,9 +184,10 @@ export async function train(
       for (let i = 0; i < pendingSizes.length; i++) {
         const [l, r, k] = [v[3 * i], v[3 * i + 1], v[3 * i + 2]];
         if (!Number.isFinite(l)) {
+          const step = state.step - pendingSizes.length + i + 1; // 1-based step of this entry
           throw new TrainingError(
-            `training: the loss became ${l} at epoch ${epoch + 1}, within the ${pendingSizes.length} steps before step ${state.step} ` +
-              `(reconstruction ${r}, kl ${k}); try a lower --lr; the last checkpoint is unchanged`,
+            `training: the loss became ${l} at epoch ${epoch + 1}, step ${step} of ${stepsPerEpoch} ` +
+              `(reconstruction ${r}, kl ${k}); check the data for extreme values or try a lower --lr; the last checkpoint is unchanged`,
           );
         }
         const b = pendingSizes[i];

@@ -1,0 +1,92 @@
+/**
+ * npm run bench — trains the canonical MNIST VAE (784-400-20, ReLU, Bernoulli decoder on logits,
+ * Adam 1e-3, batch 128, pixels in [0, 1], all 60,000 training images, no validation split), exactly
+ * as ../shared/peers/torch_vae.py does, and prints per epoch: examples/s, ms per step, peak RSS and
+ * the test −ELBO (nats per example). With --peer it then runs the PyTorch peer on the same machine
+ * and prints both figures and their ratio. Prints figures; asserts nothing.
+ *
+ *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--peer] [--peer-script PATH] [--json FILE]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { VAE } from '../src/models/vae.js';
+import { useBackend, type BackendName } from '../src/node/backend.js';
+import { loadIdxDataset, mnistDataDir } from '../src/node/mnist.js';
+import { takeFirst } from '../src/data/dataset.js';
+import { train } from '../src/training/trainer.js';
+
+const { values: a } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '10' },
+    backend: { type: 'string', default: 'wasm' },
+    peer: { type: 'boolean', default: false },
+    'peer-script': { type: 'string', default: resolve('../shared/peers/torch_vae.py') },
+    'peer-threads': { type: 'string', default: '2' },
+    limit: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    json: { type: 'string' },
+  },
+});
+const epochs = Number(a.epochs);
+const backend = await useBackend(a.backend as BackendName);
+const dir = mnistDataDir();
+let { train: tr, test } = loadIdxDataset(dir, { scale: 255 });
+if (a.limit) {
+  tr = takeFirst(tr, Number(a.limit));
+  test = takeFirst(test, Number(a.limit));
+}
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}`);
+console.log(`machine: ${machine}`);
+
+const vae = new VAE({ inputShape: [28, 28, 1], latentDim: 20, hidden: [400], activation: 'relu', likelihood: { kind: 'bernoulli' }, seed: Number(a.seed) });
+const steps = Math.ceil(tr.numExamples / 128);
+const rows: Array<Record<string, number>> = [];
+const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, {
+  onEpochEnd: (m) => {
+    const rssMiB = process.resourceUsage().maxRSS / 1024;
+    const row = { epoch: m.epoch, seconds: m.seconds, examplesPerSecond: m.examplesPerSecond, msPerStep: (m.seconds * 1000) / steps, peakRssMiB: rssMiB, trainLoss: m.trainLoss, testLoss: m.testLoss ?? NaN };
+    rows.push(row);
+    console.log(
+      `epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${m.examplesPerSecond.toFixed(0)} examples/s, ${row.msPerStep.toFixed(2)} ms/step, ` +
+        `peak RSS ${rssMiB.toFixed(0)} MiB, train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
+    );
+  },
+});
+result.optimizer.dispose();
+vae.dispose();
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
+const vaekit = {
+  backend,
+  epochs,
+  median_epoch_s: median(rows.map((r) => r.seconds)),
+  examples_per_s: tr.numExamples / median(rows.map((r) => r.seconds)),
+  ms_per_step: median(rows.map((r) => r.msPerStep)),
+  peak_rss_mib: Math.max(...rows.map((r) => r.peakRssMiB)),
+  test_neg_elbo: rows.at(-1)!.testLoss,
+};
+console.log(`vaekit: ${JSON.stringify(vaekit)}`);
+
+let peer: Record<string, number | string> | null = null;
+if (a.peer) {
+  const script = a['peer-script']!;
+  if (!existsSync(script)) throw new Error(`--peer: no peer script at ${script}`);
+  console.log(`\nPyTorch peer: ${script} (env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE, ${a['peer-threads']} threads)`);
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync('/usr/bin/python3', [script, '--data', dir, '--epochs', String(epochs), '--threads', a['peer-threads']!], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) throw new Error(`peer exited ${r.status}`);
+  peer = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  const p = peer as { median_epoch_s: number; test_neg_elbo: number };
+  console.log(
+    `\nratio (PyTorch epoch time / vaekit epoch time): ${(p.median_epoch_s / vaekit.median_epoch_s).toFixed(2)} ` +
+      `(vaekit ${vaekit.median_epoch_s.toFixed(2)} s, PyTorch ${p.median_epoch_s.toFixed(2)} s); ` +
+      `test −ELBO vaekit ${vaekit.test_neg_elbo.toFixed(2)} vs PyTorch ${p.test_neg_elbo.toFixed(2)} nats`,
+  );
+}
+if (a.json) writeFileSync(a.json, JSON.stringify({ machine, vaekit, peer, epochs: rows }, null, 2) + '\n');

@@ -1,0 +1,65 @@
+/**
+ * Helpers for the CLI tests: run the whole CLI in-process with captured output, tiny training
+ * flags, and readers for the files a run folder holds.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+import type { EpochMetrics } from '../../src/training/trainer.js';
+
+export interface CliResult {
+  code: number;
+  /** stdout, one entry per line (multi-line writes split). */
+  out: string[];
+  /** stderr, one entry per line. */
+  err: string[];
+}
+
+/** Runs `vaekit argv…` in this process, capturing stdout and stderr; no progress bars. */
+export async function runCli(argv: string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (l) => out.push(...l.split('\n')),
+    err: (l) => err.push(...l.split('\n')),
+    progressStream: null,
+  };
+  const code = await run(argv, io);
+  return { code, out, err };
+}
+
+/** The resolved-config echo `vaekit train` prints on stderr at the start of a run. */
+export const CONFIG_ECHO = /^vaekit train: \{/;
+
+/** stderr lines that report the error: everything but the resolved-config echo. */
+export function errorLines(err: string[]): string[] {
+  return err.filter((l) => l.trim() !== '' && !CONFIG_ECHO.test(l));
+}
+
+/** Flags of a tiny MNIST run: 500 train, 100 validation, 600 test examples, MLP 784-32-4, wasm. */
+export function tinyTrainArgs(out: string, epochs: number, extra: string[] = []): string[] {
+  return [
+    'train', '--data', 'mnist', '--limit', '600', '--val', '100', '--epochs', String(epochs),
+    '--hidden', '32', '--latent', '4', '--out', out, '--backend', 'wasm', ...extra,
+  ];
+}
+
+/** Parses RUN/metrics.jsonl. */
+export function readMetrics(runDir: string): EpochMetrics[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
+}
+
+/** The fields of an epoch's metrics that depend only on the numbers, not on the clock. */
+export const LOSS_FIELDS = [
+  'epoch', 'trainLoss', 'reconstruction', 'kl', 'beta',
+  'valLoss', 'valReconstruction', 'valKl', 'testLoss', 'testReconstruction', 'testKl',
+] as const satisfies readonly (keyof EpochMetrics)[];
+
+/** Loss fields of each epoch, for bit-exact comparison with assert.deepEqual (Object.is per number). */
+export function lossFields(metrics: EpochMetrics[]): Array<Record<string, number | null>> {
+  return metrics.map((m) => Object.fromEntries(LOSS_FIELDS.map((k) => [k, m[k]])));
+}
