@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from '../math/constants.js';
 import { ConfigError } from '../errors.js';
+import { tfSeed } from '../math/rng.js';
 import type { Likelihood, LikelihoodConfig } from './likelihood.js';
 
 /**
@@ -27,7 +28,7 @@ export class GaussianLikelihood implements Likelihood {
       }
       init = Math.log(config.variance);
     }
-    this.logVar = tf.variable(tf.scalar(init), this.learned, undefined, 'float32');
+    this.logVar = tf.tidy(() => tf.variable(tf.scalar(init), this.learned, undefined, 'float32'));
   }
 
   logProb(x: tf.Tensor, mean: tf.Tensor): tf.Tensor {
@@ -42,7 +43,7 @@ export class GaussianLikelihood implements Likelihood {
     return tf.clone(params);
   }
   sample(params: tf.Tensor, seed: number): tf.Tensor {
-    return tf.tidy(() => tf.add(params, tf.mul(tf.randomNormal(params.shape, 0, 1, 'float32', seed), tf.exp(tf.mul(this.logVar, 0.5)))));
+    return tf.tidy(() => tf.add(params, tf.mul(tf.randomNormal(params.shape, 0, 1, 'float32', tfSeed(seed, 'gaussian-sample')), tf.exp(tf.mul(this.logVar, 0.5)))));
   }
   variables(): tf.Variable[] {
     return this.learned ? [this.logVar] : [];

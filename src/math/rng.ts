@@ -27,9 +27,12 @@ export class Rng {
     return Math.floor(this.prng() * n);
   }
 
-  /** A 31-bit non-negative integer seed for tfjs's seeded random ops. */
+  /**
+   * An integer seed in [1, 2³¹) for tfjs's seeded random ops. Never 0: tfjs treats a falsy seed
+   * as "no seed" and draws from Math.random.
+   */
   nextSeed(): number {
-    return (this.prng.int32() >>> 1);
+    return (this.prng.int32() >>> 1) || 1;
   }
 
   /** Standard normal draw (Box–Muller). */
@@ -65,4 +68,9 @@ export class Rng {
  */
 export function deriveRng(seed: number, purpose: string, ...indices: number[]): Rng {
   return new Rng(['vaekit', seed, purpose, ...indices].join(':'));
+}
+
+/** A tfjs op seed (never 0) for one purpose of a user seed: `tfSeed(seed, 'sample')`. */
+export function tfSeed(seed: number, purpose: string, ...indices: number[]): number {
+  return deriveRng(seed, purpose, ...indices).nextSeed();
 }

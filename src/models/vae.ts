@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, CheckpointError } from '../errors.js';
 import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
-import { deriveRng } from '../math/rng.js';
+import { deriveRng, tfSeed } from '../math/rng.js';
 import { mlpDecoder, mlpEncoder } from '../nets/mlp.js';
 import { elbo, type ElboOptions, type ElboTerms } from '../objectives/elbo.js';
 import type { LatentVariableModel } from './latent-model.js';
@@ -155,7 +155,7 @@ export class VAE implements LatentVariableModel {
    */
   sample(n: number, opts: { seed?: number; temperature?: number } = {}): tf.Tensor2D {
     return tf.tidy(() => {
-      const z = tf.randomNormal([n, this.latentDim], 0, opts.temperature ?? 1, 'float32', opts.seed ?? 0);
+      const z = tf.randomNormal([n, this.latentDim], 0, opts.temperature ?? 1, 'float32', tfSeed(opts.seed ?? 0, 'sample'));
       return this.decodeMean(z);
     });
   }

@@ -7,6 +7,7 @@
  *   OUT/model/             the best model by validation loss (the last one without validation)
  *   OUT/reconstructions.png, OUT/samples.png, OUT/loss-curve.svg, OUT/summary.json
  */
+import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -116,7 +117,17 @@ async function loadSplits(cfg: RunConfig): Promise<{ train: Dataset; val?: Datas
  * @throws DataError for unreadable data or data the likelihood does not fit
  * @throws TrainingError on a non-finite loss (the last checkpoint stays intact)
  */
-export async function trainRun(cfgIn: RunConfig, opts: { resume?: boolean; overwrite?: boolean } = {}, cb: RunCallbacks = {}): Promise<RunSummary> {
+export async function trainRun(
+  cfgIn: RunConfig,
+  opts: {
+    /** Continue the run in cfgIn.out from its checkpoint; its saved config.json defines the run. */
+    resume?: boolean;
+    /** On resume: a new epoch budget or patience (absent fields keep the saved values). */
+    resumeChanges?: { epochs?: number; patience?: number | null };
+    overwrite?: boolean;
+  } = {},
+  cb: RunCallbacks = {},
+): Promise<RunSummary> {
   const log = cb.log ?? (() => {});
   const ckptPath = join(cfgIn.out, RUN_FILES.checkpoint);
   let cfg = cfgIn;
@@ -125,8 +136,9 @@ export async function trainRun(cfgIn: RunConfig, opts: { resume?: boolean; overw
   if (opts.resume) {
     const ckpt = await readCheckpoint(ckptPath);
     const saved = JSON.parse(await readFile(join(cfg.out, RUN_FILES.config), 'utf8')) as RunConfig;
-    // The saved run defines data and model; only the epoch budget and patience may change on resume.
-    cfg = { ...saved, out: cfgIn.out, backend: cfgIn.backend, training: { ...saved.training, epochs: cfgIn.training.epochs, patience: cfgIn.training.patience } };
+    // The saved run defines data, model and training; only the epoch budget and patience may be changed on resume.
+    const changes = Object.fromEntries(Object.entries(opts.resumeChanges ?? {}).filter(([, v]) => v !== undefined));
+    cfg = { ...saved, out: cfgIn.out, backend: cfgIn.backend, training: { ...saved.training, ...changes } };
     vae = await ckpt.restoreModel();
     resumeFrom = { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() };
     log(`resuming ${cfg.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step} (checkpoint of ${ckpt.savedAt})`);
@@ -139,6 +151,7 @@ export async function trainRun(cfgIn: RunConfig, opts: { resume?: boolean; overw
   const training = resolveTrainOptions(cfg.training);
   cfg = { ...cfg, training };
   const data = await loadSplits(cfg);
+  log(`config: ${JSON.stringify(cfg)}`);
   const exampleShape = data.train.exampleShape;
   const audit = auditData(data.train);
   checkLikelihoodFit(audit, cfg.likelihood.kind);
@@ -239,5 +252,6 @@ export async function trainRun(cfgIn: RunConfig, opts: { resume?: boolean; overw
     return summary;
   } finally {
     vae.dispose();
+    if (resumeFrom) tf.dispose(resumeFrom.optimizerWeights.map((w) => w.tensor));
   }
 }

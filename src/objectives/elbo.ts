@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { klToStandardNormal } from '../distributions/normal.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import { reparameterize } from './reparameterize.js';
+import { tfSeed } from '../math/rng.js';
 
 /** Per-example ELBO terms, each [B], nats. */
 export type ElboTerms = {
@@ -19,7 +20,7 @@ export type ElboTerms = {
 export interface ElboOptions {
   /** K, the Monte Carlo samples of z per example for E_q[log p(x|z)]. Default 1 (seed 001). */
   numSamples?: number;
-  /** Seed of the noise ε. Ignored when `eps` is given. Default 0. */
+  /** Seed of the noise ε (any integer; 0 is a seed like any other). Ignored when `eps` is given. Default 0. */
   seed?: number;
   /** Explicit noise ε [K, B, Z] (or [B, Z] when K = 1), for tests. */
   eps?: tf.Tensor;
@@ -38,7 +39,7 @@ export function elbo(model: LatentVariableModel, x: tf.Tensor2D, opts: ElboOptio
     const [b, d] = x.shape;
     const z0 = model.latentDim;
     const { mean, logVar } = model.encode(x); // [B, Z] each
-    const eps = opts.eps ?? tf.randomNormal(k === 1 ? [b, z0] : [k, b, z0], 0, 1, 'float32', opts.seed ?? 0);
+    const eps = opts.eps ?? tf.randomNormal(k === 1 ? [b, z0] : [k, b, z0], 0, 1, 'float32', tfSeed(opts.seed ?? 0, 'eps'));
     const z = reparameterize(mean, logVar, eps); // [B, Z] or [K, B, Z]
     const params = model.decode(tf.reshape(z, [-1, z0]) as tf.Tensor2D); // [K·B, D]
     const logLik = model.likelihood.logProb(k === 1 ? x : tf.expandDims(x, 0), tf.reshape(params, k === 1 ? [b, d] : [k, b, d])); // [B] or [K, B]

@@ -226,6 +226,8 @@ async function runEpochs(
       if (state.step % o.logEvery === 0 || state.step === stepsPerEpoch) {
         flush();
         callbacks.onStep?.({ epoch: epoch + 1, step: state.step, stepsPerEpoch, loss: sums[0] / sums[3], examplesPerSecond: sums[3] / elapsed() });
+        // Let pending events (a Ctrl-C handler, a browser's UI) run between steps.
+        if (callbacks.shouldStop) await new Promise((r) => setTimeout(r, 0));
       }
       if (callbacks.shouldStop?.() && state.step < stepsPerEpoch) {
         flush();

@@ -30,7 +30,7 @@ export async function runCli(argv: string[]): Promise<CliResult> {
 }
 
 /** The resolved-config echo `vaekit train` prints on stderr at the start of a run. */
-export const CONFIG_ECHO = /^vaekit train: \{/;
+export const CONFIG_ECHO = /^config: \{/;
 
 /** stderr lines that report the error: everything but the resolved-config echo. */
 export function errorLines(err: string[]): string[] {

@@ -19,6 +19,7 @@ describe('vaekit runtime errors (exit 1)', () => {
     const out = join(root, 'never');
     const r = await runCli(['train', '--data', '/no/such/dir', '--out', out, '--backend', 'cpu']);
     assert.equal(r.code, 1);
+    assert.equal(r.err.filter((l) => l.trim() !== "").length, 1, `expected exactly one line on stderr, got:\n${r.err.join("\n")}`);
     const lines = errorLines(r.err);
     assert.equal(lines.length, 1, `expected one error line, got:\n${lines.join('\n')}`);
     assert.match(lines[0], /^vaekit: --data \/no\/such\/dir: no such dataset or folder/);

@@ -17,6 +17,7 @@ import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/node/checkpoint.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
+import { restoreOptimizer } from '../../src/training/optimizer.js';
 import { resolveTrainOptions } from '../../src/training/options.js';
 import { initialTrainerState, makeOptimizer, type TrainerState } from '../../src/training/trainer.js';
 import { assertNoTensorLeak } from '../helpers/assert.js';
@@ -124,7 +125,7 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
 
     const restored = await ckpt.restoreModel();
     const optimizer2 = makeOptimizer(1e-2);
-    await optimizer2.setWeights(saved);
+    await restoreOptimizer(optimizer2, saved); // what train() does on resume
     tf.dispose([...saved.map((w) => w.tensor), original[0].tensor]);
     step(vae, optimizer, 2);
     step(restored, optimizer2, 2);

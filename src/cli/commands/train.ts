@@ -82,7 +82,10 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         const known = new Set(cmd.options.map((o) => o.attributeName()));
         for (const [k, v] of Object.entries(fromFile)) {
           if (!known.has(k)) throw new UsageError(`--config ${flags.config}: unknown option '${k}'`);
-          if (cmd.getOptionValueSource(k) !== 'cli') (flags as unknown as Record<string, unknown>)[k] = v;
+          if (cmd.getOptionValueSource(k) !== 'cli') {
+            cmd.setOptionValueWithSource(k, v, 'config');
+            (flags as unknown as Record<string, unknown>)[k] = v;
+          }
         }
       }
       const backend = await useBackend(flags.backend);
@@ -109,7 +112,6 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
           binarize: flags.binarize,
         },
       };
-      if (!flags.resume) io.err(`vaekit train: ${JSON.stringify({ ...cfg, training: cfg.training })}`);
 
       let stopRequested = false;
       const onSigint = () => {
@@ -120,7 +122,9 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       process.on('SIGINT', onSigint);
       let bar: cliProgress.SingleBar | null = null;
       try {
-        const summary = await trainRun(cfg, { resume: flags.resume, overwrite: flags.force }, {
+        const fromCli = (k: string) => cmd.getOptionValueSource(k) === 'cli' || cmd.getOptionValueSource(k) === 'config';
+        const resumeChanges = { epochs: fromCli('epochs') ? flags.epochs : undefined, patience: fromCli('patience') ? flags.patience ?? null : undefined };
+        const summary = await trainRun(cfg, { resume: flags.resume, resumeChanges, overwrite: flags.force }, {
           log: (l) => io.err(l),
           onEpochStart: (epoch, steps) => {
             if (!io.progressStream) return;
