@@ -13,7 +13,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../data/audit.js';
 import { splitValidation, takeFirst, type Dataset } from '../data/dataset.js';
-import { ConfigError } from '../errors.js';
+import { CheckpointError, ConfigError } from '../errors.js';
 import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
 import type { Activation } from '../nets/mlp.js';
 import { VAE } from '../models/vae.js';
@@ -94,6 +94,16 @@ export interface RunCallbacks {
   shouldStop?(): boolean;
 }
 
+/** A run folder's config.json. @throws CheckpointError when missing or not JSON */
+export async function readRunConfig(out: string): Promise<RunConfig> {
+  const where = join(out, RUN_FILES.config);
+  try {
+    return JSON.parse(await readFile(where, 'utf8')) as RunConfig;
+  } catch (cause) {
+    throw new CheckpointError(`${where}: expected the run's configuration, got ${(cause as Error).message}`, { cause });
+  }
+}
+
 async function loadSplits(cfg: RunConfig): Promise<{ train: Dataset; val?: Dataset; test: Dataset; name: string }> {
   const loaded = loadDataSource(cfg.data, { scale: cfg.scale });
   let { train: tr, test } = loaded;
@@ -131,22 +141,15 @@ export async function trainRun(
   const log = cb.log ?? (() => {});
   const ckptPath = join(cfgIn.out, RUN_FILES.checkpoint);
   let cfg = cfgIn;
-  let vae: VAE;
-  let resumeFrom: Parameters<typeof train>[4];
-  if (opts.resume) {
-    const ckpt = await readCheckpoint(ckptPath);
-    const saved = JSON.parse(await readFile(join(cfg.out, RUN_FILES.config), 'utf8')) as RunConfig;
+  const ckpt = opts.resume ? await readCheckpoint(ckptPath) : null;
+  if (ckpt) {
+    const saved = await readRunConfig(cfg.out);
     // The saved run defines data, model and training; only the epoch budget and patience may be changed on resume.
     const changes = Object.fromEntries(Object.entries(opts.resumeChanges ?? {}).filter(([, v]) => v !== undefined));
     cfg = { ...saved, out: cfgIn.out, backend: cfgIn.backend, training: { ...saved.training, ...changes } };
-    vae = await ckpt.restoreModel();
-    resumeFrom = { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() };
     log(`resuming ${cfg.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step} (checkpoint of ${ckpt.savedAt})`);
-  } else {
-    if (existsSync(ckptPath) && !opts.overwrite) {
-      throw new ConfigError(`--out ${cfg.out}: the folder already holds a run (${RUN_FILES.checkpoint}); use --resume to continue it, --force to overwrite it, or another --out`);
-    }
-    vae = undefined as unknown as VAE;
+  } else if (existsSync(ckptPath) && !opts.overwrite) {
+    throw new ConfigError(`--out ${cfg.out}: the folder already holds a run (${RUN_FILES.checkpoint}); use --resume to continue it, --force to overwrite it, or another --out`);
   }
   const training = resolveTrainOptions(cfg.training);
   cfg = { ...cfg, training };
@@ -163,12 +166,11 @@ export async function trainRun(
       `${audit.dataDim} features in [${audit.min}, ${audit.max}]${audit.isBinary ? ', binary' : ''}`,
   );
 
-  if (!opts.resume) {
-    vae = new VAE({ inputShape: exampleShape, latentDim: cfg.latentDim, hidden: cfg.hidden, activation: cfg.activation, likelihood: cfg.likelihood, seed: training.seed });
-  }
+  const vae = ckpt
+    ? await ckpt.restoreModel()
+    : new VAE({ inputShape: exampleShape, latentDim: cfg.latentDim, hidden: cfg.hidden, activation: cfg.activation, likelihood: cfg.likelihood, seed: training.seed });
+  const resumeFrom = ckpt ? { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() } : undefined;
   vae.preprocessing = { scale: cfg.scale, binarize: training.binarize };
-  await mkdir(cfg.out, { recursive: true });
-  await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
 
   const provenance = (state: TrainerState) => ({
     dataset: data.name,
@@ -184,21 +186,16 @@ export async function trainRun(
     savedAt: new Date().toISOString(),
   });
   const extra = { data: data.name };
-  const stepsPerEpoch = Math.ceil(data.train.numExamples / training.batchSize);
-  let lastEpochSeen = -1;
   try {
+    await mkdir(cfg.out, { recursive: true });
+    await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
     const result = await train(
       vae,
       { train: data.train, val: data.val, test: data.test },
       training,
       {
-        onStep: (s) => {
-          if (s.epoch !== lastEpochSeen) {
-            lastEpochSeen = s.epoch;
-            cb.onEpochStart?.(s.epoch, stepsPerEpoch);
-          }
-          cb.onStep?.(s);
-        },
+        onEpochStart: cb.onEpochStart,
+        onStep: cb.onStep,
         shouldStop: cb.shouldStop,
         onInterrupt: async ({ state, optimizer }) => {
           await writeCheckpoint(ckptPath, { vae, optimizer, state, trainOptions: training, extra });

@@ -77,6 +77,8 @@ export interface StepInfo {
 }
 
 export interface TrainCallbacks {
+  /** Before the first (or, on resume, the next) step of each epoch; `epoch` is 1-based. */
+  onEpochStart?(epoch: number, stepsPerEpoch: number): void;
   /** Every `logEvery` steps and at the end of each epoch. */
   onStep?(info: StepInfo): void;
   /** After each epoch's evaluation; `isBest` when the validation loss improved (or there is none). */
@@ -173,6 +175,7 @@ async function runEpochs(
     const sums = state.partial;
     let pending: tf.Tensor[] = []; // per-step [loss, reconstruction, kl] batch means, read every logEvery steps
     let pendingSizes: number[] = [];
+    callbacks.onEpochStart?.(epoch + 1, stepsPerEpoch);
     let t0 = performance.now();
 
     const flush = () => {
@@ -280,7 +283,6 @@ async function runEpochs(
       break;
     }
     if (callbacks.shouldStop?.()) return { history: state.history, state, stoppedEarly, interrupted: true, optimizer };
-    t0 = performance.now();
   }
   return { history: state.history, state, stoppedEarly, interrupted: false, optimizer };
 }
