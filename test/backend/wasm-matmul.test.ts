@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
 import { useBackend } from '../../src/node/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
 
@@ -75,4 +76,18 @@ test("useBackend('wasm') registers the replacement BatchMatMul kernel", async ()
   await useBackend('wasm');
   const k = tf.getKernel('BatchMatMul', 'wasm') as unknown as Record<symbol, boolean>;
   assert.equal(k[Symbol.for('vaekit.wasmMatMulFix')], true);
+});
+
+const hasTfjsNode = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test("useBackend('tensorflow') without @tensorflow/tfjs-node installed throws a ConfigError that says how to get it", { skip: hasTfjsNode && '@tensorflow/tfjs-node is installed here' }, async () => {
+  await assert.rejects(useBackend('tensorflow'), (e: Error) => e.name === 'ConfigError' && /@tensorflow\/tfjs-node/.test(e.message) && /--backend wasm/.test(e.message));
+  assert.notEqual(tf.getBackend(), 'tensorflow');
 });

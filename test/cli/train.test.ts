@@ -176,6 +176,16 @@ describe('vaekit train (in process)', () => {
     assert.equal(saved.training.batchSize, 50);
     assert.equal(readMetrics(dir).length, 1);
   });
+
+  test("--config with a run's config.json repeats that run: same data, model and training, same losses", async () => {
+    const dir = join(root, 'repeated');
+    const r = await runCli(['train', '--config', join(runDir, 'config.json'), '--out', dir, '--backend', 'wasm']);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const a = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.deepEqual({ ...b, out: a.out }, a);
+    assert.deepEqual(lossFields(readMetrics(dir)), lossFields(readMetrics(runDir)));
+  });
 });
 
 describe('vaekit sample / reconstruct / info on a trained run', () => {

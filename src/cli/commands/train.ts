@@ -46,12 +46,40 @@ function likelihoodOf(kind: 'bernoulli' | 'gaussian', variance: string): Likelih
   return { kind, variance: v };
 }
 
+/**
+ * A saved run's config.json as flag values, so `--config runs/mnist/config.json` repeats that run's
+ * data, model and training (the output folder and backend are not taken from it).
+ */
+function flagsFromRunConfig(c: RunConfig): Record<string, unknown> {
+  const t: Partial<RunConfig['training']> = c.training ?? {};
+  const lik = c.likelihood;
+  const flags: Record<string, unknown> = {
+    data: c.data,
+    scale: c.scale,
+    val: c.val,
+    limit: c.limit ?? undefined,
+    latent: c.latentDim,
+    hidden: c.hidden,
+    activation: c.activation,
+    likelihood: lik?.kind,
+    variance: lik?.kind === 'gaussian' ? String(lik.variance) : undefined,
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    lr: t.learningRate,
+    beta: t.beta,
+    seed: t.seed,
+    patience: t.patience ?? undefined,
+    binarize: t.binarize,
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+}
+
 export function trainCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('train')
     .description('train a VAE on a dataset and write a run folder (metrics, checkpoint, model, pictures)')
     .option('--data <name|dir>', "dataset: 'mnist' (built in) or a folder of MNIST-format IDX files", RUN_DEFAULTS.data)
     .option('--out <dir>', 'run folder (default runs/<data>)')
-    .option('--config <file>', 'JSON file of options (camelCase keys); flags override it')
+    .option('--config <file>', "JSON file of options (the flags' camelCase names), or a run's config.json; flags override it")
     .option('--epochs <n>', 'passes over the training set', int('--epochs', 1), TRAIN_DEFAULTS.epochs)
     .option('--batch-size <n>', 'examples per step', int('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'), TRAIN_DEFAULTS.learningRate)
@@ -79,6 +107,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         } catch (e) {
           throw new UsageError(`--config ${flags.config}: ${(e as Error).message}`);
         }
+        if ('training' in fromFile || 'latentDim' in fromFile) fromFile = flagsFromRunConfig(fromFile as unknown as RunConfig);
         const known = new Set(cmd.options.map((o) => o.attributeName()));
         for (const [k, v] of Object.entries(fromFile)) {
           if (!known.has(k)) throw new UsageError(`--config ${flags.config}: unknown option '${k}'`);
