@@ -107,7 +107,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         } catch (e) {
           throw new UsageError(`--config ${flags.config}: ${(e as Error).message}`);
         }
-        if ('training' in fromFile || 'latentDim' in fromFile) fromFile = flagsFromRunConfig(fromFile as unknown as RunConfig);
+        if (typeof fromFile.training === 'object' && fromFile.training !== null) fromFile = flagsFromRunConfig(fromFile as unknown as RunConfig);
         const known = new Set(cmd.options.map((o) => o.attributeName()));
         for (const [k, v] of Object.entries(fromFile)) {
           if (!known.has(k)) throw new UsageError(`--config ${flags.config}: unknown option '${k}'`);
