@@ -41,5 +41,10 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<string> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new ConfigError(`backend: '${name}' failed to initialise`);
   await tf.ready();
+  if (name === 'cpu') {
+    // The cpu backend prints a banner advising tfjs-node on its first tensor; vaekit's README and
+    // --backend help already say what each backend gives, so keep the CLI's output clean.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  }
   return tf.getBackend();
 }
