@@ -24,3 +24,4 @@ export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './
 export { imageGrid, sideBySide, type RasterImage } from './render/grid.js';
 export { lossCurveSpec } from './render/loss-curve.js';
 export { installWasmMatMulFix } from './backend/wasm-matmul.js';
+export * from './models/linear/index.js';

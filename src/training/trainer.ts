@@ -13,7 +13,7 @@ import { deriveRng } from '../math/rng.js';
 import type { VAE } from '../models/vae.js';
 import { negativeElboLoss } from '../objectives/elbo.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
-import { makeOptimizer, restoreOptimizer, type OptimizerWeights } from './optimizer.js';
+import { flushTinySlots, makeOptimizer, restoreOptimizer, SLOT_FLUSH_EVERY, type OptimizerWeights } from './optimizer.js';
 
 export { makeOptimizer, type OptimizerWeights } from './optimizer.js';
 
@@ -223,6 +223,7 @@ async function runEpochs(
       );
       cost?.dispose();
       x.dispose();
+      if (optimizer.iterations % SLOT_FLUSH_EVERY === 0) flushTinySlots(optimizer);
       pending.push(stats!);
       pendingSizes.push(b);
       state.step++;

@@ -1,0 +1,140 @@
+/**
+ * What probabilistic PCA and factor analysis share once fitted: the linear Gaussian model
+ *   z ~ N(0, I_Z),  x = W z + μ + e,  e ~ N(0, Ψ)  ⇒  p(x) = N(μ, W Wᵀ + Ψ)
+ * with its exact log-likelihood (Woodbury identity and determinant lemma, never a D×D matrix),
+ * exact posterior and ancestral sampling. PPCA has Ψ = σ² I, factor analysis a diagonal Ψ.
+ * @see seed 002 ("The Linear Gaussian Model"); ./low-rank-gaussian.ts for the formulas
+ */
+import { DataError } from '../../errors.js';
+import { deriveRng } from '../../math/rng.js';
+import type { Dataset } from '../../data/dataset.js';
+import type { DensityModel, EmReport, LinearModelJson } from './linear-model.js';
+import { columnMoments, meanOf } from './linalg.js';
+import { LowRankGaussian } from './low-rank-gaussian.js';
+import { checkDataset, checkSampleArgs } from './validate.js';
+
+/** The mean and the (1/N) variances of the training data, and the absolute noise floor. */
+export interface TrainingMoments {
+  mean: Float64Array;
+  variance: Float64Array;
+  floor: number;
+}
+
+/**
+ * Data moments and the absolute floor = relativeFloor × mean_d S_dd.
+ * @throws DataError when every dimension is constant (no variance to model)
+ */
+export function trainingMoments(ds: Dataset, relativeFloor: number, where: string): TrainingMoments {
+  const { mean, variance } = columnMoments(ds);
+  const meanVar = meanOf(variance);
+  if (!(meanVar > 0)) throw new DataError(`${where}(${ds.source}): expected some variance in the data, got every dimension constant`);
+  return { mean, variance, floor: relativeFloor * meanVar };
+}
+
+/**
+ * A seeded initial loading: A_dk = 0.1 · √S_dd · n_dk, n_dk ~ N(0, 1) from deriveRng(seed, purpose).
+ * @returns A [D, Z], row-major
+ */
+export function randomLoading(variance: Float64Array, latentDim: number, seed: number, purpose: string): Float64Array {
+  const rng = deriveRng(seed, purpose);
+  const d = variance.length;
+  const a = new Float64Array(d * latentDim); // [D, Z]
+  for (let i = 0; i < d; i++) {
+    const s = 0.1 * Math.sqrt(variance[i]);
+    for (let k = 0; k < latentDim; k++) a[i * latentDim + k] = s * rng.nextNormal();
+  }
+  return a;
+}
+
+export abstract class LinearGaussianModel implements DensityModel {
+  abstract readonly kind: 'ppca' | 'fa';
+  readonly dataDim: number;
+  readonly latentDim: number;
+  /** The fitted Gaussian N(μ, W Wᵀ + Ψ) in low-rank form. */
+  protected readonly gaussian: LowRankGaussian;
+
+  /**
+   * @param mean - μ [D], data units
+   * @param loading - W [D, Z], row-major
+   * @param noiseVariance - ψ [D], each > 0, squared data units
+   * @param report - the EM report when fitted by EM
+   * @throws DataError when I + Wᵀ Ψ⁻¹ W is not positive definite (non-finite parameters)
+   */
+  constructor(mean: Float64Array, loading: Float64Array, noiseVariance: Float64Array, readonly report?: EmReport) {
+    this.gaussian = new LowRankGaussian(mean, loading, noiseVariance);
+    this.dataDim = this.gaussian.dataDim;
+    this.latentDim = this.gaussian.latentDim;
+  }
+
+  /** μ [D]. */
+  get mean(): Float64Array {
+    return this.gaussian.mean;
+  }
+
+  /** W [D, Z], row-major (A in seed 002). */
+  get loading(): Float64Array {
+    return this.gaussian.loading;
+  }
+
+  /** Training mean log-likelihood per EM iteration (nats per example); [] for a closed-form fit. */
+  get history(): number[] {
+    return this.report ? [...this.report.history] : [];
+  }
+
+  /**
+   * Exact log-density per example.
+   *   log N(x; μ, C) = −½ [D log 2π + log |C| + (x − μ)ᵀ C⁻¹ (x − μ)],  C = W Wᵀ + Ψ
+   * cost O(N·D·Z) after an O(D·Z² + Z³) set-up.
+   * @param ds - examples [N, D]
+   * @returns log p(x_n) [N], float64, nats
+   * @throws ShapeError when ds.dataDim ≠ D
+   * @throws DataError for non-finite values
+   */
+  logLikelihood(ds: Dataset): Float64Array {
+    checkDataset(ds, `${this.kind}.logLikelihood`, this.dataDim);
+    return this.gaussian.logDensities(ds);
+  }
+
+  /**
+   * Mean exact log-likelihood, nats per example: (1/N) Σ_n log p(x_n).
+   * @throws ShapeError | DataError as {@link logLikelihood}; DataError for an empty dataset
+   */
+  meanLogLikelihood(ds: Dataset): number {
+    checkDataset(ds, `${this.kind}.meanLogLikelihood`, this.dataDim, 1);
+    const ll = this.gaussian.logDensities(ds);
+    let s = 0;
+    for (let i = 0; i < ll.length; i++) s += ll[i];
+    return s / ll.length;
+  }
+
+  /**
+   * The exact posterior over the latent variables (seed 002, "The posterior P(z|x)").
+   *   p(z | x) = N(Wᵀ C⁻¹ (x − μ), I − Wᵀ C⁻¹ W) = N(G Wᵀ Ψ⁻¹ (x − μ), G),  G = (I + Wᵀ Ψ⁻¹ W)⁻¹
+   * @param ds - examples [N, D]
+   * @returns mean [N, Z] and covariance G [Z, Z] (shared by all examples), float64
+   * @throws ShapeError when ds.dataDim ≠ D
+   * @throws DataError for non-finite values
+   */
+  posterior(ds: Dataset): { mean: Float64Array; covariance: Float64Array } {
+    checkDataset(ds, `${this.kind}.posterior`, this.dataDim);
+    return this.gaussian.posterior(ds);
+  }
+
+  /**
+   * Ancestral sampling x = μ + W z + Ψ^{1/2} ε, z ~ N(0, I_Z), ε ~ N(0, I_D), from
+   * `deriveRng(seed, '<kind>-sample')`.
+   * @returns [numSamples, D], float32
+   * @throws ConfigError for a bad count or seed
+   */
+  sample(numSamples: number, seed: number): Float32Array {
+    checkSampleArgs(`${this.kind}.sample`, numSamples, seed);
+    return this.gaussian.sample(numSamples, deriveRng(seed, `${this.kind}-sample`));
+  }
+
+  /** The EM report fields of a saved model (absent for a closed-form fit). */
+  protected reportJson(): Partial<EmReport> {
+    return this.report ? { history: [...this.report.history], converged: this.report.converged } : {};
+  }
+
+  abstract toJSON(): LinearModelJson;
+}
