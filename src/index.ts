@@ -18,6 +18,7 @@ export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions, type LossTerm
 export { train, makeOptimizer, initialTrainerState, type TrainData, type EpochMetrics, type TrainerState, type TrainCallbacks, type TrainResult, type StepInfo, type ResumeFrom, type OptimizerWeights } from './training/trainer.js';
 export { resolveTrainOptions, TRAIN_DEFAULTS, type TrainOptions, type ResolvedTrainOptions } from './training/options.js';
 export { evaluateElbo, type ElboSummary } from './evaluation/elbo-eval.js';
+export { elboPerExample } from './evaluation/elbo-per-example.js';
 export { makeDataset, subset, takeFirst, splitValidation, gatherRows, type Dataset, type DatasetInit } from './data/dataset.js';
 export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, type BinarizeMode } from './data/binarize.js';
 export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './data/audit.js';

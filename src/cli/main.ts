@@ -9,9 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { VaeError } from '../errors.js';
 import { VAEKIT_VERSION } from '../node/version.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { reconstructCommand } from './commands/reconstruct.js';
 import { sampleCommand } from './commands/sample.js';
+import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 
@@ -27,7 +29,7 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  for (const make of [trainCommand, sampleCommand, reconstructCommand, infoCommand]) {
+  for (const make of [trainCommand, sampleCommand, reconstructCommand, infoCommand, evaluateCommand, scoreCommand]) {
     program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) }));
   }
   try {

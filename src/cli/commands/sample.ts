@@ -1,8 +1,13 @@
-/** `vaekit sample RUN`: decoder means for z ~ N(0, I), as an image grid (and optionally CSV). */
+/**
+ * `vaekit sample RUN`: decoder means for z ~ N(0, I), as an image grid (and optionally CSV);
+ * for a linear run, draws from the fitted model (an image grid, or CSV for non-image data).
+ */
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
 import { writeFileAtomic } from '../../node/atomic.js';
+import { isLinearRun, readLinearRun } from '../../node/linear-run.js';
+import { writeLinearSamples } from '../../node/linear-samples.js';
 import { renderSamples } from '../../node/pictures.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf, positiveNumber } from '../parse.js';
@@ -10,7 +15,7 @@ import { loadRunModel } from './saved-model.js';
 
 export function sampleCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('sample')
-    .description('generate from the prior: decoder means E[x|z] for z ~ N(0, I)')
+    .description('generate from the prior: decoder means E[x|z] for z ~ N(0, I); samples x ~ p(x) for a linear run')
     .argument('<run>', 'a run folder (or a model folder)')
     .option('--n <n>', 'number of samples', int('--n', 1), 64)
     .option('--seed <n>', 'seed of z', int('--seed', 0), 0)
@@ -19,6 +24,13 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
     .option('--csv <file>', 'also write the samples as CSV, one example per row')
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { n: number; seed: number; temperature: number; out?: string; csv?: string; backend: BackendName }) => {
+      if (isLinearRun(run)) {
+        const { config, model } = await readLinearRun(run);
+        const written = await writeLinearSamples(model, config.exampleShape, o.n, o.seed, o.out ?? join(run, `samples-${o.seed}.png`));
+        io.out(`wrote ${o.n} samples to ${written}`);
+        done(0);
+        return;
+      }
       await useBackend(o.backend);
       const vae = await loadRunModel(run);
       try {
