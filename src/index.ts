@@ -11,7 +11,7 @@ export { bernoulliLogProb } from './distributions/bernoulli.js';
 export { makeLikelihood, BernoulliLikelihood, GaussianLikelihood, type Likelihood, type LikelihoodConfig } from './likelihoods/index.js';
 export { mlpEncoder, mlpDecoder, ACTIVATIONS, type Activation, type MlpConfig } from './nets/mlp.js';
 export { VAE, setModelStore, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type ModelStore, type VaeArtifacts, type Preprocessing } from './models/vae.js';
-export { resolveVaeConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
+export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
 export type { LatentVariableModel } from './models/latent-model.js';
 export { reparameterize } from './objectives/reparameterize.js';
 export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions, type LossTerms } from './objectives/elbo.js';

@@ -47,6 +47,11 @@ function positiveInt(name: string, v: unknown): number {
   return v;
 }
 
+/** The options that rebuild a model of this (saved) config; inverse of {@link resolveVaeConfig}. */
+export function vaeOptionsFromConfig(c: VaeConfig): VaeOptions {
+  return { inputShape: c.inputShape, latentDim: c.latentDim, hidden: c.encoder.hidden, activation: c.encoder.activation, likelihood: c.likelihood, seed: c.seed };
+}
+
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolveVaeConfig(opts: VaeOptions): VaeConfig {
   if (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0) {

@@ -12,7 +12,7 @@ import { deriveRng, tfSeed } from '../math/rng.js';
 import { mlpDecoder, mlpEncoder } from '../nets/mlp.js';
 import { elbo, type ElboOptions, type ElboTerms } from '../objectives/elbo.js';
 import type { LatentVariableModel } from './latent-model.js';
-import { resolveVaeConfig, type VaeConfig, type VaeOptions } from './vae-config.js';
+import { resolveVaeConfig, vaeOptionsFromConfig, type VaeConfig, type VaeOptions } from './vae-config.js';
 
 /** Format tag and version of a saved model's vaekit.json. */
 export const MODEL_FORMAT = 'vaekit-model';
@@ -208,11 +208,15 @@ export class VAE implements LatentVariableModel {
     }
     const encoder = await tf.loadLayersModel(tf.io.fromMemory(a.encoder));
     const decoder = await tf.loadLayersModel(tf.io.fromMemory(a.decoder));
-    const c = d.config;
-    const vae = new VAE(
-      { inputShape: c.inputShape, latentDim: c.latentDim, hidden: c.encoder.hidden, activation: c.encoder.activation, likelihood: c.likelihood, seed: c.seed },
-      { encoder, decoder },
-    );
+    return VAE.fromDescription(d, { encoder, decoder });
+  }
+
+  /**
+   * A model of a saved description: its architecture (fresh weights unless `parts` are given) and its
+   * preprocessing, provenance and metrics.
+   */
+  static fromDescription(d: ModelDescription, parts?: { encoder: tf.LayersModel; decoder: tf.LayersModel }): VAE {
+    const vae = new VAE(vaeOptionsFromConfig(d.config), parts);
     vae.preprocessing = d.preprocessing;
     vae.provenance = d.provenance;
     vae.metrics = d.metrics;

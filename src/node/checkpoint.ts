@@ -150,8 +150,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     savedAt: header.savedAt,
     optimizerWeights: () => tensorsOf('optimizer'),
     async restoreModel() {
-      const c = header.description.config;
-      const vae = new VAE({ inputShape: c.inputShape, latentDim: c.latentDim, hidden: c.encoder.hidden, activation: c.encoder.activation, likelihood: c.likelihood, seed: c.seed });
+      const vae = VAE.fromDescription(header.description);
       for (const [group, model] of [['encoder', vae.encoder], ['decoder', vae.decoder]] as const) {
         const ts = tensorsOf(group);
         if (ts.length !== model.weights.length) {
@@ -162,9 +161,6 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
         model.setWeights(ts.map((t) => t.tensor));
         tf.dispose(ts.map((t) => t.tensor));
       }
-      vae.preprocessing = header.description.preprocessing;
-      vae.provenance = header.description.provenance;
-      vae.metrics = header.description.metrics;
       return vae;
     },
   };

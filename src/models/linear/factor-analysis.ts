@@ -14,11 +14,10 @@
 import { ConfigError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
 import { LINEAR_MODEL_VERSION, type EmReport, type LinearModelJson } from './linear-model.js';
-import { runEm, type EmCallbacks } from './em.js';
+import type { EmCallbacks } from './em.js';
 import { checkTag, readArray, readEmReport, readInt } from './json.js';
-import { LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
-import { LowRankGaussian, eStep, linearGaussianMStep, useCovariancePath, type LinearGaussianParams } from './low-rank-gaussian.js';
-import { covarianceMatrix } from './linalg.js';
+import { fitLinearGaussianEm, LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
+import type { LinearGaussianParams } from './low-rank-gaussian.js';
 import { checkDataset, integer, intAtLeast, positiveNumber } from './validate.js';
 
 /** Options of {@link FactorAnalysis.fit}. */
@@ -99,24 +98,14 @@ export class FactorAnalysis extends LinearGaussianModel {
     if (opts.latentDim >= ds.dataDim) {
       throw new ConfigError(`latentDim: expected an integer < dataDim = ${ds.dataDim}, got ${opts.latentDim}`);
     }
-    const { mean, variance, floor } = trainingMoments(ds, opts.varianceFloor, 'FactorAnalysis.fit');
+    const moments = trainingMoments(ds, opts.varianceFloor, 'FactorAnalysis.fit');
+    const { variance, floor } = moments;
     const init: LinearGaussianParams = {
       loading: randomLoading(variance, opts.latentDim, opts.seed, 'fa-init'),
       noiseVariance: variance.map((v) => Math.max(v, floor)),
     };
-    const cov = useCovariancePath(ds) ? covarianceMatrix(ds, mean, variance) : undefined; // S [D, D] or none
-    const { params, report } = runEm(
-      init,
-      (p) => {
-        const stats = eStep(new LowRankGaussian(mean, p.loading, p.noiseVariance), ds, cov);
-        return { meanLogLikelihood: stats.meanLogLikelihood, mStep: () => linearGaussianMStep(stats, variance, floor, false) };
-      },
-      opts.maxIter,
-      opts.tol,
-      'FactorAnalysis.fit',
-      callbacks,
-    );
-    return new FactorAnalysis(mean, params.loading, params.noiseVariance, report);
+    const { params, report } = fitLinearGaussianEm(ds, moments, init, false, opts, 'FactorAnalysis.fit', callbacks);
+    return new FactorAnalysis(moments.mean, params.loading, params.noiseVariance, report);
   }
 
   toJSON(): FactorAnalysisJson {

@@ -9,8 +9,9 @@ import { DataError } from '../../errors.js';
 import { deriveRng } from '../../math/rng.js';
 import type { Dataset } from '../../data/dataset.js';
 import type { DensityModel, EmReport, LinearModelJson } from './linear-model.js';
-import { columnMoments, meanOf } from './linalg.js';
-import { LowRankGaussian } from './low-rank-gaussian.js';
+import { runEm, type EmCallbacks } from './em.js';
+import { columnMoments, covarianceMatrix, meanOf } from './linalg.js';
+import { LowRankGaussian, eStep, linearGaussianMStep, useCovariancePath, type LinearGaussianParams } from './low-rank-gaussian.js';
 import { checkDataset, checkSampleArgs } from './validate.js';
 
 /** The mean and the (1/N) variances of the training data, and the absolute noise floor. */
@@ -44,6 +45,36 @@ export function randomLoading(variance: Float64Array, latentDim: number, seed: n
     for (let k = 0; k < latentDim; k++) a[i * latentDim + k] = s * rng.nextNormal();
   }
   return a;
+}
+
+/**
+ * EM for the linear Gaussian model from `init`: E-step with the exact Gaussian posterior, M-step
+ * with the expected sufficient statistics (seed 002); `isotropic` ties Ψ = σ² I (PPCA), otherwise
+ * Ψ is diagonal (factor analysis). Precomputes S once when N > D (see useCovariancePath).
+ * @returns the fitted parameters and the EM report (monotone log-likelihood history, nats per example)
+ */
+export function fitLinearGaussianEm(
+  ds: Dataset,
+  moments: TrainingMoments,
+  init: LinearGaussianParams,
+  isotropic: boolean,
+  opts: { maxIter: number; tol: number },
+  where: string,
+  callbacks?: EmCallbacks,
+): { params: LinearGaussianParams; report: EmReport } {
+  const { mean, variance, floor } = moments;
+  const cov = useCovariancePath(ds) ? covarianceMatrix(ds, mean, variance) : undefined; // S [D, D] or none
+  return runEm(
+    init,
+    (p) => {
+      const stats = eStep(new LowRankGaussian(mean, p.loading, p.noiseVariance), ds, cov);
+      return { meanLogLikelihood: stats.meanLogLikelihood, mStep: () => linearGaussianMStep(stats, variance, floor, isotropic) };
+    },
+    opts.maxIter,
+    opts.tol,
+    where,
+    callbacks,
+  );
 }
 
 export abstract class LinearGaussianModel implements DensityModel {

@@ -13,11 +13,10 @@
 import { ConfigError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
 import { LINEAR_MODEL_VERSION, type EmReport, type LinearModelJson } from './linear-model.js';
-import { runEm, type EmCallbacks } from './em.js';
+import type { EmCallbacks } from './em.js';
 import { checkTag, readArray, readEmReport, readInt, readNumber } from './json.js';
-import { LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
-import { LowRankGaussian, eStep, linearGaussianMStep, useCovariancePath, type LinearGaussianParams } from './low-rank-gaussian.js';
-import { covarianceMatrix } from './linalg.js';
+import { fitLinearGaussianEm, LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
+import type { LinearGaussianParams } from './low-rank-gaussian.js';
 import { PCA_SOLVERS, principalSubspace, type PcaSolver } from './principal-subspace.js';
 import { checkDataset, integer, intAtLeast, oneOf, positiveNumber } from './validate.js';
 
@@ -130,18 +129,7 @@ export class PPCA extends LinearGaussianModel {
       loading: randomLoading(variance, z, opts.seed, 'ppca-init'),
       noiseVariance: new Float64Array(d).fill(Math.max(meanVar, floor)),
     };
-    const cov = useCovariancePath(ds) ? covarianceMatrix(ds, mean, variance) : undefined; // S [D, D] or none
-    const { params, report } = runEm(
-      init,
-      (p) => {
-        const stats = eStep(new LowRankGaussian(mean, p.loading, p.noiseVariance), ds, cov);
-        return { meanLogLikelihood: stats.meanLogLikelihood, mStep: () => linearGaussianMStep(stats, variance, floor, true) };
-      },
-      opts.maxIter,
-      opts.tol,
-      'PPCA.fit',
-      callbacks,
-    );
+    const { params, report } = fitLinearGaussianEm(ds, { mean, variance, floor }, init, true, opts, 'PPCA.fit', callbacks);
     return new PPCA(mean, params.loading, params.noiseVariance, report);
   }
 
