@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { takeFirst, type Dataset } from '../../src/data/dataset.js';
 import { evaluateElbo } from '../../src/evaluation/elbo-eval.js';
+import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { isDensityModel, linearModelFromJSON, PCA, type LinearModel } from '../../src/models/linear/index.js';
 import { VAE } from '../../src/models/vae.js';
 import { loadDataSource } from '../../src/node/data-source.js';
 import { fsModelStore } from '../../src/node/model-store.js';
 import { decodePng } from '../../src/node/png.js';
+import { assertAllClose } from '../helpers/assert.js';
 import { errorLines, runCli, tinyTrainArgs } from './cli-helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-linear-cli-'));
@@ -150,24 +152,38 @@ describe('vaekit evaluate and score on a VAE run', () => {
     assert.equal(r.code, 0, r.err.join('\n'));
   });
 
-  test('evaluate writes the same schema with logLikelihood null and the ELBO, not exact', async () => {
-    const r = await runCli(['evaluate', vaeRun]);
+  test('evaluate writes the same schema: logLikelihood null, the ELBO, and the importance-sampled estimate the library computes', async () => {
+    const r = await runCli(['evaluate', vaeRun, '--samples', '20', '--seed', '3']);
     assert.equal(r.code, 0, r.err.join('\n'));
     const e = readJson(join(vaeRun, 'evaluation.json'));
     assert.equal(e.model, 'vae');
     assert.equal(e.split, 'test');
     assert.equal(e.numExamples, 600);
     assert.equal(e.logLikelihood, null);
-    assert.equal(e.logLikelihoodEstimate, null);
     assert.equal(e.elbo.exact, false);
+    assert.equal(e.logLikelihoodEstimate.numSamples, 20);
+    assert.equal(e.logLikelihoodEstimate.seed, 3);
     const vae = await VAE.load(join(vaeRun, 'model'), fsModelStore);
     try {
       const ds = takeFirst(loadDataSource('mnist', { scale: 255 }).test, 600);
       const expected = -evaluateElbo(vae, ds, { seed: 0 }).loss;
       assert.ok(Math.abs(e.elbo.mean - expected) <= 1e-6 * Math.abs(expected), `${e.elbo.mean} vs ${expected}`);
+      const is = await estimateLogLikelihood(vae, ds, { numSamples: 20, seed: 3 });
+      assert.ok(Math.abs(e.logLikelihoodEstimate.value - is.value) <= 1e-9 * Math.abs(is.value), `${e.logLikelihoodEstimate.value} vs ${is.value}`);
+      assert.ok(e.logLikelihoodEstimate.value > e.elbo.mean, `IS estimate ${e.logLikelihoodEstimate.value} above the ELBO ${e.elbo.mean}`);
+      assertAllClose(e.bitsPerDim, -is.value / (784 * Math.LN2), { rtol: 1e-9 });
     } finally {
       vae.dispose();
     }
+    assert.match(r.out.join('\n'), /log p\(x\) IS \(K=20\)/);
+  });
+
+  test('evaluate --samples 0 skips the estimate', async () => {
+    const r = await runCli(['evaluate', vaeRun, '--samples', '0']);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const e = readJson(join(vaeRun, 'evaluation.json'));
+    assert.equal(e.logLikelihoodEstimate, null);
+    assert.equal(e.bitsPerDim, null);
   });
 
   test('score writes −ELBO per example whose mean is −ELBO of the evaluation', async () => {

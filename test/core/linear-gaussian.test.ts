@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { makeDataset } from '../../src/data/dataset.js';
+import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/backend.js';
@@ -139,6 +141,42 @@ describe('the linear-Gaussian oracle', () => {
       assertAllClose(logPx - got[b], gap, { rtol: 1e-4, atol: 1e-5, message: `example ${b}: the gap` });
     });
     tf.dispose([t.elbo, t.reconstruction, t.kl]);
+    vae.dispose();
+  });
+
+  test('with q the exact posterior, every importance weight is p(x): the estimate is exact for any K and ESS = K', async () => {
+    const ds = makeDataset({ x: Float32Array.from(X.flat()), numExamples: B, dataDim: D, source: 'oracle' });
+    for (const k of [1, 37]) {
+      const r = await estimateLogLikelihood(exact, ds, { numSamples: k, chunkRows: 16 });
+      assertAllClose(r.perExample, X.map(exactLogLikelihood), { rtol: 1e-5, message: `K = ${k}` });
+      assertAllClose(r.meanEffectiveSampleSize, k, { rtol: 1e-3 });
+      assert.ok(r.monteCarloStandardError < 1e-3, `K = ${k}: Monte Carlo standard error ${r.monteCarloStandardError}`);
+    }
+  });
+
+  test('with a mismatched q, the estimate rises above the ELBO and converges to log p(x) as K grows, within its standard error', async () => {
+    const vae = linearVae([0.8, -0.9], [0.9, -0.7]);
+    const ds = makeDataset({ x: Float32Array.from(X.flat()), numExamples: B, dataDim: D, source: 'oracle' });
+    const logPx = X.map(exactLogLikelihood);
+    const meanLogPx = logPx.reduce((s, v) => s + v, 0) / B;
+    const e = tf.tidy(() => tf.mean(vae.elbo(tf.tensor2d(X), { numSamples: 4, eps: tf.tensor3d(CUBATURE) }).elbo).dataSync()[0]);
+    const gaps: number[] = [];
+    for (const k of [1, 10, 100, 20000]) {
+      let gap = 0;
+      let mcSe = 0;
+      const seeds = k < 20000 ? 10 : 1;
+      for (let seed = 0; seed < seeds; seed++) {
+        const r = await estimateLogLikelihood(vae, ds, { numSamples: k, seed });
+        gap += (meanLogPx - r.value) / seeds;
+        mcSe = r.monteCarloStandardError;
+      }
+      gaps.push(gap);
+      if (k === 20000) {
+        assert.ok(Math.abs(gap) < 4 * mcSe + 1e-4, `K = ${k}: log p(x) − estimate = ${gap}, Monte Carlo standard error ${mcSe}`);
+      }
+    }
+    assert.ok(meanLogPx - e > gaps[1], `ELBO gap ${meanLogPx - e} > L_10 gap ${gaps[1]}`);
+    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] < gaps[i - 1], `gaps shrink with K: ${gaps.join(', ')}`);
     vae.dispose();
   });
 });

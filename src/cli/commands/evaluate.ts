@@ -2,25 +2,51 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import { EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
+import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
 import type { CliIo } from '../io.js';
-import { oneOf } from '../parse.js';
+import { int, oneOf } from '../parse.js';
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
 export function evaluateCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('evaluate')
-    .description('evaluate a run on a data split: exact log-likelihood (linear density models) or ELBO (VAE), nats per example')
+    .description('evaluate a run on a data split: exact log-likelihood (linear density models), or ELBO and importance-sampled log p(x) (VAE), nats per example')
     .argument('<run>', 'a run folder')
     .option('--data <name|dir>', "data source (default: the run's own)")
     .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
+    .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
+    .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .action(async (run: string, o: { data?: string; split: Split; backend: BackendName }) => {
+    .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; backend: BackendName }) => {
       await useBackend(o.backend);
-      const e = await evaluateRun(run, { split: o.split, data: o.data });
-      const header = ['model', 'split', 'examples', 'log p(x) exact', 'bits/dim', 'ELBO', 'recon. error'];
-      const row = [e.model, e.split, String(e.numExamples), f(e.logLikelihood?.mean), f(e.bitsPerDim, 4), f(e.elbo?.mean), f(e.reconstructionError)];
+      let last = 0;
+      const e = await evaluateRun(run, {
+        split: o.split,
+        data: o.data,
+        numSamples: o.samples,
+        seed: o.seed,
+        onProgress: (done, total) => {
+          const now = performance.now();
+          if (now - last > 5000 || done === total) {
+            last = now;
+            io.err(`log p(x), K = ${o.samples}: ${done}/${total} examples`);
+          }
+        },
+      });
+      const est = e.logLikelihoodEstimate;
+      const header = ['model', 'split', 'examples', 'log p(x) exact', `log p(x) IS${est ? ` (K=${est.numSamples})` : ''}`, '± se', 'bits/dim', 'ELBO', 'recon. error'];
+      const row = [
+        e.model,
+        e.split,
+        String(e.numExamples),
+        f(e.logLikelihood?.mean),
+        f(est?.value),
+        f(est?.standardError),
+        f(e.bitsPerDim, 4),
+        f(e.elbo?.mean),
+        f(e.reconstructionError),
+      ];
       const widths = header.map((h, i) => Math.max(h.length, row[i].length));
       io.out(header.map((h, i) => h.padEnd(widths[i])).join('  '));
       io.out(row.map((c, i) => c.padEnd(widths[i])).join('  '));
