@@ -23,6 +23,11 @@ export interface LogLikelihoodOptions {
   chunkRows?: number;
   /** Called after each group of examples with (examples done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Index of the first example in the full dataset, for the noise streams: a worker estimating
+   * examples 5000..9999 passes 5000 and gets exactly the numbers a single pass would. Default 0.
+   */
+  firstIndex?: number;
 }
 
 /** The estimate over a dataset. Log-likelihoods in nats per example. */
@@ -45,6 +50,8 @@ export interface LogLikelihoodEstimate {
   perExample: Float64Array;
   /** se_n per example [N], nats. */
   perExampleStandardError: Float64Array;
+  /** Effective sample size per example [N]. */
+  perExampleEffectiveSampleSize: Float64Array;
 }
 
 /**
@@ -76,7 +83,8 @@ export async function estimateLogLikelihood(
   const samplesPerChunk = Math.max(1, Math.min(k, Math.floor(chunkRows / groupSize))); // K_c
   const perExample = new Float64Array(n);
   const perExampleSe = new Float64Array(n);
-  let essSum = 0;
+  const perExampleEss = new Float64Array(n);
+  const firstIndex = opts.firstIndex ?? 0;
 
   for (let start = 0; start < n; start += groupSize) {
     const b = Math.min(groupSize, n - start);
@@ -84,7 +92,7 @@ export async function estimateLogLikelihood(
     const posterior = tf.tidy(() => model.encode(x)); // [G, Z] each
     // ε [K, G, Z]: example n's K draws come from its own stream, whatever the chunking.
     const epsAll = tf.tidy(() =>
-      tf.stack(Array.from({ length: b }, (_, i) => tf.randomNormal([k, z0], 0, 1, 'float32', tfSeed(seed, 'loglik', start + i))), 1),
+      tf.stack(Array.from({ length: b }, (_, i) => tf.randomNormal([k, z0], 0, 1, 'float32', tfSeed(seed, 'loglik', firstIndex + start + i))), 1),
     ) as tf.Tensor3D;
     // Running log-sum-exp per example: m = max log w so far, s = Σ exp(log w − m), s2 = Σ exp(2(log w − m)).
     let m = tf.fill([b], -Infinity) as tf.Tensor1D;
@@ -118,23 +126,42 @@ export async function estimateLogLikelihood(
       // Relative variance of the weights: mean w² / (mean w)² − 1 = K·s2/s² − 1.
       const relVar = Math.max((k * s2i) / (si * si) - 1, 0);
       perExampleSe[start + i] = Math.sqrt(relVar / k);
-      essSum += (si * si) / s2i;
+      perExampleEss[start + i] = (si * si) / s2i;
     }
     opts.onProgress?.(start + b, n);
   }
 
+  return summarizeLogLikelihood(k, perExample, perExampleSe, perExampleEss);
+}
+
+/**
+ * The dataset figures of an estimate from its per-example parts (also used to merge the parts of
+ * an estimate computed in slices, e.g. on worker threads).
+ * @param perExample - log p̂(x_n) [N]
+ * @param perExampleSe - se_n [N]
+ * @param perExampleEss - ESS_n [N]
+ */
+export function summarizeLogLikelihood(
+  numSamples: number,
+  perExample: Float64Array,
+  perExampleSe: Float64Array,
+  perExampleEss: Float64Array,
+): LogLikelihoodEstimate {
+  const n = perExample.length;
   let mean = 0;
   let seSq = 0;
+  let essSum = 0;
   for (let i = 0; i < n; i++) {
     mean += perExample[i];
     seSq += perExampleSe[i] * perExampleSe[i];
+    essSum += perExampleEss[i];
   }
   mean /= Math.max(n, 1);
   let varSum = 0;
   for (let i = 0; i < n; i++) varSum += (perExample[i] - mean) ** 2;
   const sd = n > 1 ? Math.sqrt(varSum / (n - 1)) : 0;
   return {
-    numSamples: k,
+    numSamples,
     numExamples: n,
     value: mean,
     standardError: n > 0 ? sd / Math.sqrt(n) : 0,
@@ -142,5 +169,6 @@ export async function estimateLogLikelihood(
     meanEffectiveSampleSize: n > 0 ? essSum / n : 0,
     perExample,
     perExampleStandardError: perExampleSe,
+    perExampleEffectiveSampleSize: perExampleEss,
   };
 }

@@ -12,6 +12,7 @@ import { evaluateElbo } from '../evaluation/elbo-eval.js';
 import { deriveRng } from '../math/rng.js';
 import type { VAE } from '../models/vae.js';
 import { negativeElboLoss } from '../objectives/elbo.js';
+import type { GradientEngine } from './gradients.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { flushTinySlots, makeOptimizer, restoreOptimizer, SLOT_FLUSH_EVERY, type OptimizerWeights } from './optimizer.js';
 
@@ -125,6 +126,7 @@ export async function train(
   options: TrainOptions = {},
   callbacks: TrainCallbacks = {},
   resume?: ResumeFrom,
+  engine?: GradientEngine,
 ): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   for (const [name, ds] of Object.entries(data) as [string, Dataset | undefined][]) {
@@ -141,7 +143,7 @@ export async function train(
   const optimizer = makeOptimizer(o.learningRate);
   try {
     if (resume) await restoreOptimizer(optimizer, resume.optimizerWeights);
-    return await runEpochs(vae, trainSet, val, test, staticTrain, o, optimizer, callbacks, resume);
+    return await runEpochs(vae, trainSet, val, test, staticTrain, o, optimizer, callbacks, resume, engine);
   } catch (e) {
     optimizer.dispose();
     throw e;
@@ -158,6 +160,7 @@ async function runEpochs(
   optimizer: tf.Optimizer,
   callbacks: TrainCallbacks,
   resume: ResumeFrom | undefined,
+  engine: GradientEngine | undefined,
 ): Promise<TrainResult> {
   const vars = vae.trainableVariables();
   const state: TrainerState = resume ? structuredClone(resume.state) : initialTrainerState();
@@ -210,19 +213,27 @@ async function runEpochs(
       const b = end - start;
       const buf = gatherRows(epochData, perm, start, end, b === o.batchSize ? fullBatch : undefined);
       const seed = deriveRng(o.seed, 'eps', epoch, state.step).nextSeed();
-      const x = tf.tensor2d(buf, [b, d]);
       let stats: tf.Tensor | undefined;
-      const cost = optimizer.minimize(
-        () => {
-          const t = negativeElboLoss(vae, x, { beta: o.beta, seed });
-          stats = tf.keep(tf.stack([t.loss, t.reconstructionLoss, t.kl]));
-          return t.loss;
-        },
-        false,
-        vars,
-      );
-      cost?.dispose();
-      x.dispose();
+      if (engine) {
+        // Shards of the batch on several threads; the same noise, one optimizer step here.
+        const r = engine.gradients(buf, b, seed);
+        optimizer.applyGradients(r.grads);
+        tf.dispose(Object.values(r.grads));
+        stats = r.stats;
+      } else {
+        const x = tf.tensor2d(buf, [b, d]);
+        const cost = optimizer.minimize(
+          () => {
+            const t = negativeElboLoss(vae, x, { beta: o.beta, seed });
+            stats = tf.keep(tf.stack([t.loss, t.reconstructionLoss, t.kl]));
+            return t.loss;
+          },
+          false,
+          vars,
+        );
+        cost?.dispose();
+        x.dispose();
+      }
       if (optimizer.iterations % SLOT_FLUSH_EVERY === 0) flushTinySlots(optimizer);
       pending.push(stats!);
       pendingSizes.push(b);

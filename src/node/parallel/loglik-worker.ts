@@ -1,0 +1,42 @@
+/**
+ * A log-likelihood worker thread: its own TensorFlow.js backend and a copy of the VAE; estimates
+ * log p(x) for one slice of a dataset and posts the per-example parts back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { makeDataset } from '../../data/dataset.js';
+import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
+import { VAE, type VaeArtifacts } from '../../models/vae.js';
+import { useBackend } from '../backend.js';
+
+interface Init {
+  artifacts: VaeArtifacts;
+  backend: 'wasm' | 'cpu';
+  x: Float32Array;
+  numExamples: number;
+  dataDim: number;
+  numSamples: number;
+  seed: number;
+  chunkRows?: number;
+  firstIndex: number;
+}
+
+async function main(): Promise<void> {
+  const init = workerData as Init;
+  await useBackend(init.backend);
+  const vae = await VAE.fromArtifacts(init.artifacts);
+  try {
+    const ds = makeDataset({ x: init.x, numExamples: init.numExamples, dataDim: init.dataDim, source: 'worker slice' });
+    const r = await estimateLogLikelihood(vae, ds, {
+      numSamples: init.numSamples,
+      seed: init.seed,
+      chunkRows: init.chunkRows,
+      firstIndex: init.firstIndex,
+      onProgress: (done) => parentPort!.postMessage({ done }),
+    });
+    parentPort!.postMessage({ perExample: r.perExample, perExampleSe: r.perExampleStandardError, perExampleEss: r.perExampleEffectiveSampleSize });
+  } finally {
+    vae.dispose();
+  }
+}
+
+main().catch((e) => parentPort!.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));

@@ -1,0 +1,83 @@
+/**
+ * Data-parallel gradients over worker threads equal the single-threaded gradient of the same batch
+ * and noise, within float32 tolerance (only the summation order of the batch mean differs).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/math/rng.js';
+import { VAE } from '../../src/models/vae.js';
+import { useBackend } from '../../src/node/backend.js';
+import { DataParallelGradients, shardRows } from '../../src/node/parallel/data-parallel.js';
+import { negativeElboLoss } from '../../src/objectives/elbo.js';
+import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
+
+const D = 30;
+const B = 11;
+const rng = new Rng('data-parallel-test');
+const X = Float32Array.from({ length: B * D }, () => (rng.next() < 0.3 ? 1 : 0));
+
+/** The single-threaded reference: ∇ of the batch-mean loss of the first `rows` rows, keyed by variable name. */
+function referenceGradients(vae: VAE, rows: number, seed: number, beta: number): { grads: Map<string, Float32Array>; loss: number } {
+  const x = tf.tensor2d(X.subarray(0, rows * D), [rows, D]);
+  const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, x, { seed, beta }).loss, vae.trainableVariables());
+  const out = { grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])), loss: value.dataSync()[0] };
+  tf.dispose([x, value, ...Object.values(grads)]);
+  return out;
+}
+
+describe('shardRows', () => {
+  test('splits B rows into S nearly equal shards that sum to B', () => {
+    assert.deepEqual(shardRows(128, 2), [64, 64]);
+    assert.deepEqual(shardRows(11, 3), [4, 4, 3]);
+    assert.deepEqual(shardRows(2, 4), [1, 1, 0, 0]);
+  });
+});
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`data-parallel gradients on ${backend}`, () => {
+    let vae: VAE;
+    let engine: DataParallelGradients;
+    before(async () => {
+      await useBackend(backend);
+      vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 2, likelihood: { kind: 'bernoulli' } });
+      engine = await DataParallelGradients.start(vae, { numShards: 3, batchSize: B, beta: 0.7, backend });
+    });
+    after(async () => {
+      await engine.dispose();
+      vae.dispose();
+    });
+
+    test('equal the single-threaded gradient of the same batch and noise (3 shards of 4, 4, 3 rows)', () => {
+      const ref = referenceGradients(vae, B, 5, 0.7);
+      const { grads, stats } = engine.gradients(X, B, 5);
+      assert.deepEqual(Object.keys(grads).sort(), [...ref.grads.keys()].sort());
+      for (const [name, g] of Object.entries(grads)) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
+      assertAllClose(stats.dataSync()[0], ref.loss, { rtol: 1e-5 });
+      tf.dispose([...Object.values(grads), stats]);
+    });
+
+    test('workers see the weights after an optimizer step, and a short batch', () => {
+      tf.tidy(() => {
+        for (const v of vae.trainableVariables()) v.assign(tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 3), 0.05)));
+      });
+      const short = 7;
+      const ref = referenceGradients(vae, short, 9, 0.7);
+      const { grads, stats } = engine.gradients(X, short, 9);
+      for (const [name, g] of Object.entries(grads)) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
+      assertAllClose(stats.dataSync()[0], ref.loss, { rtol: 1e-5 });
+      tf.dispose([...Object.values(grads), stats]);
+    });
+
+    test('leaks no tensors on the training thread', async () => {
+      await assertNoTensorLeak(() => {
+        const { grads, stats } = engine.gradients(X, B, 1);
+        tf.dispose([...Object.values(grads), stats]);
+      });
+    });
+
+    test('rejects a batch larger than it was started for', () => {
+      assert.throws(() => engine.gradients(X, B + 1, 1), /batch of 12 rows, started for at most 11/);
+    });
+  });
+}
