@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { isDensityModel, PCA } from '../models/linear/index.js';
 import { evaluateElbo } from '../evaluation/elbo-eval.js';
 import { estimateLogLikelihood } from '../evaluation/log-likelihood.js';
+import { estimateLogLikelihoodParallel } from './parallel/loglik-parallel.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadRunSplit, type Split } from './run-split.js';
 import { openRun } from './saved-run.js';
@@ -45,6 +46,8 @@ export interface Evaluation {
     monteCarloStandardError: number;
     meanEffectiveSampleSize: number;
     seed: number;
+    /** Threads it ran on, and its wall-clock time. */
+    threads: number;
     seconds: number;
   } | null;
   /** PCA: mean squared reconstruction error, squared data units per example. */
@@ -69,6 +72,10 @@ export interface EvaluateRunOptions {
   seed?: number;
   /** VAE: called as the estimate progresses, with (examples done, total). */
   onProgress?: (done: number, total: number) => void;
+  /** VAE: threads for the estimate (worker threads with their own backend). Default 1. */
+  numThreads?: number;
+  /** VAE: the workers' backend. Default 'wasm'. */
+  backend?: 'wasm' | 'cpu';
 }
 
 /** Default K for `vaekit evaluate` on a VAE. */
@@ -104,7 +111,10 @@ export async function evaluateRun(run: string, opts: EvaluateRunOptions = {}): P
       const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
       const seed = opts.seed ?? 0;
       const t0 = performance.now();
-      const is = k > 0 ? await estimateLogLikelihood(saved.vae, ds, { numSamples: k, seed, onProgress: opts.onProgress }) : null;
+      const isOpts = { numSamples: k, seed, onProgress: opts.onProgress };
+      const threads = opts.numThreads ?? 1;
+      const is =
+        k === 0 ? null : threads > 1 ? await estimateLogLikelihoodParallel(saved.vae, ds, { ...isOpts, numThreads: threads, backend: opts.backend }) : await estimateLogLikelihood(saved.vae, ds, isOpts);
       const seconds = (performance.now() - t0) / 1000;
       evaluation = {
         version: EVALUATION_VERSION,
@@ -118,6 +128,7 @@ export async function evaluateRun(run: string, opts: EvaluateRunOptions = {}): P
         elbo: { mean: -s.loss, reconstruction: -s.reconstructionLoss, kl: s.kl, exact: false },
         logLikelihoodEstimate: is && {
           numSamples: k,
+          threads,
           value: is.value,
           standardError: is.standardError,
           monteCarloStandardError: is.monteCarloStandardError,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
+import { defaultNumThreads } from '../../node/parallel/start-worker.js';
 import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
 import type { CliIo } from '../io.js';
@@ -17,15 +18,19 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
     .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
+    .option('--threads <n>', 'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: one per core, at most 4', int('--threads', 1))
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; backend: BackendName }) => {
+    .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName }) => {
       await useBackend(o.backend);
+      const threads = o.backend === 'tensorflow' ? 1 : (o.threads ?? defaultNumThreads());
       let last = 0;
       const e = await evaluateRun(run, {
         split: o.split,
         data: o.data,
         numSamples: o.samples,
         seed: o.seed,
+        numThreads: threads,
+        backend: o.backend === 'tensorflow' ? undefined : o.backend,
         onProgress: (done, total) => {
           const now = performance.now();
           if (now - last > 5000 || done === total) {
