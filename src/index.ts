@@ -21,7 +21,9 @@ export { iwaeBound, logImportanceWeights, type IwaeOptions } from './objectives/
 export { evaluateElbo, type ElboSummary } from './evaluation/elbo-eval.js';
 export { estimateLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from './evaluation/log-likelihood.js';
 export { elboPerExample } from './evaluation/elbo-per-example.js';
-export { makeDataset, subset, takeFirst, splitValidation, gatherRows, type Dataset, type DatasetInit } from './data/dataset.js';
+export { makeDataset, subset, takeFirst, splitValidation, splitTrainTest, concatDatasets, gatherRows, isImageShape, type Dataset, type DatasetInit } from './data/dataset.js';
+export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
+export { numericTable, MIN_TABLE_ROWS, type NumericTable, type NumericTableOptions, type TextRecord } from './data/table.js';
 export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, type BinarizeMode } from './data/binarize.js';
 export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './data/audit.js';
 export { imageGrid, sideBySide, type RasterImage } from './render/grid.js';

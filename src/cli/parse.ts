@@ -39,3 +39,12 @@ export function oneOf<T extends string>(flag: string, values: readonly T[]) {
     return v as T;
   };
 }
+
+/** A comma-separated list of non-empty names, e.g. CSV columns 'crim,rm,medv'. */
+export function nameList(flag: string) {
+  return (v: string): string[] => {
+    const parts = v.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) throw new UsageError(`${flag}: expected names separated by commas, got '${v}'`);
+    return parts;
+  };
+}

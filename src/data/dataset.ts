@@ -16,6 +16,8 @@ export interface Dataset {
   exampleShape: number[];
   /** Optional integer class labels [numExamples]. */
   labels?: Int32Array;
+  /** Tables only: the name of each of the D features (a CSV header), [dataDim]. */
+  columns?: string[];
   /** Where the data came from, used in error messages, e.g. 'train-images-idx3-ubyte'. */
   source: string;
 }
@@ -28,6 +30,14 @@ function isCount(n: number, min: number): boolean {
 }
 
 /**
+ * True when examples of this shape are images: [H, W, C] with C 1 (gray) or 3 (RGB), channels-last.
+ * Tables are [D]; image-only outputs (PNG grids) and preprocessing (÷255, binarisation) key on this.
+ */
+export function isImageShape(shape: readonly number[]): boolean {
+  return shape.length === 3 && (shape[2] === 1 || shape[2] === 3);
+}
+
+/**
  * Builds a Dataset after checking that its parts agree.
  *   x.length = numExamples · dataDim,  Π exampleShape = dataDim,  labels.length = numExamples
  * @param init - x [numExamples, dataDim] float32 (kept, not copied); exampleShape defaults to [dataDim]
@@ -36,7 +46,7 @@ function isCount(n: number, min: number): boolean {
  * @throws ShapeError when sizes disagree or a size is not a non-negative integer
  */
 export function makeDataset(init: DatasetInit): Dataset {
-  const { x, numExamples, dataDim, labels, source } = init;
+  const { x, numExamples, dataDim, labels, columns, source } = init;
   const exampleShape = init.exampleShape ? [...init.exampleShape] : [dataDim];
   const where = `makeDataset(${source})`;
   if (!(x instanceof Float32Array)) {
@@ -61,7 +71,12 @@ export function makeDataset(init: DatasetInit): Dataset {
   if (labels && labels.length !== numExamples) {
     throw new ShapeError(`${where}: expected ${numExamples} labels, got ${labels.length}`);
   }
-  return { x, numExamples, dataDim, exampleShape, ...(labels ? { labels } : {}), source };
+  if (columns !== undefined && (!Array.isArray(columns) || columns.length !== dataDim || exampleShape.length !== 1)) {
+    throw new ShapeError(
+      `${where}: expected one column name per feature of a table [${dataDim}], got ${JSON.stringify(columns)} for exampleShape [${exampleShape}]`,
+    );
+  }
+  return { x, numExamples, dataDim, exampleShape, ...(labels ? { labels } : {}), ...(columns ? { columns: [...columns] } : {}), source };
 }
 
 function product(shape: readonly number[]): number {
@@ -141,6 +156,15 @@ export function takeFirst(ds: Dataset, n: number): Dataset {
 }
 
 /**
+ * Draws `numHeld` of ds's examples without replacement from the stream `deriveRng(seed, purpose)`:
+ * the held-out part and the rest, each in the original order of its examples.
+ */
+function holdOut(ds: Dataset, numHeld: number, seed: number, purpose: string): { rest: Int32Array; held: Int32Array } {
+  const perm = deriveRng(seed, purpose).permutation(ds.numExamples); // [N]
+  return { held: perm.subarray(0, numHeld).sort(), rest: perm.subarray(numHeld).sort() }; // [numHeld], [N − numHeld]
+}
+
+/**
  * Splits off `numVal` randomly chosen examples for validation. The choice is a permutation drawn
  * from `deriveRng(seed, 'validation-split')`, so equal seeds give equal splits; each part keeps
  * the original order of its examples.
@@ -156,11 +180,48 @@ export function splitValidation(ds: Dataset, numVal: number, seed: number): { tr
         `[0, ${ds.numExamples}), got ${numVal}`,
     );
   }
-  const perm = deriveRng(seed, 'validation-split').permutation(ds.numExamples); // [N]
-  const valIdx = perm.subarray(0, numVal).sort(); // [numVal]
-  const trainIdx = perm.subarray(numVal).sort(); // [N − numVal]
+  const { rest, held } = holdOut(ds, numVal, seed, 'validation-split');
   return {
-    train: subset(ds, trainIdx, `${ds.source} (training split)`),
-    val: subset(ds, valIdx, `${ds.source} (validation split)`),
+    train: subset(ds, rest, `${ds.source} (training split)`),
+    val: subset(ds, held, `${ds.source} (validation split)`),
   };
+}
+
+/**
+ * Splits a dataset that comes without a test set (a table) into train and test: `numTest` examples
+ * drawn by the permutation `deriveRng(seed, 'test-split')`, each part in the original order. The
+ * same (dataset, numTest, seed) always gives the same split, so figures on the test part compare
+ * between runs and models.
+ * @param numTest - number of test examples, an integer in [1, numExamples)
+ * @param seed - the split's seed (data sources fix it in code, independent of a run's seed)
+ * @returns disjoint `train` [numExamples − numTest, D] and `test` [numTest, D] covering `ds`
+ * @throws ConfigError when numTest is not an integer in [1, numExamples)
+ */
+export function splitTrainTest(ds: Dataset, numTest: number, seed: number): { train: Dataset; test: Dataset } {
+  if (!(Number.isInteger(numTest) && numTest >= 1 && numTest < ds.numExamples)) {
+    throw new ConfigError(`splitTrainTest(${ds.source}): expected numTest to be an integer in [1, ${ds.numExamples}), got ${numTest}`);
+  }
+  const { rest, held } = holdOut(ds, numTest, seed, 'test-split');
+  return { train: subset(ds, rest, `${ds.source} (training split)`), test: subset(ds, held, `${ds.source} (test split)`) };
+}
+
+/**
+ * The examples of `a` followed by those of `b` (copied), e.g. a source's train and test splits as one.
+ * @returns [Na + Nb, D]; labels only when both have them
+ * @throws ShapeError when the example shapes or column names differ
+ */
+export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Dataset {
+  if (a.exampleShape.join(',') !== b.exampleShape.join(',') || (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000')) {
+    throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected equal example shapes and columns, got [${a.exampleShape}] and [${b.exampleShape}]`);
+  }
+  const x = new Float32Array(a.x.length + b.x.length); // [Na + Nb, D]
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  let labels: Int32Array | undefined;
+  if (a.labels && b.labels) {
+    labels = new Int32Array(a.numExamples + b.numExamples); // [Na + Nb]
+    labels.set(a.labels);
+    labels.set(b.labels, a.numExamples);
+  }
+  return makeDataset({ ...a, x, numExamples: a.numExamples + b.numExamples, labels, source });
 }

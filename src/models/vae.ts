@@ -6,6 +6,7 @@
  * functions in objectives/ that take the model.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { StandardizerJSON } from '../data/standardize.js';
 import { ShapeError, CheckpointError } from '../errors.js';
 import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
 import { deriveRng, tfSeed } from '../math/rng.js';
@@ -24,6 +25,11 @@ export interface Preprocessing {
   scale: number;
   /** Binarisation applied to training inputs. */
   binarize: 'none' | 'static' | 'dynamic' | 'threshold';
+  /**
+   * Tables: the per-column z-score transform the model's inputs went through, z = (x − mean) / std
+   * (after the division by `scale`); invert it to read decoder outputs in raw units.
+   */
+  standardization?: StandardizerJSON;
 }
 
 /** Everything about a saved model that is not a weight: the self-description of the folder. */

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { takeFirst, type Dataset } from '../data/dataset.js';
+import type { StandardizerJSON } from '../data/standardize.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import {
   fitLinearModel,
@@ -22,7 +23,8 @@ import {
   type LinearOptionsByKind,
 } from '../models/linear/index.js';
 import { writeFileAtomic } from './atomic.js';
-import { loadDataSource } from './data-source.js';
+import { describeLoaded } from './data-source.js';
+import { loadRunData } from './run-split.js';
 import { VAEKIT_VERSION } from './version.js';
 
 export const LINEAR_RUN_FILES = { config: 'config.json', model: 'model.json', metrics: 'metrics.json' } as const;
@@ -30,12 +32,22 @@ export const LINEAR_RUN_FILES = { config: 'config.json', model: 'model.json', me
 /** Everything `vaekit train --model <linear kind>` takes. */
 export interface LinearRunConfig {
   model: LinearModelKind;
-  /** 'mnist' or a folder of MNIST-format IDX files. */
+  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
   data: string;
   /** The run folder. */
   out: string;
-  /** Raw values are divided by this (255: bytes to [0, 1]). */
+  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
   scale: number;
+  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
+  columns?: string[] | null;
+  /** Tables: a column of integer labels, not a feature. */
+  labelColumn?: string | null;
+  /**
+   * Tables: the z-score transform, fitted on the training split; config.json records it, and
+   * evaluate, score and sample apply it. Log-likelihoods are in these standardised units; add
+   * `standardization.logJacobian` (−Σ log std) for raw units. null for images.
+   */
+  standardization?: StandardizerJSON | null;
   /** Use only the first N training and test examples (null = all). */
   limit: number | null;
   /** Z for pca, ppca, fa. */
@@ -85,6 +97,11 @@ export interface LinearRunMetrics {
   testReconstructionError: number | null;
   /** PCA only: Σ of the kept components' explained-variance ratios, in [0, 1]. */
   explainedVarianceRatio: number | null;
+  /**
+   * Tables: −Σ_j log std_j of the standardisation, nats: log-likelihoods above are of standardised
+   * data; add this for raw units. null for images.
+   */
+  logJacobian: number | null;
   vaekitVersion: string;
 }
 
@@ -156,12 +173,19 @@ export async function trainLinearRun(
   if (taken && !opts.overwrite) {
     throw new ConfigError(`--out ${cfgIn.out}: the folder already holds a run (${taken}); use --force to overwrite it, or another --out`);
   }
-  const loaded = loadDataSource(cfgIn.data, { scale: cfgIn.scale });
+  const loaded = loadRunData(cfgIn);
   const train = cfgIn.limit !== null ? takeFirst(loaded.train, cfgIn.limit) : loaded.train;
   const test = cfgIn.limit !== null ? takeFirst(loaded.test, cfgIn.limit) : loaded.test;
-  const cfg: LinearRunConfig = { ...cfgIn, varianceFloor: cfgIn.varianceFloor ?? LINEAR_RUN_DEFAULTS.varianceFloor, exampleShape: train.exampleShape };
+  const cfg: LinearRunConfig = {
+    ...cfgIn,
+    varianceFloor: cfgIn.varianceFloor ?? LINEAR_RUN_DEFAULTS.varianceFloor,
+    exampleShape: train.exampleShape,
+    columns: train.columns ?? null,
+    labelColumn: cfgIn.labelColumn ?? null,
+    standardization: loaded.standardizer?.toJSON() ?? null,
+  };
   log(`config: ${JSON.stringify(cfg)}`);
-  log(`data: ${loaded.name}: ${train.numExamples} train, ${test.numExamples} test; ${train.dataDim} features`);
+  log(`data: ${describeLoaded(loaded, train, test)}`);
 
   const options = (OPTIONS_OF[cfg.model] as (c: LinearRunConfig) => LinearOptionsByKind[LinearModelKind])(cfg);
   const t0 = performance.now();
@@ -188,6 +212,7 @@ export async function trainLinearRun(
     trainReconstructionError: tr.reconstructionError,
     testReconstructionError: te.reconstructionError,
     explainedVarianceRatio: model instanceof PCA ? model.explainedVarianceRatio.reduce((a, b) => a + b, 0) : null,
+    logJacobian: loaded.standardizer?.logJacobian ?? null,
     vaekitVersion: VAEKIT_VERSION,
   };
   await mkdir(cfg.out, { recursive: true });

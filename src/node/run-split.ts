@@ -1,12 +1,16 @@
 /**
- * The examples a saved run is evaluated or scored on: one split of its data source, loaded with the
- * run's scaling and example limit (and, for a VAE run, the fixed binarisation its test figures used).
+ * The data of a run: its source loaded with the run's scaling, columns and (tables) the
+ * standardisation recorded in its config.json, so training, evaluation, scoring and sampling all see
+ * the same units; and one split of it with the run's example limit (and, for a VAE run, the fixed
+ * binarisation its test figures used).
  */
 import { applyBinarization, type BinarizeMode } from '../data/binarize.js';
 import { takeFirst, type Dataset } from '../data/dataset.js';
-import { loadDataSource } from './data-source.js';
+import { Standardizer, type StandardizerJSON } from '../data/standardize.js';
+import { loadDataSource, splitOf, type LoadedData } from './data-source.js';
 
-export const SPLITS = ['test', 'train'] as const;
+export const SPLITS = ['test', 'train', 'all'] as const;
+/** 'all': a table's every row in file order, or an image source's train then test examples. */
 export type Split = (typeof SPLITS)[number];
 
 /** What a run's config.json says about its data (VAE and linear runs both hold these fields). */
@@ -14,19 +18,39 @@ export interface RunDataConfig {
   data: string;
   scale: number;
   limit: number | null;
+  /** Tables: the feature columns, by name (recorded at training: the columns used). */
+  columns?: string[] | null;
+  /** Tables: the integer label column, if any. */
+  labelColumn?: string | null;
+  /** Tables: the z-score transform fitted on the training split at training time. */
+  standardization?: StandardizerJSON | null;
   /** VAE runs only: the training binarisation and seed. */
   training?: { binarize: BinarizeMode; seed: number };
 }
 
 /**
- * Loads `split` of `data` (default: the run's own data source).
+ * Loads `data` (default: the run's own source) as the run sees it: same scale and columns, and for
+ * tables the run's recorded standardisation (fitted on the training split when the config has none yet).
+ * @throws DataError for an unknown source, unreadable files, or a table lacking one of the run's columns
+ */
+export function loadRunData(cfg: RunDataConfig, data?: string): LoadedData {
+  return loadDataSource(data ?? cfg.data, {
+    scale: cfg.scale,
+    columns: cfg.columns ?? null,
+    labelColumn: cfg.labelColumn ?? null,
+    standardizer: cfg.standardization ? Standardizer.fromJSON(cfg.standardization) : null,
+  });
+}
+
+/**
+ * Loads `split` of `data` (default: the run's own data source), in the run's units.
  * Binarisation as the trainer evaluates: 'dynamic' becomes one fixed 'static' draw; seed + 2 for test.
  * @returns the dataset name and examples [N, D]
  * @throws DataError for an unknown source or unreadable files
  */
 export function loadRunSplit(cfg: RunDataConfig, split: Split, data?: string): { name: string; ds: Dataset } {
-  const loaded = loadDataSource(data ?? cfg.data, { scale: cfg.scale });
-  let ds = loaded[split];
+  const loaded = loadRunData(cfg, data);
+  let ds = splitOf(loaded, split);
   if (cfg.limit !== null && cfg.limit !== undefined) ds = takeFirst(ds, cfg.limit);
   const t = cfg.training;
   if (t && t.binarize !== 'none') {

@@ -5,14 +5,16 @@
  *   OUT/metrics.jsonl      one JSON object per epoch (schema: EpochMetrics in src/training/trainer.ts)
  *   OUT/checkpoint.vkc     the latest training state, rewritten atomically every epoch and on Ctrl-C
  *   OUT/model/             the best model by validation loss (the last one without validation)
- *   OUT/reconstructions.png, OUT/samples.png, OUT/loss-curve.svg, OUT/summary.json
+ *   OUT/reconstructions.png, OUT/samples.png (images) or OUT/reconstructions.csv, OUT/samples.csv
+ *   (tables, raw units), OUT/loss-curve.svg, OUT/summary.json
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../data/audit.js';
-import { splitValidation, takeFirst, type Dataset } from '../data/dataset.js';
+import { isImageShape, splitValidation, takeFirst, type Dataset } from '../data/dataset.js';
+import type { Standardizer, StandardizerJSON } from '../data/standardize.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
 import type { Activation } from '../nets/mlp.js';
@@ -21,10 +23,12 @@ import { resolveTrainOptions, type TrainOptions } from '../training/options.js';
 import { train, type EpochMetrics, type StepInfo, type TrainerState } from '../training/trainer.js';
 import { writeFileAtomic } from './atomic.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { loadDataSource } from './data-source.js';
+import { DEFAULT_SCALE, describeLoaded, type DataKind } from './data-source.js';
 import { fsModelStore } from './model-store.js';
 import { LOSS_CURVE_FILE, writeLossCurve } from './plot.js';
 import { renderReconstructions, renderSamples } from './pictures.js';
+import { loadRunData } from './run-split.js';
+import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
 import { VAEKIT_VERSION } from './version.js';
 
 export const RUN_FILES = {
@@ -34,18 +38,32 @@ export const RUN_FILES = {
   model: 'model',
   reconstructions: 'reconstructions.png',
   samples: 'samples.png',
+  /** Tables, instead of the PNGs: raw units, a header of column names. */
+  reconstructionsCsv: 'reconstructions.csv',
+  samplesCsv: 'samples.csv',
   lossCurve: LOSS_CURVE_FILE,
   summary: 'summary.json',
 } as const;
 
 /** Everything `vaekit train` takes. */
 export interface RunConfig {
-  /** 'mnist' or a folder of MNIST-format IDX files. */
+  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
   data: string;
   /** The run folder. */
   out: string;
-  /** Raw values are divided by this (255: bytes to [0, 1]). */
+  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
   scale: number;
+  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
+  columns?: string[] | null;
+  /** Tables: a column of integer labels, not a feature. */
+  labelColumn?: string | null;
+  /**
+   * Tables: the z-score transform, fitted on the training split (validation examples included) at
+   * the start of a run; config.json records it and every later command applies it. Losses are in
+   * these standardised units; add `standardization.logJacobian` (−Σ log std) to a log-likelihood
+   * (subtract it from a −ELBO) for raw units. null for images.
+   */
+  standardization?: StandardizerJSON | null;
   /** Validation examples split off the training set (0 = none). */
   val: number;
   /** Use only the first N training and test examples (null = all). */
@@ -59,15 +77,29 @@ export interface RunConfig {
   backend: string;
 }
 
+/**
+ * Defaults that depend on the kind of data (`dataKindOf(data)`), for VAE and linear runs: images are
+ * pixels scaled to [0, 1] under a Bernoulli decoder, with 5000 validation images and Z = 20; tables
+ * are standardised columns, which a Bernoulli cannot model, under a Gaussian decoder with a learned
+ * σ², small enough to train on every row (no validation split unless asked), and often of few
+ * columns, so Z = 2 (FA and PPCA need Z < D).
+ */
+export const DATA_KIND_DEFAULTS: Readonly<
+  Record<DataKind, { readonly scale: number; readonly val: number; readonly latentDim: number; readonly likelihood: LikelihoodConfig }>
+> = Object.freeze({
+  image: Object.freeze({ scale: DEFAULT_SCALE.image, val: 5000, latentDim: 20, likelihood: Object.freeze({ kind: 'bernoulli' }) as LikelihoodConfig }),
+  table: Object.freeze({ scale: DEFAULT_SCALE.table, val: 0, latentDim: 2, likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig }),
+});
+
 export const RUN_DEFAULTS = Object.freeze({
   data: 'mnist',
-  scale: 255,
-  val: 5000,
+  scale: DATA_KIND_DEFAULTS.image.scale,
+  val: DATA_KIND_DEFAULTS.image.val,
   limit: null as number | null,
-  latentDim: 20,
+  latentDim: DATA_KIND_DEFAULTS.image.latentDim,
   hidden: [400],
   activation: 'relu' as Activation,
-  likelihood: { kind: 'bernoulli' } as LikelihoodConfig,
+  likelihood: DATA_KIND_DEFAULTS.image.likelihood,
 });
 
 /** The end of a run, also written to summary.json. Losses in nats per example. */
@@ -82,6 +114,10 @@ export interface RunSummary {
   examplesPerSecond: number;
   stoppedEarly: boolean;
   interrupted: boolean;
+  /** The files of the run folder (names within `out`). */
+  files: string[];
+  /** Tables: −Σ log std of the standardisation (nats); the losses above are of standardised data. null for images. */
+  logJacobian: number | null;
   state: TrainerState;
 }
 
@@ -104,21 +140,46 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   }
 }
 
-async function loadSplits(cfg: RunConfig): Promise<{ train: Dataset; val?: Dataset; test: Dataset; name: string }> {
-  const loaded = loadDataSource(cfg.data, { scale: cfg.scale });
+interface RunData {
+  train: Dataset;
+  val?: Dataset;
+  test: Dataset;
+  name: string;
+  kind: DataKind;
+  standardizer: Standardizer | null;
+  /** The log line about the data. */
+  description: string;
+}
+
+async function loadSplits(cfg: RunConfig): Promise<RunData> {
+  const loaded = loadRunData(cfg);
   let { train: tr, test } = loaded;
   if (cfg.limit !== null) {
     tr = takeFirst(tr, cfg.limit);
     test = takeFirst(test, cfg.limit);
   }
+  const common = { test, name: loaded.name, kind: loaded.kind, standardizer: loaded.standardizer };
   if (cfg.val > 0) {
     if (cfg.val >= tr.numExamples) {
       throw new ConfigError(`--val: expected fewer validation examples than the ${tr.numExamples} training examples, got ${cfg.val}`);
     }
     const s = splitValidation(tr, cfg.val, cfg.training.seed);
-    return { train: s.train, val: s.val, test, name: loaded.name };
+    return { ...common, train: s.train, val: s.val, description: describeLoaded(loaded, s.train, test, cfg.val) };
   }
-  return { train: tr, test, name: loaded.name };
+  return { ...common, train: tr, description: describeLoaded(loaded, tr, test) };
+}
+
+/** Options that make no sense on standardised columns. @throws ConfigError naming the option */
+function checkTableOptions(cfg: RunConfig): void {
+  if (cfg.likelihood.kind === 'bernoulli') {
+    throw new ConfigError(
+      `--likelihood bernoulli: ${cfg.data} is a table, standardised to zero mean and unit variance per column, which a ` +
+        'Bernoulli likelihood cannot model; use --likelihood gaussian (the default for tables)',
+    );
+  }
+  if (cfg.training.binarize !== 'none') {
+    throw new ConfigError(`--binarize ${cfg.training.binarize}: binarisation is for pixel intensities in [0, 1]; ${cfg.data} is a table of standardised columns`);
+  }
 }
 
 /**
@@ -154,6 +215,13 @@ export async function trainRun(
   const training = resolveTrainOptions(cfg.training);
   cfg = { ...cfg, training };
   const data = await loadSplits(cfg);
+  if (data.kind === 'table') checkTableOptions(cfg);
+  cfg = {
+    ...cfg,
+    columns: data.train.columns ?? null,
+    labelColumn: cfg.labelColumn ?? null,
+    standardization: data.standardizer?.toJSON() ?? null,
+  };
   log(`config: ${JSON.stringify(cfg)}`);
   const exampleShape = data.train.exampleShape;
   const audit = auditData(data.train);
@@ -161,16 +229,18 @@ export async function trainRun(
   if (data.val) checkLikelihoodFit(auditData(data.val), cfg.likelihood.kind);
   checkLikelihoodFit(auditData(data.test), cfg.likelihood.kind);
   for (const w of auditWarnings(audit, cfg.likelihood.kind)) log(`data: ${w}`);
-  log(
-    `data: ${data.name}: ${data.train.numExamples} train, ${data.val?.numExamples ?? 0} validation, ${data.test.numExamples} test; ` +
-      `${audit.dataDim} features in [${audit.min}, ${audit.max}]${audit.isBinary ? ', binary' : ''}`,
-  );
+  log(`data: ${data.description}`);
+  log(`data: training values in [${audit.min}, ${audit.max}]${audit.isBinary ? ', binary' : ''}`);
 
   const vae = ckpt
     ? await ckpt.restoreModel()
     : new VAE({ inputShape: exampleShape, latentDim: cfg.latentDim, hidden: cfg.hidden, activation: cfg.activation, likelihood: cfg.likelihood, seed: training.seed });
   const resumeFrom = ckpt ? { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() } : undefined;
-  vae.preprocessing = { scale: cfg.scale, binarize: training.binarize };
+  vae.preprocessing = {
+    scale: cfg.scale,
+    binarize: training.binarize,
+    ...(cfg.standardization ? { standardization: cfg.standardization } : {}),
+  };
 
   const provenance = (state: TrainerState) => ({
     dataset: data.name,
@@ -220,6 +290,8 @@ export async function trainRun(
     const state = result.state;
     const best = state.history.find((h) => h.epoch === state.bestEpoch) ?? state.history.at(-1);
     const totalSeconds = state.history.reduce((s, h) => s + h.seconds, 0);
+    const isImage = isImageShape(exampleShape);
+    const { reconstructions, samples, reconstructionsCsv, samplesCsv, ...always } = RUN_FILES;
     const summary: RunSummary = {
       out: cfg.out,
       epochs: state.epoch,
@@ -230,15 +302,20 @@ export async function trainRun(
       examplesPerSecond: totalSeconds > 0 ? state.history.reduce((s, h) => s + h.examplesPerSecond * h.seconds, 0) / totalSeconds : 0,
       stoppedEarly: result.stoppedEarly,
       interrupted: result.interrupted,
+      logJacobian: data.standardizer?.logJacobian ?? null,
+      files: [...Object.values(always), ...(isImage ? [reconstructions, samples] : [reconstructionsCsv, samplesCsv])],
       state,
     };
     if (state.history.length > 0 && existsSync(join(cfg.out, RUN_FILES.model))) {
       const bestModel = await VAE.load(join(cfg.out, RUN_FILES.model), fsModelStore);
       try {
         const picturesFrom = data.test.numExamples > 0 ? data.test : data.train;
-        if (exampleShape.length === 3) {
-          await renderReconstructions(bestModel, picturesFrom, join(cfg.out, RUN_FILES.reconstructions));
-          await renderSamples(bestModel, 64, join(cfg.out, RUN_FILES.samples), training.seed);
+        if (isImage) {
+          await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
+          await renderSamples(bestModel, 64, join(cfg.out, samples), training.seed);
+        } else {
+          await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
+          await writeVaeSamplesCsv(bestModel, 64, join(cfg.out, samplesCsv), data.standardizer, training.seed);
         }
       } finally {
         bestModel.dispose();

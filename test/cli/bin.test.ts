@@ -101,7 +101,7 @@ describe('the built bin, dist/cli/main.js', () => {
     assert.equal(r.status, 1, r.stderr);
     const lines = r.stderr.trimEnd().split('\n').filter((l) => !CONFIG_ECHO.test(l));
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^vaekit: --data \/nope: no such dataset or folder/);
+    assert.match(lines[0], /^vaekit: --data \/nope: no such dataset, folder or file/);
     assert.equal(r.stdout, '');
     assert.deepEqual(readdirSync(root).filter((f) => f === 'runs'), [], 'a run folder was created');
   });

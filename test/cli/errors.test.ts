@@ -22,7 +22,7 @@ describe('vaekit runtime errors (exit 1)', () => {
     assert.equal(r.err.filter((l) => l.trim() !== "").length, 1, `expected exactly one line on stderr, got:\n${r.err.join("\n")}`);
     const lines = errorLines(r.err);
     assert.equal(lines.length, 1, `expected one error line, got:\n${lines.join('\n')}`);
-    assert.match(lines[0], /^vaekit: --data \/no\/such\/dir: no such dataset or folder/);
+    assert.match(lines[0], /^vaekit: --data \/no\/such\/dir: no such dataset, folder or file/);
     assert.ok(!r.err.some((l) => STACK_LINE.test(l)), 'a stack trace without --verbose');
     assert.deepEqual(r.out, []);
     assert.ok(!existsSync(out), 'a run folder was created for a run that never started');

@@ -12,8 +12,8 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('score')
     .description('anomaly score per example: −log p(x) (nll, nats), PCA squared error, or VAE −ELBO (negElbo, nats)')
     .argument('<run>', 'a run folder')
-    .option('--data <name|dir>', "data source (default: the run's own)")
-    .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
+    .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
+    .option('--split <split>', `which split (${SPLITS.join(', ')}; all = a table's every row in file order)`, oneOf('--split', SPLITS), 'test')
     .option('--out <file>', 'CSV file to write (default RUN/scores-<split>.csv)')
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; split: Split; out?: string; backend: BackendName }) => {

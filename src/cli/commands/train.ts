@@ -11,11 +11,12 @@ import { ACTIVATIONS } from '../../nets/mlp.js';
 import type { LikelihoodConfig } from '../../likelihoods/likelihood.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearModelKind } from '../../models/linear/index.js';
 import { BACKENDS, useBackend, type BackendName } from '../../node/backend.js';
+import { BUILT_IN_DATA, dataKindOf } from '../../node/data-source.js';
 import { LINEAR_RUN_DEFAULTS, LINEAR_RUN_FILES, trainLinearRun, type LinearRunConfig } from '../../node/linear-run.js';
-import { RUN_DEFAULTS, RUN_FILES, trainRun, type RunConfig } from '../../node/train-run.js';
+import { DATA_KIND_DEFAULTS, RUN_DEFAULTS, trainRun, type RunConfig } from '../../node/train-run.js';
 import { TRAIN_DEFAULTS } from '../../training/options.js';
 import { UsageError, type CliIo } from '../io.js';
-import { int, intList, nonNegativeNumber, oneOf, positiveNumber } from '../parse.js';
+import { int, intList, nameList, nonNegativeNumber, oneOf, positiveNumber } from '../parse.js';
 
 const MODELS = ['vae', ...LINEAR_MODEL_KINDS] as const;
 
@@ -26,23 +27,26 @@ interface TrainFlags {
   maxIter?: number;
   varianceFloor: number;
   data: string;
+  columns?: string[] | string;
+  labelColumn?: string;
   out?: string;
   config?: string;
   epochs: number;
   batchSize: number;
   lr: number;
-  latent: number;
+  latent?: number;
   hidden: number[];
   activation: RunConfig['activation'];
-  likelihood: 'bernoulli' | 'gaussian';
-  variance: string;
+  /** Absent: the data kind's default (DATA_KIND_DEFAULTS), as for variance, val and scale. */
+  likelihood?: 'bernoulli' | 'gaussian';
+  variance?: string;
   beta: number;
   binarize: RunConfig['training']['binarize'];
-  val: number;
+  val?: number;
   patience?: number;
   seed: number;
   limit?: number;
-  scale: number;
+  scale?: number;
   backend: BackendName;
   resume?: boolean;
   force?: boolean;
@@ -65,6 +69,8 @@ function flagsFromRunConfig(c: RunConfig): Record<string, unknown> {
   const lik = c.likelihood;
   const flags: Record<string, unknown> = {
     data: c.data,
+    columns: c.columns ?? undefined,
+    labelColumn: c.labelColumn ?? undefined,
     scale: c.scale,
     val: c.val,
     limit: c.limit ?? undefined,
@@ -84,28 +90,61 @@ function flagsFromRunConfig(c: RunConfig): Record<string, unknown> {
   return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
 }
 
+/** The data options both families share, resolved: per-kind defaults filled in, columns as a list. */
+function dataOptions(flags: TrainFlags) {
+  const kind = dataKindOf(flags.data);
+  const columns = typeof flags.columns === 'string' ? nameList('--columns')(flags.columns) : flags.columns ?? null;
+  const defaults = DATA_KIND_DEFAULTS[kind];
+  return { kind, columns, labelColumn: flags.labelColumn ?? null, scale: flags.scale ?? defaults.scale, latentDim: flags.latent ?? defaults.latentDim };
+}
+
+/** One line on the units of a table run's figures; empty for images. */
+function unitsNote(logJacobian: number | null | undefined, what: string): string[] {
+  if (logJacobian === null || logJacobian === undefined) return [];
+  return [
+    `units: ${what} are nats per example of the standardised table; for the raw table add −Σ log std = ${logJacobian.toFixed(4)} ` +
+      'to a log-likelihood or ELBO (subtract it from a −ELBO)',
+  ];
+}
+
+const perKind = (image: unknown, table: unknown) => `[images: ${image}; tables: ${table}]`;
+
 export function trainCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('train')
     .description('train a VAE (or a linear model: --model pca|ppca|fa|gmm) on a dataset and write a run folder')
     .option('--model <kind>', `model: ${MODELS.join(', ')}`, oneOf('--model', MODELS), 'vae')
-    .option('--data <name|dir>', "dataset: 'mnist' (built in) or a folder of MNIST-format IDX files", RUN_DEFAULTS.data)
+    .option(
+      '--data <name|dir|file>',
+      `dataset: ${BUILT_IN_DATA.map((n) => `'${n}'`).join(' or ')} (built in), a folder of MNIST-format IDX files, or a numeric CSV file with a header row`,
+      RUN_DEFAULTS.data,
+    )
+    .option('--columns <list>', 'tables: feature columns by name, e.g. crim,rm,medv (default: every numeric column but the label)', nameList('--columns'))
+    .option('--label-column <name>', 'tables: a column of integer class labels, kept as labels and not as a feature')
     .option('--out <dir>', 'run folder (default runs/<data>)')
     .option('--config <file>', "JSON file of options (the flags' camelCase names), or a run's config.json; flags override it")
     .option('--epochs <n>', 'passes over the training set', int('--epochs', 1), TRAIN_DEFAULTS.epochs)
     .option('--batch-size <n>', 'examples per step', int('--batch-size', 1), TRAIN_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate', positiveNumber('--lr'), TRAIN_DEFAULTS.learningRate)
-    .option('--latent <n>', 'latent size Z', int('--latent', 1), RUN_DEFAULTS.latentDim)
+    .option('--latent <n>', `latent size Z ${perKind(DATA_KIND_DEFAULTS.image.latentDim, DATA_KIND_DEFAULTS.table.latentDim)}`, int('--latent', 1))
     .option('--hidden <list>', 'hidden layer widths, e.g. 400 or 200,200', intList('--hidden'), RUN_DEFAULTS.hidden)
     .option('--activation <name>', `hidden activation (${ACTIVATIONS.join(', ')})`, oneOf('--activation', ACTIVATIONS), RUN_DEFAULTS.activation)
-    .option('--likelihood <kind>', 'decoder likelihood: bernoulli (logits) or gaussian', oneOf('--likelihood', ['bernoulli', 'gaussian'] as const), 'bernoulli')
-    .option('--variance <v|learned>', "Gaussian decoder variance σ², a number or 'learned'", '1')
+    .option(
+      '--likelihood <kind>',
+      `decoder likelihood: bernoulli (logits) or gaussian ${perKind(DATA_KIND_DEFAULTS.image.likelihood.kind, DATA_KIND_DEFAULTS.table.likelihood.kind)}`,
+      oneOf('--likelihood', ['bernoulli', 'gaussian'] as const),
+    )
+    .option('--variance <v|learned>', `Gaussian decoder variance σ², a number or 'learned' ${perKind(1, 'learned')}`)
     .option('--beta <x>', 'KL weight β (1 = the ELBO)', nonNegativeNumber('--beta'), TRAIN_DEFAULTS.beta)
     .option('--binarize <mode>', `input binarisation (${BINARIZE_MODES.join(', ')})`, oneOf('--binarize', BINARIZE_MODES), TRAIN_DEFAULTS.binarize)
-    .option('--val <n>', 'validation examples held out of the training set (0 = none)', int('--val', 0), RUN_DEFAULTS.val)
+    .option('--val <n>', `validation examples held out of the training set (0 = none) ${perKind(DATA_KIND_DEFAULTS.image.val, DATA_KIND_DEFAULTS.table.val)}`, int('--val', 0))
     .option('--patience <n>', 'early stopping: epochs without a better validation loss', int('--patience', 1))
     .option('--seed <n>', 'seed of initialisation, shuffling and sampling', int('--seed', 0), TRAIN_DEFAULTS.seed)
     .option('--limit <n>', 'use only the first n training and test examples', int('--limit', 1))
-    .option('--scale <x>', 'divide raw values by this (255: bytes to [0, 1])', positiveNumber('--scale'), RUN_DEFAULTS.scale)
+    .option(
+      '--scale <x>',
+      `divide raw values by this (255: bytes to [0, 1]; tables are then standardised per column) ${perKind(DATA_KIND_DEFAULTS.image.scale, DATA_KIND_DEFAULTS.table.scale)}`,
+      positiveNumber('--scale'),
+    )
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'overwrite a run already in --out')
@@ -144,16 +183,18 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       }
       const backend = await useBackend(flags.backend);
       const out = flags.out ?? `runs/${basename(flags.data)}`;
+      const { kind, ...data } = dataOptions(flags);
+      const defaults = DATA_KIND_DEFAULTS[kind];
+      const defaultVariance = defaults.likelihood.kind === 'gaussian' ? defaults.likelihood.variance : 1;
       const cfg: RunConfig = {
         data: flags.data,
         out,
-        scale: flags.scale,
-        val: flags.val,
+        ...data,
+        val: flags.val ?? defaults.val,
         limit: flags.limit ?? null,
-        latentDim: flags.latent,
         hidden: flags.hidden,
         activation: flags.activation,
-        likelihood: likelihoodOf(flags.likelihood, String(flags.variance)),
+        likelihood: likelihoodOf(flags.likelihood ?? defaults.likelihood.kind, String(flags.variance ?? defaultVariance)),
         backend,
         training: {
           ...TRAIN_DEFAULTS,
@@ -206,7 +247,8 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
             `best epoch ${summary.bestEpoch ?? '-'}: test −ELBO ${f(summary.testLoss)} nats/example, val ${f(summary.valLoss)}; ` +
             `training ${summary.trainSeconds.toFixed(1)} s, ${summary.examplesPerSecond.toFixed(0)} examples/s`,
         );
-        io.out(`run folder: ${out} (${Object.values(RUN_FILES).join(', ')})`);
+        for (const l of unitsNote(summary.logJacobian, '−ELBO figures')) io.out(l);
+        io.out(`run folder: ${out} (${summary.files.join(', ')})`);
         done(summary.interrupted ? 130 : 0);
       } finally {
         (bar as cliProgress.SingleBar | null)?.stop();
@@ -218,13 +260,13 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
 /** `train --model pca|ppca|fa|gmm`: fit, write the run folder, print one summary line. */
 async function trainLinear(flags: TrainFlags, io: CliIo): Promise<void> {
   const model = flags.model as LinearModelKind;
+  const { kind: _kind, ...data } = dataOptions(flags);
   const cfg: LinearRunConfig = {
     model,
     data: flags.data,
     out: flags.out ?? `runs/${basename(flags.data)}-${model}`,
-    scale: flags.scale,
+    ...data,
     limit: flags.limit ?? null,
-    latentDim: flags.latent,
     numComponents: flags.components,
     covariance: flags.covariance,
     seed: flags.seed,
@@ -239,5 +281,6 @@ async function trainLinear(flags: TrainFlags, io: CliIo): Promise<void> {
       : `reconstruction error train ${f(m.trainReconstructionError)}, test ${f(m.testReconstructionError)} per example; explained variance ${f(m.explainedVarianceRatio)}`;
   const em = m.emIterations !== null ? `; ${m.emIterations} EM iterations${m.converged ? ' (converged)' : ''}` : '';
   io.out(`done: ${model}: ${figures}; fit ${m.fitSeconds.toFixed(1)} s${em}`);
+  if (m.trainLogLikelihood !== null) for (const l of unitsNote(m.logJacobian, 'log-likelihoods')) io.out(l);
   io.out(`run folder: ${cfg.out} (${Object.values(LINEAR_RUN_FILES).join(', ')})`);
 }

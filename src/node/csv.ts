@@ -1,0 +1,40 @@
+/**
+ * Numeric CSV files: a header row of column names, then one row of numbers per example, read with
+ * csv-parse (RFC 4180 quoting, a leading BOM, blank lines skipped, cells trimmed) and checked by
+ * {@link numericTable}.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../data/table.js';
+import { DataError } from '../errors.js';
+
+/**
+ * Reads a numeric CSV file.
+ * @param path - the file
+ * @param opts - feature `columns` (default: every numeric column but the label), `labelColumn`, and
+ *   `source`, the name in messages and `Dataset.source` (default: path)
+ * @returns every data row [N, D] in file order, float32, raw units, with column names
+ * @throws DataError when the file cannot be read or parsed as CSV (unclosed quote …), or for any
+ *   problem {@link numericTable} names (empty file, no header, ragged row, bad cell: file, line, column)
+ */
+export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'source'> & { source?: string } = {}): NumericTable {
+  const source = opts.source ?? path;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new DataError(`${source}: cannot read the CSV file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, { cause });
+  }
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    parsed = parse(text, { info: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof parsed;
+  } catch (cause) {
+    throw new DataError(`${source}: not a readable CSV file: ${(cause as Error).message}`, { cause });
+  }
+  // csv-parse reports the line a record ends on; a quoted cell may span lines, so step back over them.
+  const records: TextRecord[] = parsed.map(({ record, info }) => ({
+    cells: record,
+    line: info.lines - record.reduce((s, c) => s + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
+  }));
+  return numericTable(records, { ...opts, source });
+}

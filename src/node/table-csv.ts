@@ -1,0 +1,80 @@
+/**
+ * The CSV outputs of a run on a table, the counterpart of an image run's PNG grids: rows in raw
+ * units (the standardisation inverted), headed by the table's column names.
+ *   samples.csv          <columns>                 one generated example per row
+ *   reconstructions.csv  index,what,<columns>      each example (what = data) then its reconstruction
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/dataset.js';
+import type { Standardizer } from '../data/standardize.js';
+import type { VAE } from '../models/vae.js';
+import { writeFileAtomic } from './atomic.js';
+
+/** A number as CSV text: float32 precision (7 significant digits), shortest form. */
+function cell(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(7)));
+}
+
+/**
+ * A raw-unit value as CSV text, to float32's 7 significant digits and at most a millionth of its
+ * column's std: the values went through float32, so finer digits are rounding noise (17.8 comes
+ * back as 17.8, not 17.799999; a 0 as 0, not −2.5e-7).
+ */
+function rawCell(v: number, std: number): string {
+  const decimals = Math.min(20, Math.max(0, Math.ceil(-Math.log10(std * 1e-6))));
+  const r = Number(Number(v.toPrecision(7)).toFixed(decimals));
+  return String(r === 0 ? 0 : r);
+}
+
+/** Column names of D features: the standardizer's, else x1 … xD. */
+export function columnNames(d: number, standardizer: Standardizer | null): string[] {
+  return standardizer?.columns ?? Array.from({ length: d }, (_, j) => `x${j + 1}`);
+}
+
+/**
+ * CSV text of rows in model units, inverse-transformed to raw units.
+ * @param z - row-major [N, D], model (standardised) units
+ * @param lead - cells put before each row's values (e.g. index and kind), one array per row
+ */
+export function tableCsv(z: ArrayLike<number>, d: number, standardizer: Standardizer | null, leadHeader: string[] = [], lead?: (i: number) => string[]): string {
+  const x = standardizer ? standardizer.invert(z) : Float64Array.from(z); // [N, D], raw units
+  const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j]) : (v: number) => cell(v);
+  const lines = [[...leadHeader, ...columnNames(d, standardizer)].join(',')];
+  for (let i = 0; i < x.length / d; i++) {
+    const values = Array.from(x.subarray(i * d, (i + 1) * d), format);
+    lines.push([...(lead?.(i) ?? []), ...values].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes `n` decoder means E[x|z], z ~ N(0, temperature² I), as CSV in raw units.
+ * @param path - the .csv file (written atomically)
+ */
+export async function writeVaeSamplesCsv(vae: VAE, n: number, path: string, standardizer: Standardizer | null, seed = 0, temperature = 1): Promise<void> {
+  const s = vae.sample(n, { seed, temperature }); // [n, D]
+  const v = (await s.data()) as Float32Array;
+  s.dispose();
+  await writeFileAtomic(path, tableCsv(v, vae.config.dataDim, standardizer));
+}
+
+/**
+ * Writes the first `n` examples of `ds` and their reconstructions E[x | z = mean(x)] as CSV in raw
+ * units: `index,what,<columns>`, what = data | reconstruction, two rows per example.
+ * @param ds - examples [N, D] in model (standardised) units
+ */
+export async function writeVaeReconstructionsCsv(vae: VAE, ds: Dataset, path: string, standardizer: Standardizer | null, n = 32): Promise<void> {
+  const m = Math.min(n, ds.numExamples);
+  const d = ds.dataDim;
+  const x = ds.x.slice(0, m * d); // [m, D]
+  const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, d]))); // [m, D]
+  const r = (await recon.data()) as Float32Array;
+  recon.dispose();
+  const both = new Float32Array(2 * m * d); // [2m, D]: example i at row 2i, its reconstruction at 2i + 1
+  for (let i = 0; i < m; i++) {
+    both.set(x.subarray(i * d, (i + 1) * d), 2 * i * d);
+    both.set(r.subarray(i * d, (i + 1) * d), (2 * i + 1) * d);
+  }
+  const lead = (row: number) => [String(row >> 1), row % 2 === 0 ? 'data' : 'reconstruction'];
+  await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead));
+}
