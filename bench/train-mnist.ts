@@ -3,9 +3,12 @@
  * Adam 1e-3, batch 128, pixels in [0, 1], all 60,000 training images, no validation split), exactly
  * as ../shared/peers/torch_vae.py does, and prints per epoch: examples/s, ms per step, peak RSS and
  * the test −ELBO (nats per example). With --peer it then runs the PyTorch peer on the same machine
- * and prints both figures and their ratio. Prints figures; asserts nothing.
+ * and prints both figures and their ratio. With --loglik N it then times the importance-sampled
+ * log-likelihood (K = --loglik-samples, default 5000) of the trained model on the first N test
+ * images (N = 10000: the whole test set). Prints figures; asserts nothing.
  *
- *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--peer] [--peer-script PATH] [--json FILE]
+ *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--threads 1] [--peer] [--peer-script PATH]
+ *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,9 @@ import { useBackend, type BackendName } from '../src/node/backend.js';
 import { loadIdxDataset, mnistDataDir } from '../src/node/mnist.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { train } from '../src/training/trainer.js';
+import { DataParallelGradients } from '../src/node/parallel/data-parallel.js';
+import { estimateLogLikelihoodParallel } from '../src/node/parallel/loglik-parallel.js';
+import { defaultNumThreads } from '../src/node/parallel/start-worker.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -28,8 +34,13 @@ const { values: a } = parseArgs({
     limit: { type: 'string' },
     seed: { type: 'string', default: '1' },
     json: { type: 'string' },
+    threads: { type: 'string', default: '1' },
+    loglik: { type: 'string', default: '0' },
+    'loglik-samples': { type: 'string', default: '5000' },
+    'loglik-threads': { type: 'string' },
   },
 });
+const threads = Number(a.threads);
 const epochs = Number(a.epochs);
 const backend = await useBackend(a.backend as BackendName);
 const dir = mnistDataDir();
@@ -39,12 +50,13 @@ if (a.limit) {
   test = takeFirst(test, Number(a.limit));
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
-console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}`);
+console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}, ${threads} thread(s)`);
 console.log(`machine: ${machine}`);
 
 const vae = new VAE({ inputShape: [28, 28, 1], latentDim: 20, hidden: [400], activation: 'relu', likelihood: { kind: 'bernoulli' }, seed: Number(a.seed) });
 const steps = Math.ceil(tr.numExamples / 128);
 const rows: Array<Record<string, number>> = [];
+const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, beta: 1, backend: backend as 'wasm' | 'cpu' }) : undefined;
 const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, {
   onEpochEnd: (m) => {
     const rssMiB = process.resourceUsage().maxRSS / 1024;
@@ -55,12 +67,32 @@ const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, l
         `peak RSS ${rssMiB.toFixed(0)} MiB, train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
     );
   },
-});
+}, undefined, engine);
 result.optimizer.dispose();
+if (engine) {
+  const p = engine.profile;
+  console.log(`data-parallel phases, ms per step: ${Object.entries(p).filter(([k]) => k !== 'steps').map(([k, v]) => `${k} ${(v / p.steps).toFixed(2)}`).join(', ')}`);
+  await engine.dispose();
+}
+let loglik: Record<string, number> | null = null;
+if (Number(a.loglik) > 0) {
+  const n = Math.min(Number(a.loglik), test.numExamples);
+  const k = Number(a['loglik-samples']);
+  const lt = a['loglik-threads'] ? Number(a['loglik-threads']) : defaultNumThreads();
+  const t0 = performance.now();
+  const est = await estimateLogLikelihoodParallel(vae, takeFirst(test, n), { numSamples: k, numThreads: lt, backend: backend as 'wasm' | 'cpu' });
+  const seconds = (performance.now() - t0) / 1000;
+  loglik = { examples: n, numSamples: k, threads: lt, seconds, ms_per_example: (seconds * 1000) / n, minutes_per_10k: (seconds / n) * 10000 / 60, value: est.value, standardError: est.standardError, peak_rss_mib: process.resourceUsage().maxRSS / 1024 };
+  console.log(
+    `log p(x), K = ${k}, first ${n} test images, ${lt} thread(s): ${seconds.toFixed(1)} s (${loglik.ms_per_example.toFixed(1)} ms/example` +
+      `${n < 10000 ? `; at that rate the 10,000 test images take ${loglik.minutes_per_10k.toFixed(1)} min` : ''}); estimate ${est.value.toFixed(2)} ± ${est.standardError.toFixed(2)} nats`,
+  );
+}
 vae.dispose();
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 const vaekit = {
   backend,
+  threads,
   epochs,
   median_epoch_s: median(rows.map((r) => r.seconds)),
   examples_per_s: tr.numExamples / median(rows.map((r) => r.seconds)),
@@ -89,4 +121,4 @@ if (a.peer) {
       `test −ELBO vaekit ${vaekit.test_neg_elbo.toFixed(2)} vs PyTorch ${p.test_neg_elbo.toFixed(2)} nats`,
   );
 }
-if (a.json) writeFileSync(a.json, JSON.stringify({ machine, vaekit, peer, epochs: rows }, null, 2) + '\n');
+if (a.json) writeFileSync(a.json, JSON.stringify({ machine, vaekit, peer, loglik, epochs: rows }, null, 2) + '\n');

@@ -30,6 +30,7 @@ import { renderReconstructions, renderSamples } from './pictures.js';
 import { loadRunData } from './run-split.js';
 import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
 import { VAEKIT_VERSION } from './version.js';
+import { DataParallelGradients } from './parallel/data-parallel.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -75,6 +76,12 @@ export interface RunConfig {
   training: Required<TrainOptions>;
   /** The compute backend in use (recorded, chosen by the entry point). */
   backend: string;
+  /**
+   * Threads a training step runs on: this one plus threads − 1 gradient workers, each with its own
+   * backend, on shards of each batch (wasm and cpu backends only). Recorded; chosen by the entry
+   * point, also on resume. Default 1.
+   */
+  threads?: number;
 }
 
 /**
@@ -207,7 +214,7 @@ export async function trainRun(
     const saved = await readRunConfig(cfg.out);
     // The saved run defines data, model and training; only the epoch budget and patience may be changed on resume.
     const changes = Object.fromEntries(Object.entries(opts.resumeChanges ?? {}).filter(([, v]) => v !== undefined));
-    cfg = { ...saved, out: cfgIn.out, backend: cfgIn.backend, training: { ...saved.training, ...changes } };
+    cfg = { ...saved, out: cfgIn.out, backend: cfgIn.backend, threads: cfgIn.threads, training: { ...saved.training, ...changes } };
     log(`resuming ${cfg.out} at epoch ${ckpt.state.epoch + 1}, step ${ckpt.state.step} (checkpoint of ${ckpt.savedAt})`);
   } else if (existsSync(ckptPath) && !opts.overwrite) {
     throw new ConfigError(`--out ${cfg.out}: the folder already holds a run (${RUN_FILES.checkpoint}); use --resume to continue it, --force to overwrite it, or another --out`);
@@ -256,7 +263,14 @@ export async function trainRun(
     savedAt: new Date().toISOString(),
   });
   const extra = { data: data.name };
+  const threads = cfg.threads ?? 1;
+  let engine: DataParallelGradients | undefined;
   try {
+    if (threads > 1) {
+      if (cfg.backend !== 'wasm' && cfg.backend !== 'cpu') throw new ConfigError(`--threads ${threads}: gradient workers need the wasm or cpu backend, not '${cfg.backend}'`);
+      engine = await DataParallelGradients.start(vae, { numShards: threads, batchSize: training.batchSize, beta: training.beta, backend: cfg.backend });
+      log(`threads: ${threads} (this one and ${threads - 1} gradient worker${threads > 2 ? 's' : ''}, shards of each batch)`);
+    }
     await mkdir(cfg.out, { recursive: true });
     await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
     const result = await train(
@@ -285,6 +299,7 @@ export async function trainRun(
         },
       },
       resumeFrom,
+      engine,
     );
     result.optimizer.dispose();
     const state = result.state;
@@ -325,6 +340,7 @@ export async function trainRun(
     await writeFileAtomic(join(cfg.out, RUN_FILES.summary), JSON.stringify(written, null, 2) + '\n');
     return summary;
   } finally {
+    await engine?.dispose();
     vae.dispose();
     if (resumeFrom) tf.dispose(resumeFrom.optimizerWeights.map((w) => w.tensor));
   }

@@ -2,27 +2,12 @@
  * The optimizer: Adam with PyTorch's defaults, and a restore that continues bit-for-bit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FusedAdam } from './fused-adam.js';
-import { SLOT_FLUSH_THRESHOLD } from './slot-flush.js';
-
-export { SLOT_FLUSH_EVERY, SLOT_FLUSH_THRESHOLD } from './slot-flush.js';
 
 /** Adam's slots as tfjs names them: iterations, then first and second moments per variable. */
 export type OptimizerWeights = Awaited<ReturnType<tf.Optimizer['getWeights']>>;
 
-/**
- * Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8). On the CPU backends (wasm, cpu) it is
- * {@link FusedAdam}, one JavaScript pass per variable with the same float32 steps bit for bit;
- * elsewhere (webgl, webgpu, tensorflow) tfjs's own Adam. Caller disposes.
- */
+/** Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8). Caller disposes. */
 export function makeOptimizer(learningRate: number): tf.Optimizer {
-  const backend = tf.getBackend();
-  if (backend === 'wasm' || backend === 'cpu') return new FusedAdam(learningRate, 0.9, 0.999, 1e-8);
-  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
-}
-
-/** tfjs's own Adam with the same settings, whatever the backend. Caller disposes. */
-export function makeTfjsAdam(learningRate: number): tf.Optimizer {
   return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
 }
 
@@ -50,6 +35,12 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, weights: Optimiz
     adam.accBeta2!.assign(tf.scalar(p2));
   });
 }
+
+/** Adam slots below this magnitude are flushed to zero by {@link flushTinySlots}. */
+export const SLOT_FLUSH_THRESHOLD = 1e-30;
+
+/** Steps between two flushes; fewer than the ~175 steps Adam's β₁ decay needs to take 1e-30 down to a denormal. */
+export const SLOT_FLUSH_EVERY = 20;
 
 /**
  * Sets Adam's moment estimates of magnitude below 1e-30 to exactly zero.

@@ -2,7 +2,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/backend.js';
-import { flushTinySlots, makeTfjsAdam as makeOptimizer, SLOT_FLUSH_THRESHOLD } from '../../src/training/optimizer.js';
+import { flushTinySlots, makeOptimizer, SLOT_FLUSH_THRESHOLD } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { makeDataset } from '../../src/data/dataset.js';
 import { train } from '../../src/training/trainer.js';

@@ -81,3 +81,28 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('training with data-parallel gradients', () => {
+  test('gives the losses of single-threaded training, within float32 tolerance, over 2 epochs', async () => {
+    await useBackend('wasm');
+    const { makeDataset } = await import('../../src/data/dataset.js');
+    const { train } = await import('../../src/training/trainer.js');
+    const n = 200;
+    const r = new Rng('dp-train');
+    const data = makeDataset({ x: Float32Array.from({ length: n * D }, () => (r.next() < 0.3 ? 1 : 0)), numExamples: n, dataDim: D, source: 'test' });
+    const run = async (threads: number) => {
+      const vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 7 });
+      const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 32, beta: 1 }) : undefined;
+      const losses: number[] = [];
+      const res = await train(vae, { train: data }, { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1, logEvery: 1 }, { onStep: (s) => losses.push(s.loss) }, undefined, engine);
+      res.optimizer.dispose();
+      await engine?.dispose();
+      vae.dispose();
+      return losses;
+    };
+    const single = await run(1);
+    const parallel = await run(2);
+    assert.equal(parallel.length, single.length);
+    assertAllClose(parallel, single, { rtol: 1e-4 });
+  });
+});

@@ -48,6 +48,7 @@ interface TrainFlags {
   limit?: number;
   scale?: number;
   backend: BackendName;
+  threads: number;
   resume?: boolean;
   force?: boolean;
 }
@@ -146,6 +147,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       positiveNumber('--scale'),
     )
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .option('--threads <n>', 'VAE: threads per training step (this one and n − 1 gradient workers on shards of each batch; wasm, cpu)', int('--threads', 1), 1)
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'overwrite a run already in --out')
     .option('--components <k>', 'gmm: number of mixture components K', int('--components', 1), LINEAR_RUN_DEFAULTS.numComponents)
@@ -196,6 +198,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         activation: flags.activation,
         likelihood: likelihoodOf(flags.likelihood ?? defaults.likelihood.kind, String(flags.variance ?? defaultVariance)),
         backend,
+        threads: flags.threads,
         training: {
           ...TRAIN_DEFAULTS,
           epochs: flags.epochs,
