@@ -26,3 +26,6 @@ export { writeLossCurve, renderSpecToSvg } from './plot.js';
 export { renderReconstructions, renderSamples } from './pictures.js';
 export { writeVaeSamplesCsv, writeVaeReconstructionsCsv, tableCsv } from './table-csv.js';
 export { writeFileAtomic, replaceDirAtomic } from './atomic.js';
+export { DataParallelGradients, shardRows, type DataParallelOptions } from './parallel/data-parallel.js';
+export { estimateLogLikelihoodParallel, type ParallelLogLikelihoodOptions } from './parallel/loglik-parallel.js';
+export { defaultNumThreads } from './parallel/start-worker.js';
