@@ -146,6 +146,21 @@ export async function readLinearRun(run: string): Promise<{ config: LinearRunCon
   return { config, model: linearModelFromJSON(await read(LINEAR_RUN_FILES.model)) };
 }
 
+/**
+ * Reads a linear run's metrics.json.
+ * @returns the metrics, or null when the run has none (a model.json and config.json written by hand)
+ * @throws CheckpointError when the file exists but is not JSON
+ */
+export async function readLinearRunMetrics(run: string): Promise<LinearRunMetrics | null> {
+  const where = join(run, LINEAR_RUN_FILES.metrics);
+  if (!existsSync(where)) return null;
+  try {
+    return JSON.parse(await readFile(where, 'utf8')) as LinearRunMetrics;
+  } catch (cause) {
+    throw new CheckpointError(`${where}: expected the linear run's metrics, got ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Mean log-likelihood (density models) or reconstruction error (PCA) of one split; nulls for an empty split. */
 function figures(model: LinearModel, ds: Dataset): { logLikelihood: number | null; reconstructionError: number | null } {
   if (ds.numExamples === 0) return { logLikelihood: null, reconstructionError: null };

@@ -16,17 +16,38 @@ function imageShape(shape: number[]): ImageShape {
 }
 
 /**
+ * Writes `numImages` examples beside their reconstructions (8 pairs a row), values clipped to [0, 1]:
+ * the picture of any model that reconstructs (a VAE, PCA, PPCA, factor analysis).
+ * @param originals - examples [≥ numImages, D], row-major, D = Π exampleShape
+ * @param reconstructions - x̂ [≥ numImages, D], the same order and units
+ * @param exampleShape - [H, W, 1|3]
+ * @throws ShapeError when the examples are not images
+ */
+export async function writeReconstructionPicture(
+  originals: ArrayLike<number>,
+  reconstructions: ArrayLike<number>,
+  numImages: number,
+  exampleShape: readonly number[],
+  path: string,
+): Promise<void> {
+  const shape = imageShape([...exampleShape]);
+  const size = numImages * shape[0] * shape[1] * shape[2];
+  const x = Float32Array.from({ length: size }, (_, i) => originals[i]); // [numImages, D]
+  const r = Float32Array.from({ length: size }, (_, i) => reconstructions[i]); // [numImages, D]
+  await writePngFile(path, sideBySide(x, r, numImages, shape, { pairsPerRow: 8 }));
+}
+
+/**
  * Writes the first `n` examples of `ds` beside their reconstructions E[x | z = mean(x)] (8 pairs a row).
  * @throws ShapeError when the examples are not images
  */
 export async function renderReconstructions(vae: VAE, ds: Dataset, path: string, n = 32): Promise<void> {
-  const shape = imageShape(vae.config.inputShape);
   const m = Math.min(n, ds.numExamples);
   const x = ds.x.slice(0, m * ds.dataDim); // [m, D]
   const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, ds.dataDim])));
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
-  await writePngFile(path, sideBySide(x, r, m, shape, { pairsPerRow: 8 }));
+  await writeReconstructionPicture(x, r, m, vae.config.inputShape, path);
 }
 
 /**

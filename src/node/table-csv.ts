@@ -3,6 +3,7 @@
  * units (the standardisation inverted), headed by the table's column names.
  *   samples.csv          <columns>                 one generated example per row
  *   reconstructions.csv  index,what,<columns>      each example (what = data) then its reconstruction
+ * (reconstructions of a VAE or of a linear model: PCA, PPCA, factor analysis).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
@@ -70,10 +71,30 @@ export async function writeVaeReconstructionsCsv(vae: VAE, ds: Dataset, path: st
   const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, d]))); // [m, D]
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
-  const both = new Float32Array(2 * m * d); // [2m, D]: example i at row 2i, its reconstruction at 2i + 1
+  await writeReconstructionsCsv(x, r, m, d, path, standardizer);
+}
+
+/**
+ * Writes `m` examples and their reconstructions (of any model) as CSV in raw units:
+ * `index,what,<columns>`, what = data | reconstruction, two rows per example.
+ * @param x - examples [≥ m, D], model (standardised) units
+ * @param reconstructions - x̂ [≥ m, D], the same units and order
+ * @param path - the .csv file (written atomically)
+ */
+export async function writeReconstructionsCsv(
+  x: ArrayLike<number>,
+  reconstructions: ArrayLike<number>,
+  m: number,
+  d: number,
+  path: string,
+  standardizer: Standardizer | null,
+): Promise<void> {
+  const both = new Float64Array(2 * m * d); // [2m, D]: example i at row 2i, its reconstruction at 2i + 1
   for (let i = 0; i < m; i++) {
-    both.set(x.subarray(i * d, (i + 1) * d), 2 * i * d);
-    both.set(r.subarray(i * d, (i + 1) * d), (2 * i + 1) * d);
+    for (let j = 0; j < d; j++) {
+      both[2 * i * d + j] = x[i * d + j];
+      both[(2 * i + 1) * d + j] = reconstructions[i * d + j];
+    }
   }
   const lead = (row: number) => [String(row >> 1), row % 2 === 0 ? 'data' : 'reconstruction'];
   await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead));

@@ -2,10 +2,12 @@
  * Helpers for the CLI tests: run the whole CLI in-process with captured output, tiny training
  * flags, and readers for the files a run folder holds.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
+import type { RasterImage } from '../../src/render/grid.js';
 import type { EpochMetrics } from '../../src/training/trainer.js';
 
 export interface CliResult {
@@ -63,3 +65,19 @@ export const LOSS_FIELDS = [
 export function lossFields(metrics: EpochMetrics[]): Array<Record<string, number | null>> {
   return metrics.map((m) => Object.fromEntries(LOSS_FIELDS.map((k) => [k, m[k]])));
 }
+
+/** Width or height of a grid of `tiles` 28-pixel tiles with 2-pixel borders (the grid layout rule). */
+export const gridSide = (tiles: number) => tiles * 28 + (tiles + 1) * 2;
+
+/** The 28×28 gray tile at grid position (row, col) of a grid with 2-pixel borders, as bytes. */
+export function gridTile(img: RasterImage, row: number, col: number): number[] {
+  assert.equal(img.channels, 1);
+  const x0 = 2 + col * 30;
+  const y0 = 2 + row * 30;
+  const out: number[] = [];
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) out.push(img.data[(y0 + y) * img.width + x0 + x]);
+  return out;
+}
+
+/** Intensities in [0, 1] as the bytes the grid renderer writes: round(clip(v)·255). */
+export const toBytes = (v: ArrayLike<number>) => Array.from(v, (x) => Math.round(Math.min(1, Math.max(0, x)) * 255));

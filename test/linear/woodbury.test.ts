@@ -1,6 +1,6 @@
 /**
- * The low-rank (Woodbury identity + determinant lemma) log-likelihood and posterior of PPCA and
- * factor analysis against dense float64 computations that build the D×D covariance explicitly.
+ * The low-rank (Woodbury identity + determinant lemma) log-likelihood, posterior and posterior-mean
+ * reconstruction of PPCA and factor analysis against dense float64 computations that build the D×D covariance explicitly.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -101,6 +101,48 @@ test('the posterior p(z|x) equals seed 002’s N(Aᵀ(AAᵀ+D)⁻¹(x−μ), I �
   const want = densePosterior(ds, mean, loading, psi);
   assertAllClose(got.mean, want.mean, { rtol: 1e-9, atol: 1e-12 });
   assertAllClose(got.covariance, want.cov, { rtol: 1e-9, atol: 1e-12 });
+});
+
+test('reconstruct is μ + A E[z|x] with E[z|x] = Aᵀ(AAᵀ+D)⁻¹(x−μ) computed densely, for factor analysis and PPCA', () => {
+  const { mean, loading, psi } = randomParams(17);
+  const ds = randomData(30, 18);
+  const isotropic = new Float64Array(D).fill(0.42);
+  for (const [model, noise] of [[new FactorAnalysis(mean, loading, psi), psi], [new PPCA(mean, loading, isotropic), isotropic]] as const) {
+    const post = densePosterior(ds, mean, loading, noise);
+    const a = Matrix.from1DArray(D, Z, Array.from(loading));
+    const want = Matrix.from1DArray(ds.numExamples, Z, post.mean).mmul(a.transpose()); // [N, D]
+    for (let n = 0; n < ds.numExamples; n++) for (let i = 0; i < D; i++) want.set(n, i, want.get(n, i) + mean[i]);
+    const expected = want.to1DArray();
+    assertAllClose(model.reconstruct(ds.x), expected, { rtol: 1e-9, atol: 1e-12, message: model.kind });
+    let sq = 0;
+    for (let k = 0; k < expected.length; k++) sq += (ds.x[k] - expected[k]) ** 2;
+    assertAllClose(model.reconstructionError(ds), sq / ds.numExamples, { rtol: 1e-9, atol: 0, message: model.kind });
+  }
+});
+
+test('the posterior-mean reconstruction tends to the projection onto the columns of W as σ² → 0, and is shrunk towards μ otherwise', () => {
+  const { mean, loading } = randomParams(19);
+  const ds = randomData(10, 20);
+  const a = Matrix.from1DArray(D, Z, Array.from(loading));
+  const projector = a.mmul(new CholeskyDecomposition(a.transpose().mmul(a)).solve(a.transpose())); // W (WᵀW)⁻¹ Wᵀ [D, D]
+  const r = new Matrix(ds.numExamples, D);
+  for (let n = 0; n < ds.numExamples; n++) for (let i = 0; i < D; i++) r.set(n, i, ds.x[n * D + i] - mean[i]);
+  const projected = r.mmul(projector); // [N, D], x̂ − μ of the projection
+  const offsetNorm = (x: Float64Array) => {
+    let s = 0;
+    for (let n = 0; n < ds.numExamples; n++) for (let i = 0; i < D; i++) s += (x[n * D + i] - mean[i]) ** 2;
+    return Math.sqrt(s);
+  };
+  const tiny = new PPCA(mean, loading, new Float64Array(D).fill(1e-10)).reconstruct(ds.x);
+  const expected = projected.to1DArray().map((v, k) => v + mean[k % D]);
+  assertAllClose(tiny, expected, { rtol: 1e-6, atol: 1e-8 });
+  const noisy = new PPCA(mean, loading, new Float64Array(D).fill(1)).reconstruct(ds.x);
+  assert.ok(offsetNorm(noisy) < offsetNorm(Float64Array.from(expected)), 'σ² = 1 shrinks x̂ − μ');
+});
+
+test('reconstruct refuses a buffer whose length is not a multiple of D', () => {
+  const { mean, loading, psi } = randomParams(21);
+  assert.throws(() => new FactorAnalysis(mean, loading, psi).reconstruct(new Float32Array(D + 1)), /fa\.reconstruct: expected x\.length to be a multiple of dataDim = 6, got 7/);
 });
 
 test('one EM step equals seed 002’s M-step from densely computed posterior moments', () => {

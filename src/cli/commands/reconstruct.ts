@@ -1,57 +1,40 @@
-/** `vaekit reconstruct RUN`: test images beside their reconstructions E[x | z = mean(x)], and the reconstruction error. */
+/**
+ * `vaekit reconstruct RUN`: test examples beside their reconstructions (a PNG for images, CSV in raw
+ * units for a table) and the squared reconstruction error: a VAE's E[x | z = μ(x)] with the test
+ * −ELBO; PCA's projection; PPCA's and factor analysis's posterior mean mapped back.
+ */
 import { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { takeFirst } from '../../data/dataset.js';
-import { evaluateElbo } from '../../evaluation/elbo-eval.js';
 import { BACKENDS, useBackend, type BackendName } from '../../node/backend.js';
-import { loadDataSource } from '../../node/data-source.js';
-import { renderReconstructions } from '../../node/pictures.js';
-import { RUN_FILES } from '../../node/train-run.js';
+import { isLinearRun } from '../../node/linear-run.js';
+import { RECONSTRUCT_DEFAULTS, reconstructRun } from '../../node/reconstruct-run.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf } from '../parse.js';
-import { loadRunModel } from './saved-model.js';
+import { modelDirOf } from './saved-model.js';
 
 export function reconstructCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('reconstruct')
-    .description("reconstruct test examples through the encoder and decoder; writes a picture and prints the test −ELBO")
-    .argument('<run>', 'a run folder')
-    .option('--data <name|dir>', "dataset (default: the run's)")
-    .option('--n <n>', 'examples to show', int('--n', 1), 32)
-    .option('--out <file>', 'PNG file (default RUN/reconstructions-test.png)')
-    .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .description('reconstruct test examples (VAE, pca, ppca, fa); writes them beside their reconstructions and prints the squared error')
+    .argument('<run>', 'a run folder (or a VAE model folder)')
+    .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
+    .option('--n <n>', 'examples to write', int('--n', 1), RECONSTRUCT_DEFAULTS.numShown)
+    .option('--out <file>', 'file to write (default RUN/reconstructions-test.png, or .csv for a table)')
+    .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; n: number; out?: string; backend: BackendName }) => {
-      await useBackend(o.backend);
-      const vae = await loadRunModel(run);
-      try {
-        let dataSpec = o.data;
-        if (!dataSpec) {
-          try {
-            dataSpec = (JSON.parse(readFileSync(join(run, RUN_FILES.config), 'utf8')) as { data: string }).data;
-          } catch {
-            dataSpec = 'mnist';
-          }
-        }
-        const scale = vae.preprocessing?.scale ?? 255;
-        const { test } = loadDataSource(dataSpec, { scale });
-        const out = o.out ?? join(run, 'reconstructions-test.png');
-        if (vae.config.inputShape.length === 3) {
-          await renderReconstructions(vae, test, out, o.n);
-          io.out(`wrote ${Math.min(o.n, test.numExamples)} reconstructions to ${out}`);
-        }
-        const m = evaluateElbo(vae, test, { seed: 0 });
-        const mse = tf.tidy(() => {
-          const x = tf.tensor2d(takeFirst(test, 1000).x, [Math.min(1000, test.numExamples), test.dataDim]);
-          return tf.mean(tf.sum(tf.square(tf.sub(vae.reconstruct(x), x)), 1)).dataSync()[0];
-        });
-        io.out(
-          `test (${test.numExamples} examples): −ELBO ${m.loss.toFixed(2)} nats/example (reconstruction ${m.reconstructionLoss.toFixed(2)}, KL ${m.kl.toFixed(2)}); ` +
-            `squared error of E[x|z=μ(x)] ${mse.toFixed(3)} per example (first 1000)`,
-        );
-        done(0);
-      } finally {
-        vae.dispose();
+      if (!isLinearRun(run)) {
+        modelDirOf(run); // a folder without a run: the one-line error every command gives
+        await useBackend(o.backend); // linear models are plain float64 JavaScript and need none
       }
+      const r = await reconstructRun(run, { data: o.data, numShown: o.n, out: o.out });
+      io.out(`wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`);
+      const elbo = r.elbo
+        ? `−ELBO ${r.elbo.loss.toFixed(2)} nats/example (reconstruction ${r.elbo.reconstructionLoss.toFixed(2)}, KL ${r.elbo.kl.toFixed(2)}); `
+        : '';
+      const over = r.numErrorExamples < r.numExamples ? `, first ${r.numErrorExamples}` : '';
+      io.out(
+        `test (${r.numExamples} examples): ${elbo}squared error ‖x − x̂‖² ${r.squaredError.toFixed(3)} per example, ` +
+          `${(r.squaredError / r.dataDim).toPrecision(4)} per dimension (${r.isStandardized ? 'standardised units' : 'data units'}${over})`,
+      );
+      io.out(`reconstruction: ${r.model}, ${r.reconstruction}; data ${r.dataset}`);
+      done(0);
     });
 }

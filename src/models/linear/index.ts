@@ -13,8 +13,8 @@ import type { LinearModel, LinearModelKind } from './linear-model.js';
 import { PCA, type PcaOptions } from './pca.js';
 import { PPCA, type PpcaOptions } from './ppca.js';
 
-export { LINEAR_MODEL_VERSION, isDensityModel } from './linear-model.js';
-export type { DensityModel, EmReport, LinearModel, LinearModelJson, LinearModelKind } from './linear-model.js';
+export { LINEAR_MODEL_VERSION, hasReconstruction, isDensityModel } from './linear-model.js';
+export type { DensityModel, EmReport, LinearModel, LinearModelJson, LinearModelKind, ReconstructingModel } from './linear-model.js';
 export type { EmCallbacks, EmProgress } from './em.js';
 export { PCA, PCA_DEFAULTS, resolvePcaOptions, type PcaJson, type PcaOptions, type ResolvedPcaOptions } from './pca.js';
 export { PCA_SOLVERS, type PcaSolver } from './principal-subspace.js';

@@ -2,13 +2,14 @@
  * What probabilistic PCA and factor analysis share once fitted: the linear Gaussian model
  *   z ~ N(0, I_Z),  x = W z + μ + e,  e ~ N(0, Ψ)  ⇒  p(x) = N(μ, W Wᵀ + Ψ)
  * with its exact log-likelihood (Woodbury identity and determinant lemma, never a D×D matrix),
- * exact posterior and ancestral sampling. PPCA has Ψ = σ² I, factor analysis a diagonal Ψ.
+ * exact posterior, posterior-mean reconstruction and ancestral sampling. PPCA has Ψ = σ² I,
+ * factor analysis a diagonal Ψ.
  * @see seed 002 ("The Linear Gaussian Model"); ./low-rank-gaussian.ts for the formulas
  */
-import { DataError } from '../../errors.js';
+import { DataError, ShapeError } from '../../errors.js';
 import { deriveRng } from '../../math/rng.js';
 import type { Dataset } from '../../data/dataset.js';
-import type { DensityModel, EmReport, LinearModelJson } from './linear-model.js';
+import type { DensityModel, EmReport, LinearModelJson, ReconstructingModel } from './linear-model.js';
 import { runEm, type EmCallbacks } from './em.js';
 import { columnMoments, covarianceMatrix, meanOf } from './linalg.js';
 import { LowRankGaussian, eStep, linearGaussianMStep, useCovariancePath, type LinearGaussianParams } from './low-rank-gaussian.js';
@@ -77,7 +78,7 @@ export function fitLinearGaussianEm(
   );
 }
 
-export abstract class LinearGaussianModel implements DensityModel {
+export abstract class LinearGaussianModel implements DensityModel, ReconstructingModel {
   abstract readonly kind: 'ppca' | 'fa';
   readonly dataDim: number;
   readonly latentDim: number;
@@ -149,6 +150,39 @@ export abstract class LinearGaussianModel implements DensityModel {
   posterior(ds: Dataset): { mean: Float64Array; covariance: Float64Array } {
     checkDataset(ds, `${this.kind}.posterior`, this.dataDim);
     return this.gaussian.posterior(ds);
+  }
+
+  /**
+   * Reconstruction by the posterior mean of z mapped back through the loading:
+   *   x̂_n = μ + W E[z | x_n],  E[z | x_n] = G Wᵀ Ψ⁻¹ (x_n − μ),  G = (I + Wᵀ Ψ⁻¹ W)⁻¹
+   * Unlike PCA's orthogonal projection, x̂ is shrunk towards μ by the noise (G < (Wᵀ Ψ⁻¹ W)⁻¹); as
+   * Ψ → 0 it tends to the projection onto the column space of W.
+   * @param x - examples [N, D], row-major
+   * @returns x̂ [N, D], float64, data units
+   * @throws ShapeError when x.length is not a multiple of D
+   * @see Tipping & Bishop 1999 (PPCA's posterior mean and its shrinkage); seed 002 ("The posterior P(z|x)")
+   */
+  reconstruct(x: ArrayLike<number>): Float64Array {
+    if (x.length % this.dataDim !== 0) {
+      throw new ShapeError(`${this.kind}.reconstruct: expected x.length to be a multiple of dataDim = ${this.dataDim}, got ${x.length}`);
+    }
+    return this.gaussian.reconstruct(x);
+  }
+
+  /**
+   * Mean squared error of the posterior-mean reconstruction, summed over dimensions:
+   *   (1/N) Σ_n ‖x_n − x̂_n‖²,  x̂_n as in {@link reconstruct}
+   * @param ds - examples [N, D], N >= 1
+   * @returns squared data units per example
+   * @throws ShapeError when ds.dataDim ≠ D
+   * @throws DataError for no examples or non-finite values
+   */
+  reconstructionError(ds: Dataset): number {
+    checkDataset(ds, `${this.kind}.reconstructionError`, this.dataDim, 1);
+    const rec = this.gaussian.reconstruct(ds.x); // [N, D]
+    let s = 0;
+    for (let i = 0; i < rec.length; i++) s += (ds.x[i] - rec[i]) ** 2;
+    return s / ds.numExamples;
   }
 
   /**

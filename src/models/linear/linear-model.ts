@@ -67,3 +67,30 @@ export interface DensityModel extends LinearModel {
 export function isDensityModel(model: LinearModel): model is DensityModel {
   return typeof (model as Partial<DensityModel>).logLikelihood === 'function';
 }
+
+/**
+ * A linear model that maps each example to a point of its fitted subspace and back: PCA by
+ * projection, PPCA and factor analysis by the posterior mean of z (not a Gaussian mixture, whose
+ * latent variable is a component label).
+ */
+export interface ReconstructingModel extends LinearModel {
+  /**
+   * The reconstruction x̂_n of each example, in data units.
+   * @param x - examples [N, D], row-major
+   * @returns x̂ [N, D], float64
+   * @throws ShapeError when x.length is not a multiple of D
+   */
+  reconstruct(x: ArrayLike<number>): Float64Array;
+  /**
+   * Mean squared reconstruction error per example, summed over dimensions: (1/N) Σ_n ‖x_n − x̂_n‖².
+   * @returns squared data units per example
+   * @throws ShapeError when ds.dataDim ≠ D; DataError for no examples or non-finite values
+   */
+  reconstructionError(ds: Dataset): number;
+}
+
+/** True for models with a reconstruction x̂(x) (PCA, PPCA, factor analysis; not a Gaussian mixture). */
+export function hasReconstruction(model: LinearModel): model is ReconstructingModel {
+  const m = model as Partial<ReconstructingModel>;
+  return typeof m.reconstruct === 'function' && typeof m.reconstructionError === 'function';
+}

@@ -2,14 +2,14 @@
  * Principal component analysis: the Z-dimensional subspace that keeps the most variance.
  *   z = Uᵀ (x − μ),  x̂ = μ + U z,  U = [u_1 … u_Z] the leading eigenvectors of S = (1/N) Σ (x − μ)(x − μ)ᵀ
  * PCA has no density: its generative reading x = μ + U Λ^{1/2} z is a Gaussian confined to the
- * subspace (singular covariance), so PCA implements {@link LinearModel} but not `logLikelihood`;
+ * subspace (singular covariance), so PCA implements {@link ReconstructingModel} but not `logLikelihood`;
  * use probabilistic PCA for a likelihood.
  * @see seed 002 ("Principal Component Analysis", "The generative story behind PCA")
  */
 import { ShapeError } from '../../errors.js';
 import { deriveRng } from '../../math/rng.js';
 import type { Dataset } from '../../data/dataset.js';
-import { LINEAR_MODEL_VERSION, type LinearModel, type LinearModelJson } from './linear-model.js';
+import { LINEAR_MODEL_VERSION, type LinearModelJson, type ReconstructingModel } from './linear-model.js';
 import { checkTag, readArray, readInt, readNumber } from './json.js';
 import { PCA_SOLVERS, principalSubspace, type PcaSolver } from './principal-subspace.js';
 import { checkDataset, checkSampleArgs, intAtLeast, oneOf } from './validate.js';
@@ -50,7 +50,7 @@ export interface PcaJson extends LinearModelJson {
   totalVariance: number;
 }
 
-export class PCA implements LinearModel {
+export class PCA implements ReconstructingModel {
   readonly kind = 'pca' as const;
   readonly dataDim: number;
   readonly latentDim: number;
