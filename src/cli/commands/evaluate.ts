@@ -33,7 +33,7 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         backend: o.backend === 'tensorflow' ? undefined : o.backend,
         onProgress: (done, total) => {
           const now = performance.now();
-          if (now - last > 5000 || done === total) {
+          if (now - last > 30_000 || done === total) {
             last = now;
             io.err(`log p(x), K = ${o.samples}: ${done}/${total} examples`);
           }
