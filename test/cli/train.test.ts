@@ -177,6 +177,22 @@ describe('vaekit train (in process)', () => {
     assert.equal(readMetrics(dir).length, 1);
   });
 
+  test('--threads 2 trains on a gradient worker too: the losses of one thread within float32 rounding, threads recorded', async () => {
+    const dir = join(root, 'threads');
+    const r = await runCli(tinyTrainArgs(dir, 2, ['--threads', '2']));
+    assert.equal(r.code, 0, r.err.join('\n'));
+    assert.ok(r.err.some((l) => /^threads: 2 \(this one and 1 gradient worker/.test(l)), r.err.join('\n'));
+    assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).threads, 2);
+    const a = readMetrics(runDir);
+    const b = readMetrics(dir);
+    assert.equal(b.length, a.length);
+    b.forEach((m, i) => {
+      for (const k of ['trainLoss', 'valLoss', 'testLoss'] as const) {
+        assert.ok(Math.abs(m[k]! - a[i][k]!) <= 1e-4 * Math.abs(a[i][k]!), `epoch ${i + 1} ${k}: ${m[k]} vs ${a[i][k]}`);
+      }
+    });
+  });
+
   test("--config with a run's config.json repeats that run: same data, model and training, same losses", async () => {
     const dir = join(root, 'repeated');
     const r = await runCli(['train', '--config', join(runDir, 'config.json'), '--out', dir, '--backend', 'wasm']);

@@ -32,6 +32,9 @@ export function shardRows(batchRows: number, numShards: number): number[] {
   return Array.from({ length: numShards }, (_, s) => base + (s < extra ? 1 : 0));
 }
 
+/** How long a step waits for a worker before declaring it dead. */
+const WORKER_TIMEOUT_MS = 120_000;
+
 interface WorkerHandle {
   worker: Worker;
   port: MessagePort;
@@ -162,7 +165,15 @@ export class DataParallelGradients implements GradientEngine {
     eps.dispose();
     const t2 = performance.now();
     for (const [i, h] of this.handles.entries()) {
-      while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 60_000);
+      // A worker reports errors through its status word; one that died outright never answers, so give up after a while.
+      const deadline = performance.now() + WORKER_TIMEOUT_MS;
+      while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) {
+        if (performance.now() > deadline) {
+          tf.dispose([...local.grads, local.stats]);
+          throw new TrainingError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
+        }
+        Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 1000);
+      }
       if (Atomics.load(h.ctrl, CTRL.status) !== 0) {
         tf.dispose([...local.grads, local.stats]);
         const msg = receiveMessageOnPort(h.port)?.message as { error?: string } | undefined;
