@@ -21,6 +21,17 @@ export { iwaeBound, logImportanceWeights, type IwaeOptions } from './objectives/
 export { evaluateElbo, type ElboSummary } from './evaluation/elbo-eval.js';
 export { estimateLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from './evaluation/log-likelihood.js';
 export { elboPerExample } from './evaluation/elbo-per-example.js';
+export {
+  encodeMeans,
+  fitLatentMixture,
+  sampleWithMixturePrior,
+  standardNormalLogLikelihood,
+  resolveLatentMixtureOptions,
+  LATENT_MIXTURE_DEFAULTS,
+  type EncodeMeansOptions,
+  type LatentMixtureOptions,
+  type ResolvedLatentMixtureOptions,
+} from './latent/aggregated-posterior.js';
 export { makeDataset, subset, takeFirst, splitValidation, splitTrainTest, concatDatasets, gatherRows, isImageShape, type Dataset, type DatasetInit } from './data/dataset.js';
 export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
 export { numericTable, MIN_TABLE_ROWS, type NumericTable, type NumericTableOptions, type TextRecord } from './data/table.js';

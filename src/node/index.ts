@@ -20,6 +20,7 @@ export { trainRun, RUN_FILES, RUN_DEFAULTS, DATA_KIND_DEFAULTS, type RunConfig, 
 export { trainLinearRun, readLinearRun, readLinearRunMetrics, isLinearRun, LINEAR_RUN_FILES, LINEAR_RUN_DEFAULTS, type LinearRunConfig, type LinearRunMetrics } from './linear-run.js';
 export { evaluateRun, EVALUATION_FILE, EVALUATION_VERSION, type Evaluation } from './evaluate-run.js';
 export { scoreRun, scoresCsv, type RunScores } from './score-run.js';
+export { latentPriorOfRun, encoderFingerprint, LATENT_PRIOR_FILE, type LatentPrior, type LatentPriorJson, type LatentPriorKey } from './latent-prior.js';
 export { reconstructRun, RECONSTRUCT_DEFAULTS, type ReconstructOptions, type RunReconstructions } from './reconstruct-run.js';
 export { loadRunSplit, loadRunData, SPLITS, type Split, type RunDataConfig } from './run-split.js';
 export { encodePng, decodePng, writePngFile } from './png.js';

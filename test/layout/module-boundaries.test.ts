@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
-const ORDER = ['math', 'distributions', 'likelihoods', 'nets', 'models', 'objectives', 'training', 'evaluation', 'data', 'render', 'backend'];
+const ORDER = ['math', 'distributions', 'likelihoods', 'nets', 'models', 'objectives', 'training', 'evaluation', 'latent', 'data', 'render', 'backend'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
