@@ -127,3 +127,29 @@ describe('BernoulliLikelihood', () => {
     tf.dispose([logits, shifted, s, again]);
   });
 });
+
+describe('bernoulliLogProb gradients', () => {
+  test('match float64 central differences of the oracle, w.r.t. logits and x, weighted per row, extreme logits included', () => {
+    const L = [[-30, -2.5, 0, 0.7, 30], [4, -0.1, 12, -8, 0.05]];
+    const X = [[0, 1, 0.3, 1, 0], [1, 0, 0.5, 0.9, 1]];
+    const w = [0.7, -1.3]; // upstream weights per row
+    const f = (x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliLogProb(x, l), tf.tensor1d(w)));
+    const [gx, gl] = tf.grads(f)([tf.tensor2d(X), tf.tensor2d(L)]);
+    const h = 1e-6;
+    const num = (which: 'x' | 'l') =>
+      L.map((row, b) =>
+        row.map((_, d) => {
+          const at = (delta: number) => {
+            const xs = X[b].slice();
+            const ls = L[b].slice();
+            (which === 'x' ? xs : ls)[d] += delta;
+            return w[b] * bernoulliLogProb64(xs, ls);
+          };
+          return (at(h) - at(-h)) / (2 * h);
+        }),
+      );
+    assertAllClose(gl.arraySync() as number[][], num('l'), { rtol: 1e-4, atol: 1e-5 });
+    assertAllClose(gx.arraySync() as number[][], num('x'), { rtol: 1e-4, atol: 1e-5 });
+    tf.dispose([gx, gl]);
+  });
+});
