@@ -32,7 +32,7 @@ function sameShape(a: number[], b: number[]): boolean {
  * upstream gradient per row). Three kernels on the backward pass instead of the dozen that
  * differentiating the stable form op by op dispatches. For x and logits of one shape (training).
  */
-const bernoulliLogProbFused = tf.customGrad((x: tf.Tensor, logits: tf.Tensor, save: tf.GradSaveFunc) => {
+const bernoulliLogProbFused = tf.customGrad(((x: tf.Tensor, logits: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, logits]);
   const value = tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
   return {
@@ -43,4 +43,4 @@ const bernoulliLogProbFused = tf.customGrad((x: tf.Tensor, logits: tf.Tensor, sa
       return [tf.mul(g, ls), tf.mul(g, tf.sub(xs, tf.sigmoid(ls)))];
     },
   };
-}) as (x: tf.Tensor, logits: tf.Tensor) => tf.Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, logits: tf.Tensor) => tf.Tensor;
