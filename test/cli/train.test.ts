@@ -14,8 +14,7 @@ import { readCheckpoint } from '../../src/node/checkpoint.js';
 import { loadDataSource } from '../../src/node/data-source.js';
 import { fsModelStore } from '../../src/node/model-store.js';
 import { decodePng } from '../../src/node/png.js';
-import type { RasterImage } from '../../src/render/grid.js';
-import { CONFIG_ECHO, errorLines, lossFields, readMetrics, runCli, tinyTrainArgs, type CliResult } from './cli-helpers.js';
+import { CONFIG_ECHO, errorLines, gridSide, gridTile, lossFields, readMetrics, runCli, tinyTrainArgs, toBytes, type CliResult } from './cli-helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -28,21 +27,6 @@ before(async () => {
   trained = await runCli(tinyTrainArgs(runDir, 2));
 });
 
-/** Width or height of a grid of `tiles` 28-pixel tiles with 2-pixel borders, computed from the layout rule. */
-const gridSide = (tiles: number) => tiles * 28 + (tiles + 1) * 2;
-
-/** The 28×28 gray tile at grid position (row, col) of a grid with 2-pixel borders, as bytes. */
-function tile(img: RasterImage, row: number, col: number): number[] {
-  assert.equal(img.channels, 1);
-  const x0 = 2 + col * 30;
-  const y0 = 2 + row * 30;
-  const out: number[] = [];
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) out.push(img.data[(y0 + y) * img.width + x0 + x]);
-  return out;
-}
-
-/** Intensities in [0, 1] as the bytes the grid renderer writes: round(clip(v)·255). */
-const toBytes = (v: ArrayLike<number>) => Array.from(v, (x) => Math.round(Math.min(1, Math.max(0, x)) * 255));
 
 function assertBytesWithin1(actual: number[], expected: number[], what: string): void {
   assert.equal(actual.length, expected.length);
@@ -224,8 +208,8 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
       const s = vae.sample(16, { seed: 5 });
       const v = s.dataSync();
       s.dispose();
-      assertBytesWithin1(tile(img, 0, 0), toBytes(v.subarray(0, 784)), 'sample 0');
-      assertBytesWithin1(tile(img, 3, 3), toBytes(v.subarray(15 * 784, 16 * 784)), 'sample 15');
+      assertBytesWithin1(gridTile(img, 0, 0), toBytes(v.subarray(0, 784)), 'sample 0');
+      assertBytesWithin1(gridTile(img, 3, 3), toBytes(v.subarray(15 * 784, 16 * 784)), 'sample 15');
     } finally {
       vae.dispose();
     }
@@ -269,11 +253,11 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
     const img = readPng(file);
     assert.deepEqual([img.width, img.height, img.channels], [gridSide(16), gridSide(1), 1]); // 8 pairs in one row
     const raw = loadDataSource('mnist', { scale: 1 }).test.x.subarray(0, 784); // bytes 0..255
-    assert.deepEqual(tile(img, 0, 0), Array.from(raw), 'the first tile is not MNIST test image 0');
+    assert.deepEqual(gridTile(img, 0, 0), Array.from(raw), 'the first tile is not MNIST test image 0');
     const vae = await VAE.load(join(runDir, 'model'), fsModelStore);
     try {
       const rec = tf.tidy(() => vae.reconstruct(tf.tensor2d(Float32Array.from(raw, (p) => p / 255), [1, 784])));
-      assertBytesWithin1(tile(img, 0, 1), toBytes(rec.dataSync()), 'reconstruction 0');
+      assertBytesWithin1(gridTile(img, 0, 1), toBytes(rec.dataSync()), 'reconstruction 0');
       rec.dispose();
     } finally {
       vae.dispose();

@@ -80,13 +80,12 @@ export class LowRankGaussian {
    * Visits every example with r = x − μ, E[z|x] = M⁻¹ Wᵀ Ψ⁻¹ r and log N(x; μ, C).
    * The callback's arrays are reused between calls: copy what you keep.
    */
-  private visit(ds: Dataset, fn: (n: number, r: Float64Array, posteriorMean: Float64Array, logDensity: number) => void): void {
+  private visit(x: ArrayLike<number>, numExamples: number, fn: (n: number, r: Float64Array, posteriorMean: Float64Array, logDensity: number) => void): void {
     const { dataDim: d, latentDim: z, mean, invNoise, proj, cholM } = this;
-    const x = ds.x;
     const r = new Float64Array(d); // [D]
     const v = new Float64Array(z); // [Z]
     const c0 = -0.5 * (d * LOG_2PI + this.logDetCovariance);
-    for (let n = 0; n < ds.numExamples; n++) {
+    for (let n = 0; n < numExamples; n++) {
       const off = n * d;
       let quad = 0;
       for (let i = 0; i < d; i++) {
@@ -114,7 +113,7 @@ export class LowRankGaussian {
    */
   logDensities(ds: Dataset): Float64Array {
     const out = new Float64Array(ds.numExamples); // [N]
-    this.visit(ds, (n, _r, _m, ll) => {
+    this.visit(ds.x, ds.numExamples, (n, _r, _m, ll) => {
       out[n] = ll;
     });
     return out;
@@ -127,7 +126,7 @@ export class LowRankGaussian {
   posterior(ds: Dataset): { mean: Float64Array; covariance: Float64Array } {
     const z = this.latentDim;
     const mean = new Float64Array(ds.numExamples * z); // [N, Z]
-    this.visit(ds, (n, _r, m) => mean.set(m, n * z));
+    this.visit(ds.x, ds.numExamples, (n, _r, m) => mean.set(m, n * z));
     return { mean, covariance: Float64Array.from(this.posteriorCovariance) };
   }
 
@@ -139,29 +138,17 @@ export class LowRankGaussian {
    * @returns x̂ [N, D], float64, data units
    */
   reconstruct(x: ArrayLike<number>): Float64Array {
-    const { dataDim: d, latentDim: z, mean, loading, proj, cholM } = this;
+    const { dataDim: d, latentDim: z, mean, loading } = this;
     const n = x.length / d;
     const out = new Float64Array(n * d); // [N, D]
-    const r = new Float64Array(d); // [D]
-    const v = new Float64Array(z); // [Z]
-    for (let k = 0; k < n; k++) {
-      const off = k * d;
-      for (let i = 0; i < d; i++) r[i] = x[off + i] - mean[i];
-      for (let a = 0; a < z; a++) {
-        let s = 0;
-        const row = a * d;
-        for (let i = 0; i < d; i++) s += proj[row + i] * r[i];
-        v[a] = s; // u = Wᵀ Ψ⁻¹ r
-      }
-      solveLowerInPlace(cholM, z, v); // L⁻¹ u
-      solveLowerTransposedInPlace(cholM, z, v); // M⁻¹ u = E[z|x]
+    this.visit(x, n, (k, _r, m) => {
       for (let i = 0; i < d; i++) {
         let s = mean[i];
         const row = i * z;
-        for (let a = 0; a < z; a++) s += loading[row + a] * v[a];
-        out[off + i] = s;
+        for (let a = 0; a < z; a++) s += loading[row + a] * m[a];
+        out[k * d + i] = s;
       }
-    }
+    });
     return out;
   }
 
@@ -175,7 +162,7 @@ export class LowRankGaussian {
     const cross = new Float64Array(d * z); // [D, Z]
     const latent = new Float64Array(z * z); // [Z, Z]
     let sumLl = 0;
-    this.visit(ds, (_n, r, m, ll) => {
+    this.visit(ds.x, ds.numExamples, (_n, r, m, ll) => {
       sumLl += ll;
       for (let i = 0; i < d; i++) {
         const ri = r[i];
