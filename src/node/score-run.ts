@@ -1,9 +1,11 @@
 /**
  * Anomaly scores of a run on one split, one per example, higher = more anomalous:
  *   density models: −log p(x_n) (nats, column `nll`);  PCA: ‖x_n − x̂_n‖² (column `squaredError`);
- *   VAE: −ELBO(x_n) (nats, column `negElbo`, an upper bound on −log p(x_n)).
+ *   VAE: −ELBO(x_n) (nats, column `negElbo`, an upper bound on −log p(x_n)), or with
+ *   `numSamples` K > 0 the importance-sampled −log p̂(x_n) (nats, column `nll`, Prince eq. 17.28).
  */
 import { elboPerExample } from '../evaluation/elbo-per-example.js';
+import { estimateLogLikelihoodParallel } from './parallel/loglik-parallel.js';
 import { isDensityModel, PCA, type LinearModel } from '../models/linear/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
@@ -38,7 +40,18 @@ function linearScores(m: LinearModel, ds: Dataset): Pick<RunScores, 'column' | '
  * Scores every example of `split` under the run in RUN.
  * @throws CheckpointError for a folder without a run; DataError for unreadable data; ShapeError when D differs
  */
-export async function scoreRun(run: string, opts: { split?: Split; data?: string } = {}): Promise<RunScores> {
+export async function scoreRun(
+  run: string,
+  opts: {
+    split?: Split;
+    data?: string;
+    /** VAE: K importance samples per example for −log p̂(x); 0 (default) scores −ELBO. */
+    numSamples?: number;
+    /** VAE with numSamples > 0: threads for the estimate, and the workers' backend. */
+    numThreads?: number;
+    backend?: 'wasm' | 'cpu';
+  } = {},
+): Promise<RunScores> {
   const split = opts.split ?? 'test';
   const saved = await openRun(run);
   if (saved.family === 'linear') {
@@ -47,6 +60,12 @@ export async function scoreRun(run: string, opts: { split?: Split; data?: string
   }
   try {
     const { name, ds } = loadRunSplit(saved.config, split, opts.data);
+    const labels = ds.labels ? { labels: ds.labels } : {};
+    const k = opts.numSamples ?? 0;
+    if (k > 0) {
+      const est = await estimateLogLikelihoodParallel(saved.vae, ds, { numSamples: k, seed: 0, numThreads: opts.numThreads ?? 1, backend: opts.backend });
+      return { model: 'vae', dataset: name, split, column: 'nll', scores: est.perExample.map((v) => -v), ...labels };
+    }
     const elbo = await elboPerExample(saved.vae, ds, { seed: 0 });
     return { model: 'vae', dataset: name, split, column: 'negElbo', scores: elbo.map((v) => -v), ...(ds.labels ? { labels: ds.labels } : {}) };
   } finally {

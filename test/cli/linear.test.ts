@@ -186,6 +186,23 @@ describe('vaekit evaluate and score on a VAE run', () => {
     assert.equal(e.bitsPerDim, null);
   });
 
+  test('score --samples K writes the importance-sampled −log p(x) per example, as the library computes it', async () => {
+    const out = join(vaeRun, 'scores-is.csv');
+    const r = await runCli(['score', vaeRun, '--samples', '15', '--out', out]);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const { header, rows } = readScores(out);
+    assert.equal(header, 'index,label,nll');
+    assert.equal(rows.length, 600);
+    const vae = await VAE.load(join(vaeRun, 'model'), fsModelStore);
+    try {
+      const ds = takeFirst(loadDataSource('mnist', { scale: 255 }).test, 600);
+      const est = await estimateLogLikelihood(vae, ds, { numSamples: 15, seed: 0 });
+      assertAllClose(rows.map((row) => row[2]), Array.from(est.perExample, (v) => -v), { rtol: 1e-6 });
+    } finally {
+      vae.dispose();
+    }
+  });
+
   test('score writes −ELBO per example whose mean is −ELBO of the evaluation', async () => {
     const r = await runCli(['score', vaeRun]);
     assert.equal(r.code, 0, r.err.join('\n'));

@@ -6,19 +6,24 @@ import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
 import { scoreRun, scoresCsv } from '../../node/score-run.js';
 import type { CliIo } from '../io.js';
-import { oneOf } from '../parse.js';
+import { int, oneOf } from '../parse.js';
+import { defaultNumThreads } from '../../node/parallel/start-worker.js';
 
 export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('score')
-    .description('anomaly score per example: −log p(x) (nll, nats), PCA squared error, or VAE −ELBO (negElbo, nats)')
+    .description('anomaly score per example: −log p(x) (nll, nats), PCA squared error, or VAE −ELBO (negElbo, nats) or, with --samples K, the importance-sampled −log p(x) (nll)')
     .argument('<run>', 'a run folder')
     .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
     .option('--split <split>', `which split (${SPLITS.join(', ')}; all = a table's every row in file order)`, oneOf('--split', SPLITS), 'test')
     .option('--out <file>', 'CSV file to write (default RUN/scores-<split>.csv)')
+    .option('--samples <K>', 'VAE: score by the importance-sampled −log p(x) with K samples per example (0: −ELBO)', int('--samples', 0), 0)
+    .option('--threads <n>', 'VAE with --samples: threads for the estimate; default: one per core, at most 4', int('--threads', 1))
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .action(async (run: string, o: { data?: string; split: Split; out?: string; backend: BackendName }) => {
+    .action(async (run: string, o: { data?: string; split: Split; out?: string; samples: number; threads?: number; backend: BackendName }) => {
       await useBackend(o.backend);
-      const s = await scoreRun(run, { split: o.split, data: o.data });
+      const cpuBackend = o.backend === 'tensorflow' ? undefined : o.backend;
+      const threads = cpuBackend ? (o.threads ?? defaultNumThreads()) : 1;
+      const s = await scoreRun(run, { split: o.split, data: o.data, numSamples: o.samples, numThreads: threads, backend: cpuBackend });
       const out = o.out ?? join(run, `scores-${s.split}.csv`);
       await writeFileAtomic(out, scoresCsv(s));
       const top = Array.from(s.scores.keys()).sort((a, b) => s.scores[b] - s.scores[a]).slice(0, 5);
