@@ -5,35 +5,53 @@ import { tfSeed } from '../math/rng.js';
 import type { Likelihood, LikelihoodConfig } from './likelihood.js';
 
 /**
- * Gaussian decoder p(x|z) = N(x; f(z), σ² I) with one σ² shared by all D dimensions, either fixed
- * or learned. Normalising constant included:
- *   log p(x|z) = −½ [ D·(log 2π + log σ²) + ‖x − f(z)‖² / σ² ]
+ * Gaussian decoder p(x|z) = N(x; f(z), σ² I) with one σ² shared by all D dimensions, fixed or
+ * learned, or N(x; f(z), diag σ²) with one learned σ²_d per dimension ('learned-diag', the decoder
+ * counterpart of factor analysis's diagonal noise). Normalising constant included:
+ *   log p(x|z) = −½ Σ_d [ log 2π + log σ²_d + (x_d − f_d(z))² / σ²_d ]
  * With σ² = 1 this is −½‖x − f(z)‖² + const, the "MSE" decoder of seed 001; with σ² learned it is
  * the loss D·log σ² + ‖x − f(z)‖²/σ² of seed 002.
  * @see seed 001 (Gaussian decoder N(μ_x, I) = MSE); seed 002 (learned decoder variance)
  */
 export class GaussianLikelihood implements Likelihood {
   readonly kind = 'gaussian' as const;
+  /** log σ²: a scalar, or [D] for 'learned-diag'. */
   private readonly logVar: tf.Variable;
-  private readonly learned: boolean;
+  private readonly mode: 'fixed' | 'learned' | 'learned-diag';
 
-  constructor(config: { variance: number | 'learned'; logVar?: number }) {
-    this.learned = config.variance === 'learned';
-    let init: number;
-    if (config.variance === 'learned') {
-      init = config.logVar ?? 0;
+  /**
+   * @param config - the likelihood config; 'learned-diag' needs `dataDim`
+   * @throws ConfigError for a non-positive variance, or 'learned-diag' without a dimension / with a logVar of another length
+   */
+  constructor(config: { variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] }, dataDim?: number) {
+    let init: tf.Tensor;
+    if (config.variance === 'learned-diag') {
+      this.mode = 'learned-diag';
+      const d = Array.isArray(config.logVar) ? config.logVar.length : dataDim;
+      if (!d || !Number.isInteger(d)) throw new ConfigError(`likelihood.variance 'learned-diag': needs the data dimension, got ${d}`);
+      if (dataDim !== undefined && d !== dataDim) throw new ConfigError(`likelihood.logVar: expected ${dataDim} values, one per data dimension, got ${d}`);
+      init = Array.isArray(config.logVar) ? tf.tensor1d(config.logVar) : tf.zeros([d]);
+    } else if (config.variance === 'learned') {
+      this.mode = 'learned';
+      init = tf.scalar(typeof config.logVar === 'number' ? config.logVar : 0);
     } else {
+      this.mode = 'fixed';
       if (!(config.variance > 0) || !Number.isFinite(config.variance)) {
-        throw new ConfigError(`likelihood.variance: expected a positive number or 'learned', got ${config.variance}`);
+        throw new ConfigError(`likelihood.variance: expected a positive number, 'learned' or 'learned-diag', got ${config.variance}`);
       }
-      init = Math.log(config.variance);
+      init = tf.scalar(Math.log(config.variance));
     }
-    this.logVar = tf.tidy(() => tf.variable(tf.scalar(init), this.learned, undefined, 'float32'));
+    this.logVar = tf.variable(init, this.mode !== 'fixed', undefined, 'float32');
+    init.dispose();
   }
 
   logProb(x: tf.Tensor, mean: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const d = x.shape[x.shape.length - 1];
+      if (this.mode === 'learned-diag') {
+        const terms = tf.add(tf.mul(tf.square(tf.sub(x, mean)), tf.exp(tf.neg(this.logVar))), tf.add(this.logVar, LOG_2PI)); // [..., D]
+        return tf.mul(tf.sum(terms, -1), -0.5);
+      }
       const sse = tf.sum(tf.square(tf.sub(x, mean)), -1); // [...]
       const c = tf.mul(tf.add(this.logVar, LOG_2PI), d); // scalar
       return tf.mul(tf.add(tf.mul(sse, tf.exp(tf.neg(this.logVar))), c), -0.5);
@@ -46,14 +64,20 @@ export class GaussianLikelihood implements Likelihood {
     return tf.tidy(() => tf.add(params, tf.mul(tf.randomNormal(params.shape, 0, 1, 'float32', tfSeed(seed, 'gaussian-sample')), tf.exp(tf.mul(this.logVar, 0.5)))));
   }
   variables(): tf.Variable[] {
-    return this.learned ? [this.logVar] : [];
+    return this.mode === 'fixed' ? [] : [this.logVar];
   }
-  /** Current σ² (a number). */
+  /** Current σ² (a number; for 'learned-diag' the mean of the σ²_d). */
   variance(): number {
-    return Math.exp(this.logVar.dataSync()[0]);
+    const v = this.variances();
+    return v.reduce((s, x) => s + x, 0) / v.length;
+  }
+  /** Current σ²_d per dimension [D] ('learned-diag'), or the shared σ² once. */
+  variances(): number[] {
+    return Array.from(this.logVar.dataSync(), (lv) => Math.exp(lv));
   }
   toConfig(): LikelihoodConfig {
-    return this.learned
+    if (this.mode === 'learned-diag') return { kind: 'gaussian', variance: 'learned-diag', logVar: Array.from(this.logVar.dataSync()) };
+    return this.mode === 'learned'
       ? { kind: 'gaussian', variance: 'learned', logVar: this.logVar.dataSync()[0] }
       : { kind: 'gaussian', variance: Math.exp(this.logVar.dataSync()[0]) };
   }

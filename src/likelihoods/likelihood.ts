@@ -7,8 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 /** Serialisable description of a likelihood, saved in the model's JSON. */
 export type LikelihoodConfig =
   | { kind: 'bernoulli' }
-  /** Gaussian N(params, σ² I) with σ² fixed to `variance`, or learned (one shared σ², seed 002). */
-  | { kind: 'gaussian'; variance: number | 'learned'; logVar?: number };
+  /**
+   * Gaussian N(params, σ² I) with σ² fixed to `variance`, or learned (one shared σ², seed 002), or
+   * N(params, diag σ²) with one learned σ²_d per data dimension ('learned-diag'; `logVar` then [D]).
+   */
+  | { kind: 'gaussian'; variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] };
 
 export interface Likelihood {
   readonly kind: LikelihoodConfig['kind'];

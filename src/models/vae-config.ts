@@ -68,8 +68,8 @@ export function resolveVaeConfig(opts: VaeOptions): VaeConfig {
   if (likelihood.kind !== 'bernoulli' && likelihood.kind !== 'gaussian') {
     throw new ConfigError(`likelihood.kind: expected 'bernoulli' or 'gaussian', got '${(likelihood as { kind: string }).kind}'`);
   }
-  if (likelihood.kind === 'gaussian' && likelihood.variance !== 'learned' && !(likelihood.variance > 0)) {
-    throw new ConfigError(`likelihood.variance: expected a positive number or 'learned', got ${JSON.stringify(likelihood.variance)}`);
+  if (likelihood.kind === 'gaussian' && likelihood.variance !== 'learned' && likelihood.variance !== 'learned-diag' && !(likelihood.variance > 0)) {
+    throw new ConfigError(`likelihood.variance: expected a positive number, 'learned' or 'learned-diag', got ${JSON.stringify(likelihood.variance)}`);
   }
   const seed = opts.seed ?? VAE_DEFAULTS.seed;
   if (!Number.isInteger(seed)) throw new ConfigError(`seed: expected an integer, got ${JSON.stringify(seed)}`);

@@ -84,7 +84,7 @@ export class VAE implements LatentVariableModel {
     const { dataDim, latentDim } = this.config;
     this.encoder = parts?.encoder ?? mlpEncoder(dataDim, latentDim, this.config.encoder, rng);
     this.decoder = parts?.decoder ?? mlpDecoder(latentDim, dataDim, this.config.decoder, rng);
-    this.likelihood = makeLikelihood(this.config.likelihood);
+    this.likelihood = makeLikelihood(this.config.likelihood, dataDim);
   }
 
   get latentDim(): number {

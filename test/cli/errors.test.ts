@@ -71,7 +71,7 @@ describe('vaekit usage errors (exit 2)', () => {
     [['train', '--beta', 'nan'], /--beta: expected a number ≥ 0, got 'nan'/],
     [['train', '--backend', 'gpu'], /--backend: expected one of wasm, cpu, tensorflow, got 'gpu'/],
     [['train', '--likelihood', 'poisson'], /--likelihood: expected one of bernoulli, gaussian, got 'poisson'/],
-    [['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'], /--variance: expected a positive number or 'learned', got 'big'/],
+    [['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'], /--variance: expected a positive number, 'learned' or 'learned-diag', got 'big'/],
     [['sample', 'RUN', '--n', '0'], /--n: expected an integer ≥ 1, got '0'/],
     [['sample', 'RUN', '--temperature', '-1'], /--temperature: expected a positive number, got '-1'/],
   ];

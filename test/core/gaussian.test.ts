@@ -103,3 +103,55 @@ describe('makeLikelihood', () => {
     );
   });
 });
+
+describe("GaussianLikelihood with one learned σ²_d per dimension ('learned-diag')", () => {
+  const LOGVAR = Array.from({ length: D }, () => 2 * rng.next() - 1.5);
+  const diag64 = (x: number[], mu: number[]) => -0.5 * x.reduce((s, v, d) => s + LOG_2PI_64 + LOGVAR[d] + (v - mu[d]) ** 2 / Math.exp(LOGVAR[d]), 0);
+
+  test('equals −½ Σ_d [log 2π + log σ²_d + (x_d − μ_d)²/σ²_d] in float64, for [B, D] and broadcast [K, B, D]', () => {
+    const like = new GaussianLikelihood({ variance: 'learned-diag', logVar: LOGVAR }, D);
+    const lp = tf.tidy(() => like.logProb(tf.tensor2d(X), tf.tensor2d(MU)));
+    assertAllClose(lp, X.map((row, b) => diag64(row, MU[b])), { rtol: 1e-5 });
+    const lp3 = tf.tidy(() => like.logProb(tf.expandDims(tf.tensor2d(X), 0), tf.stack([tf.tensor2d(MU), tf.tensor2d(X)])));
+    assertAllClose(lp3, [X.map((row, b) => diag64(row, MU[b])), X.map((row) => diag64(row, row))], { rtol: 1e-5 });
+    assert.equal(like.variables().length, 1);
+    assert.deepEqual(like.variables()[0].shape, [D]);
+    tf.dispose([lp, lp3]);
+    like.dispose();
+  });
+
+  test('with every σ²_d equal it is the shared-σ² likelihood; it starts at σ²_d = 1 and saves its values in its config', () => {
+    const same = new GaussianLikelihood({ variance: 'learned-diag', logVar: Array(D).fill(Math.log(0.3)) });
+    const shared = new GaussianLikelihood({ variance: 0.3 });
+    const [a, b] = tf.tidy(() => [same.logProb(tf.tensor2d(X), tf.tensor2d(MU)), shared.logProb(tf.tensor2d(X), tf.tensor2d(MU))]);
+    assertAllClose(a, b.dataSync(), { rtol: 1e-5 });
+    const fresh = new GaussianLikelihood({ variance: 'learned-diag' }, D);
+    assertAllClose(fresh.variances(), Array(D).fill(1), { rtol: 0 });
+    const cfg = same.toConfig() as { variance: string; logVar: number[] };
+    assert.equal(cfg.variance, 'learned-diag');
+    assertAllClose(cfg.logVar, Array(D).fill(Math.log(0.3)), { rtol: 1e-6 });
+    tf.dispose([a, b]);
+    [same, shared, fresh].forEach((l) => l.dispose());
+  });
+
+  test('rejects a logVar of the wrong length and a missing dimension, naming the field', () => {
+    assert.throws(() => new GaussianLikelihood({ variance: 'learned-diag', logVar: [0, 0] }, D), /likelihood.logVar: expected 7 values, one per data dimension, got 2/);
+    assert.throws(() => new GaussianLikelihood({ variance: 'learned-diag' }), /needs the data dimension/);
+  });
+
+  test('a VAE with it learns σ²_d: gradients reach every dimension, and save → load keeps them', async () => {
+    const { VAE } = await import('../../src/models/vae.js');
+    const vae = new VAE({ inputShape: [D], hidden: [5], latentDim: 2, likelihood: { kind: 'gaussian', variance: 'learned-diag' }, seed: 3 });
+    const x = tf.tensor2d(X);
+    const opt = tf.train.adam(0.05);
+    for (let i = 0; i < 5; i++) opt.minimize(() => tf.neg(tf.mean(vae.elbo(x, { seed: i }).elbo)) as tf.Scalar, false, vae.trainableVariables());
+    const learned = (vae.likelihood as GaussianLikelihood).variances();
+    assert.ok(learned.every((v) => Math.abs(v - 1) > 1e-3), `every σ²_d moved: ${learned}`);
+    const again = await VAE.fromArtifacts(await vae.toArtifacts());
+    assertAllClose((again.likelihood as GaussianLikelihood).variances(), learned, { rtol: 1e-6 });
+    opt.dispose();
+    x.dispose();
+    vae.dispose();
+    again.dispose();
+  });
+});

@@ -94,7 +94,7 @@ export function infoCommand(io: CliIo, done: (code: number) => void): Command {
       }
       const c = d.config;
       const dims = [c.dataDim, ...c.encoder.hidden, c.latentDim].join('-');
-      const lik = c.likelihood.kind === 'bernoulli' ? 'Bernoulli (logits)' : `Gaussian, σ² ${c.likelihood.variance === 'learned' ? `learned (${Math.exp(c.likelihood.logVar ?? 0).toPrecision(4)})` : c.likelihood.variance}`;
+      const lik = c.likelihood.kind === 'bernoulli' ? 'Bernoulli (logits)' : `Gaussian, ${gaussianVarianceText(c.likelihood)}`;
       io.out(`model:        ${dir} (${d.format} v${d.version})`);
       io.out(`architecture: VAE, MLP ${dims} (decoder mirrored), ${c.encoder.activation}, input shape [${c.inputShape.join(', ')}]`);
       io.out(`likelihood:   ${lik}; prior N(0, I); latent size ${c.latentDim}`);
@@ -117,4 +117,15 @@ export function infoCommand(io: CliIo, done: (code: number) => void): Command {
       }
       done(0);
     });
+}
+
+/** 'σ² 0.25', 'σ² learned (0.0123)' or 'σ²_d learned per dimension (784; median 0.0123, range …)'. */
+function gaussianVarianceText(l: { variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] }): string {
+  if (l.variance === 'learned-diag') {
+    const v = (Array.isArray(l.logVar) ? l.logVar : []).map(Math.exp).sort((a, b) => a - b);
+    if (v.length === 0) return 'σ²_d learned per dimension';
+    return `σ²_d learned per dimension (${v.length}; median ${v[Math.floor(v.length / 2)].toPrecision(4)}, range ${v[0].toPrecision(3)}–${v[v.length - 1].toPrecision(3)})`;
+  }
+  if (l.variance === 'learned') return `σ² learned (${Math.exp(typeof l.logVar === 'number' ? l.logVar : 0).toPrecision(4)})`;
+  return `σ² ${l.variance}`;
 }

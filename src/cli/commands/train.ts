@@ -55,9 +55,9 @@ interface TrainFlags {
 
 function likelihoodOf(kind: 'bernoulli' | 'gaussian', variance: string): LikelihoodConfig {
   if (kind === 'bernoulli') return { kind };
-  if (variance === 'learned') return { kind, variance: 'learned' };
+  if (variance === 'learned' || variance === 'learned-diag') return { kind, variance };
   const v = Number(variance);
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--variance: expected a positive number or 'learned', got '${variance}'`);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--variance: expected a positive number, 'learned' or 'learned-diag', got '${variance}'`);
   return { kind, variance: v };
 }
 
@@ -134,7 +134,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       `decoder likelihood: bernoulli (logits) or gaussian ${perKind(DATA_KIND_DEFAULTS.image.likelihood.kind, DATA_KIND_DEFAULTS.table.likelihood.kind)}`,
       oneOf('--likelihood', ['bernoulli', 'gaussian'] as const),
     )
-    .option('--variance <v|learned>', `Gaussian decoder variance σ², a number or 'learned' ${perKind(1, 'learned')}`)
+    .option('--variance <v|learned|learned-diag>', `Gaussian decoder variance σ²: a number, 'learned' (one σ²) or 'learned-diag' (one per dimension) ${perKind(1, 'learned')}`)
     .option('--beta <x>', 'KL weight β (1 = the ELBO)', nonNegativeNumber('--beta'), TRAIN_DEFAULTS.beta)
     .option('--binarize <mode>', `input binarisation (${BINARIZE_MODES.join(', ')})`, oneOf('--binarize', BINARIZE_MODES), TRAIN_DEFAULTS.binarize)
     .option('--val <n>', `validation examples held out of the training set (0 = none) ${perKind(DATA_KIND_DEFAULTS.image.val, DATA_KIND_DEFAULTS.table.val)}`, int('--val', 0))
