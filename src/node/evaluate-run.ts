@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { isDensityModel, PCA } from '../models/linear/index.js';
 import { evaluateElbo } from '../evaluation/elbo-eval.js';
-import { estimateLogLikelihood } from '../evaluation/log-likelihood.js';
 import { estimateLogLikelihoodParallel } from './parallel/loglik-parallel.js';
 import { writeFileAtomic } from './atomic.js';
 import { loadRunSplit, type Split } from './run-split.js';
@@ -111,10 +110,9 @@ export async function evaluateRun(run: string, opts: EvaluateRunOptions = {}): P
       const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
       const seed = opts.seed ?? 0;
       const t0 = performance.now();
-      const isOpts = { numSamples: k, seed, onProgress: opts.onProgress };
       const threads = opts.numThreads ?? 1;
-      const is =
-        k === 0 ? null : threads > 1 ? await estimateLogLikelihoodParallel(saved.vae, ds, { ...isOpts, numThreads: threads, backend: opts.backend }) : await estimateLogLikelihood(saved.vae, ds, isOpts);
+      // One thread runs in place; more split the examples over worker threads (the same numbers).
+      const is = k === 0 ? null : await estimateLogLikelihoodParallel(saved.vae, ds, { numSamples: k, seed, onProgress: opts.onProgress, numThreads: threads, backend: opts.backend });
       const seconds = (performance.now() - t0) / 1000;
       evaluation = {
         version: EVALUATION_VERSION,

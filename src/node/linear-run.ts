@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { takeFirst, type Dataset } from '../data/dataset.js';
-import type { StandardizerJSON } from '../data/standardize.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import {
   fitLinearModel,
@@ -24,32 +23,16 @@ import {
 } from '../models/linear/index.js';
 import { writeFileAtomic } from './atomic.js';
 import { describeLoaded } from './data-source.js';
-import { loadRunData } from './run-split.js';
+import { loadRunData, type RunDataFields } from './run-split.js';
 import { VAEKIT_VERSION } from './version.js';
 
 export const LINEAR_RUN_FILES = { config: 'config.json', model: 'model.json', metrics: 'metrics.json' } as const;
 
 /** Everything `vaekit train --model <linear kind>` takes. */
-export interface LinearRunConfig {
+export interface LinearRunConfig extends RunDataFields {
   model: LinearModelKind;
-  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
-  data: string;
   /** The run folder. */
   out: string;
-  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
-  scale: number;
-  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
-  columns?: string[] | null;
-  /** Tables: a column of integer labels, not a feature. */
-  labelColumn?: string | null;
-  /**
-   * Tables: the z-score transform, fitted on the training split; config.json records it, and
-   * evaluate, score and sample apply it. Log-likelihoods are in these standardised units; add
-   * `standardization.logJacobian` (−Σ log std) for raw units. null for images.
-   */
-  standardization?: StandardizerJSON | null;
-  /** Use only the first N training and test examples (null = all). */
-  limit: number | null;
   /** Z for pca, ppca, fa. */
   latentDim: number;
   /** K for gmm. */

@@ -14,17 +14,29 @@ export const SPLITS = ['test', 'train', 'all'] as const;
 export type Split = (typeof SPLITS)[number];
 
 /** What a run's config.json says about its data (VAE and linear runs both hold these fields). */
-export interface RunDataConfig {
+/** The data fields every run's config.json records (VAE and linear runs alike). */
+export interface RunDataFields {
+  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
   data: string;
+  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
   scale: number;
+  /** Use only the first N training and test examples (null = all). */
   limit: number | null;
-  /** Tables: the feature columns, by name (recorded at training: the columns used). */
+  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
   columns?: string[] | null;
-  /** Tables: the integer label column, if any. */
+  /** Tables: a column of integer labels, not a feature. */
   labelColumn?: string | null;
-  /** Tables: the z-score transform fitted on the training split at training time. */
+  /**
+   * Tables: the z-score transform, fitted on the training split (validation examples included) at
+   * the start of a run; config.json records it and every later command applies it. Log-likelihoods
+   * and ELBOs are in these standardised units; add `standardization.logJacobian` (−Σ log std) to
+   * a log-likelihood (subtract it from a −ELBO) for raw units. null for images.
+   */
   standardization?: StandardizerJSON | null;
-  /** VAE runs only: the training binarisation and seed. */
+}
+
+/** What reloading a run's data needs: its data fields, and for VAE runs the training binarisation and seed. */
+export interface RunDataConfig extends RunDataFields {
   training?: { binarize: BinarizeMode; seed: number };
 }
 

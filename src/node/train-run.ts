@@ -14,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../data/audit.js';
 import { isImageShape, splitValidation, takeFirst, type Dataset } from '../data/dataset.js';
-import type { Standardizer, StandardizerJSON } from '../data/standardize.js';
+import type { Standardizer } from '../data/standardize.js';
 import { CheckpointError, ConfigError } from '../errors.js';
 import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
 import type { Activation } from '../nets/mlp.js';
@@ -27,7 +27,7 @@ import { DEFAULT_SCALE, describeLoaded, type DataKind } from './data-source.js';
 import { fsModelStore } from './model-store.js';
 import { LOSS_CURVE_FILE, writeLossCurve } from './plot.js';
 import { renderReconstructions, renderSamples } from './pictures.js';
-import { loadRunData } from './run-split.js';
+import { loadRunData, type RunDataFields } from './run-split.js';
 import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
 import { VAEKIT_VERSION } from './version.js';
 import { DataParallelGradients } from './parallel/data-parallel.js';
@@ -47,28 +47,11 @@ export const RUN_FILES = {
 } as const;
 
 /** Everything `vaekit train` takes. */
-export interface RunConfig {
-  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
-  data: string;
+export interface RunConfig extends RunDataFields {
   /** The run folder. */
   out: string;
-  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
-  scale: number;
-  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
-  columns?: string[] | null;
-  /** Tables: a column of integer labels, not a feature. */
-  labelColumn?: string | null;
-  /**
-   * Tables: the z-score transform, fitted on the training split (validation examples included) at
-   * the start of a run; config.json records it and every later command applies it. Losses are in
-   * these standardised units; add `standardization.logJacobian` (−Σ log std) to a log-likelihood
-   * (subtract it from a −ELBO) for raw units. null for images.
-   */
-  standardization?: StandardizerJSON | null;
   /** Validation examples split off the training set (0 = none). */
   val: number;
-  /** Use only the first N training and test examples (null = all). */
-  limit: number | null;
   latentDim: number;
   hidden: number[];
   activation: Activation;

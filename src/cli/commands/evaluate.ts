@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import { defaultNumThreads } from '../../node/parallel/start-worker.js';
+import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
 import type { CliIo } from '../io.js';
@@ -22,15 +22,14 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName }) => {
       await useBackend(o.backend);
-      const threads = o.backend === 'tensorflow' ? 1 : (o.threads ?? defaultNumThreads());
+      const workers = workerThreadsFor(o.backend, o.threads);
       let last = 0;
       const e = await evaluateRun(run, {
         split: o.split,
         data: o.data,
         numSamples: o.samples,
         seed: o.seed,
-        numThreads: threads,
-        backend: o.backend === 'tensorflow' ? undefined : o.backend,
+        ...workers,
         onProgress: (done, total) => {
           const now = performance.now();
           if (now - last > 30_000 || done === total) {

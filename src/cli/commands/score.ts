@@ -7,7 +7,7 @@ import { SPLITS, type Split } from '../../node/run-split.js';
 import { scoreRun, scoresCsv } from '../../node/score-run.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf } from '../parse.js';
-import { defaultNumThreads } from '../../node/parallel/start-worker.js';
+import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 
 export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('score')
@@ -21,9 +21,7 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; split: Split; out?: string; samples: number; threads?: number; backend: BackendName }) => {
       await useBackend(o.backend);
-      const cpuBackend = o.backend === 'tensorflow' ? undefined : o.backend;
-      const threads = cpuBackend ? (o.threads ?? defaultNumThreads()) : 1;
-      const s = await scoreRun(run, { split: o.split, data: o.data, numSamples: o.samples, numThreads: threads, backend: cpuBackend });
+      const s = await scoreRun(run, { split: o.split, data: o.data, numSamples: o.samples, ...workerThreadsFor(o.backend, o.threads) });
       const out = o.out ?? join(run, `scores-${s.split}.csv`);
       await writeFileAtomic(out, scoresCsv(s));
       const top = Array.from(s.scores.keys()).sort((a, b) => s.scores[b] - s.scores[a]).slice(0, 5);

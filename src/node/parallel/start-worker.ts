@@ -22,3 +22,13 @@ export function startWorker(name: string, workerData: unknown, transferList: Mes
 export function defaultNumThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
+
+/**
+ * Threads and worker backend for an estimate on `backend`: worker threads run the wasm or cpu
+ * backend; with tfjs-node (`tensorflow`, already multi-threaded) the work stays on this thread.
+ * @param requested - the user's --threads, if given (default {@link defaultNumThreads})
+ */
+export function workerThreadsFor(backend: string, requested?: number): { numThreads: number; backend?: 'wasm' | 'cpu' } {
+  if (backend !== 'wasm' && backend !== 'cpu') return { numThreads: 1 };
+  return { numThreads: requested ?? defaultNumThreads(), backend };
+}
