@@ -7,7 +7,7 @@
  * log-likelihood (K = --loglik-samples, default 5000) of the trained model on the first N test
  * images (N = 10000: the whole test set). Prints figures; asserts nothing.
  *
- *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--threads 1] [--peer] [--peer-script PATH]
+ *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--native auto|on|off] [--threads 1] [--peer] [--peer-script PATH]
  *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VAE } from '../src/models/vae.js';
 import { useBackend, type BackendName } from '../src/node/backend.js';
+import { nativeKernelsInfo, type NativeChoice } from '../src/node/native-kernels.js';
 import { loadIdxDataset, mnistDataDir } from '../src/node/mnist.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { train } from '../src/training/trainer.js';
@@ -28,6 +29,7 @@ const { values: a } = parseArgs({
   options: {
     epochs: { type: 'string', default: '10' },
     backend: { type: 'string', default: 'wasm' },
+    native: { type: 'string', default: 'auto' },
     peer: { type: 'boolean', default: false },
     'peer-script': { type: 'string', default: resolve('../shared/peers/torch_vae.py') },
     'peer-threads': { type: 'string', default: '2' },
@@ -42,7 +44,9 @@ const { values: a } = parseArgs({
 });
 const threads = Number(a.threads);
 const epochs = Number(a.epochs);
-const backend = await useBackend(a.backend as BackendName);
+const backend = await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
+const native = backend === 'wasm' ? nativeKernelsInfo() : null;
+const nativeLabel = native ? `OpenBLAS ${native.core} on ${native.threads} thread(s) + native Adam` : 'off';
 const dir = mnistDataDir();
 let { train: tr, test } = loadIdxDataset(dir, { scale: 255 });
 if (a.limit) {
@@ -50,7 +54,7 @@ if (a.limit) {
   test = takeFirst(test, Number(a.limit));
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
-console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}, ${threads} thread(s)`);
+console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}, native kernels: ${nativeLabel}, ${threads} thread(s)`);
 console.log(`machine: ${machine}`);
 
 const vae = new VAE({ inputShape: [28, 28, 1], latentDim: 20, hidden: [400], activation: 'relu', likelihood: { kind: 'bernoulli' }, seed: Number(a.seed) });
@@ -92,6 +96,7 @@ vae.dispose();
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 const vaekit = {
   backend,
+  native: nativeLabel,
   threads,
   epochs,
   median_epoch_s: median(rows.map((r) => r.seconds)),

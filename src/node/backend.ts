@@ -2,7 +2,10 @@
  * Picks and initialises the TensorFlow.js compute backend for Node entry points (CLI, bench,
  * tests). The library itself never calls tf.setBackend.
  *
- * - `wasm` (default): @tensorflow/tfjs-backend-wasm, SIMD, with vaekit's transposed-matmul fix.
+ * - `wasm` (default): @tensorflow/tfjs-backend-wasm, SIMD, with vaekit's transposed-matmul fix,
+ *   and its matrix products (OpenBLAS over every core) and Adam step native when vaekit's addon
+ *   and OpenBLAS are there (src/node/native-kernels.ts; `native: 'off'` or VAEKIT_NATIVE=off turns
+ *   them off).
  * - `cpu`: the plain JavaScript backend (about 7× slower for training; the reference for tests).
  * - `tensorflow`: @tensorflow/tfjs-node (native TensorFlow), used only if the user installed it;
  *   vaekit never depends on it.
@@ -10,22 +13,33 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { installWasmMatMulFix } from '../backend/wasm-matmul.js';
+import { installNativeKernels, type NativeChoice } from './native-kernels.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
+/** Options of `useBackend`. */
+export interface BackendOptions {
+  /** vaekit's native kernels on the wasm backend: 'auto' (default; when available), 'on' (required), 'off'. */
+  native?: NativeChoice;
+  /** OpenBLAS threads (default: every core). */
+  nativeThreads?: number;
+}
+
 /**
  * Makes `name` the active backend and waits until it is ready.
  * @returns the name tfjs reports as active
- * @throws ConfigError for an unknown name, or `tensorflow` when @tensorflow/tfjs-node is not installed
+ * @throws ConfigError for an unknown name, `tensorflow` when @tensorflow/tfjs-node is not installed,
+ *   or `native: 'on'` when the native addon or OpenBLAS cannot be loaded
  */
-export async function useBackend(name: BackendName = 'wasm'): Promise<string> {
+export async function useBackend(name: BackendName = 'wasm', options: BackendOptions = {}): Promise<string> {
   if (!BACKENDS.includes(name)) {
     throw new ConfigError(`backend: expected one of ${BACKENDS.join(', ')}, got '${name}'`);
   }
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmMatMulFix('wasm');
+    installNativeKernels(options.native ?? 'auto', options.nativeThreads ?? 0, 'wasm');
   } else if (name === 'tensorflow') {
     try {
       const modName = '@tensorflow/tfjs-node';

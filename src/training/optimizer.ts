@@ -6,9 +6,100 @@ import * as tf from '@tensorflow/tfjs';
 /** Adam's slots as tfjs names them: iterations, then first and second moments per variable. */
 export type OptimizerWeights = Awaited<ReturnType<tf.Optimizer['getWeights']>>;
 
-/** Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8). Caller disposes. */
+/** One variable's share of an Adam step: its value, gradient and two moment slots (same shape). */
+export interface AdamSlot {
+  value: tf.Variable;
+  gradient: tf.Tensor;
+  firstMoment: tf.Variable;
+  secondMoment: tf.Variable;
+}
+
+/**
+ * The float32 constants of one Adam step, rounded as tfjs's AdamOptimizer rounds them:
+ * β₁, 1−β₁, β₂, 1−β₂, 1−β₁ᵗ, 1−β₂ᵗ, ε and −learning rate.
+ */
+export interface AdamScalars {
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  epsilon: number;
+  negLearningRate: number;
+}
+
+/**
+ * Applies one Adam step to every slot in place, with tfjs's arithmetic, and returns true; or
+ * returns false, having written nothing, when it cannot (then tfjs's own ops run). Registered by
+ * an environment that has a faster route (vaekit's native addon on Node: src/node/native-kernels.ts).
+ */
+export type InPlaceAdamUpdate = (slots: AdamSlot[], scalars: AdamScalars) => boolean;
+
+let inPlaceAdamUpdate: InPlaceAdamUpdate | null = null;
+
+/** Sets (or clears, with null) the in-place Adam update that {@link makeOptimizer}'s optimizers try first. */
+export function setInPlaceAdamUpdate(update: InPlaceAdamUpdate | null): void {
+  inPlaceAdamUpdate = update;
+}
+
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+  accumulatedSecondMoment: Array<{ originalName: string; variable: tf.Variable } | undefined>;
+}
+
+/**
+ * tfjs's AdamOptimizer, whose step goes through the registered in-place update when there is one
+ * (one pass over each variable instead of ~15 elementwise kernels). Slots, names, serialisation,
+ * getWeights/setWeights and the numbers are tfjs's: the update must reproduce them bit for bit.
+ */
+type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+
+class VaekitAdam extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    const update = inPlaceAdamUpdate;
+    if (update == null) return super.applyGradients(variableGradients);
+    const self = this as unknown as AdamInternals;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const slots: AdamSlot[] = [];
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      // The slots as tfjs creates them (same names and order), so checkpoints read the same.
+      self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const gradient: tf.Tensor | undefined = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+      if (gradient == null) return;
+      slots.push({ value, gradient, firstMoment: self.accumulatedFirstMoment[i]!.variable, secondMoment: self.accumulatedSecondMoment[i]!.variable });
+    });
+    const acc1 = self.accBeta1.dataSync()[0];
+    const acc2 = self.accBeta2.dataSync()[0];
+    const scalars: AdamScalars = {
+      beta1: Math.fround(this.beta1),
+      oneMinusBeta1: Math.fround(1 - this.beta1),
+      beta2: Math.fround(this.beta2),
+      oneMinusBeta2: Math.fround(1 - this.beta2),
+      oneMinusAccBeta1: Math.fround(1 - acc1),
+      oneMinusAccBeta2: Math.fround(1 - acc2),
+      epsilon: Math.fround(this.epsilon),
+      negLearningRate: Math.fround(-this.learningRate),
+    };
+    if (!update(slots, scalars)) return super.applyGradients(variableGradients);
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
+    });
+    this.incrementIterations();
+  }
+}
+
+/**
+ * Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8): tfjs's AdamOptimizer, stepping through the
+ * registered in-place update when there is one ({@link setInPlaceAdamUpdate}). Caller disposes.
+ */
 export function makeOptimizer(learningRate: number): tf.Optimizer {
-  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  return new VaekitAdam(learningRate, 0.9, 0.999, 1e-8);
 }
 
 /**

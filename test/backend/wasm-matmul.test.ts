@@ -12,7 +12,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[Float32Array, Float32Array, 
   const refData = ref.dataSync() as Float32Array;
   const shape = ref.shape;
   ref.dispose();
-  await useBackend('wasm');
+  await useBackend('wasm', { native: 'off' });
   const out = f();
   const outData = out.dataSync() as Float32Array;
   assert.deepEqual(out.shape, shape);
@@ -67,13 +67,13 @@ test('gradients of a dense layer on wasm equal those on cpu', async () => {
   };
   await useBackend('cpu');
   const ref = await grads();
-  await useBackend('wasm');
+  await useBackend('wasm', { native: 'off' });
   const out = await grads();
   assertAllClose(out, ref, { rtol: 1e-4, atol: 1e-5 });
 });
 
 test("useBackend('wasm') registers the replacement BatchMatMul kernel", async () => {
-  await useBackend('wasm');
+  await useBackend('wasm', { native: 'off' });
   const k = tf.getKernel('BatchMatMul', 'wasm') as unknown as Record<symbol, boolean>;
   assert.equal(k[Symbol.for('vaekit.wasmMatMulFix')], true);
 });

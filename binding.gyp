@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "vaekit_native",
+      "sources": ["native/vaekit_native.c"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

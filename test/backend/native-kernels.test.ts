@@ -1,0 +1,205 @@
+/**
+ * vaekit's native kernels on the wasm backend (src/node/native-kernels.ts, native/vaekit_native.c):
+ * OpenBLAS matmuls against the `cpu` backend, the in-place Adam step against tfjs's Adam bit for bit,
+ * and a training step with and without them.
+ *
+ * Where the addon is not built or OpenBLAS is missing these tests are skipped, and say so; CI sets
+ * VAEKIT_NATIVE=on (.ci/run), which turns a missing native build into a failure instead.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../src/node/backend.js';
+import { installNativeKernels, nativeKernelsInfo, uninstallNativeKernels } from '../../src/node/native-kernels.js';
+import { makeOptimizer } from '../../src/training/optimizer.js';
+import { VAE } from '../../src/models/vae.js';
+import { negativeElboLoss } from '../../src/objectives/elbo.js';
+import { ConfigError } from '../../src/errors.js';
+import { assertAllClose } from '../helpers/assert.js';
+
+await useBackend('wasm');
+const available = nativeKernelsInfo() != null;
+const skip = available ? false : 'native kernels not built here or OpenBLAS missing (VAEKIT_NATIVE=on makes this a failure)';
+
+const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
+const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
+
+/** Runs `f` on the cpu backend, then on wasm with the native kernels; returns [native, cpu]. */
+async function nativeAndCpu(f: () => tf.Tensor, counted?: { calls: number }): Promise<[Float32Array, Float32Array]> {
+  await useBackend('cpu');
+  const ref = tf.tidy(f);
+  const refData = ref.dataSync() as Float32Array;
+  const shape = ref.shape;
+  ref.dispose();
+  await useBackend('wasm');
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(f);
+  assert.deepEqual(out.shape, shape);
+  const outData = out.dataSync() as Float32Array;
+  out.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  if (counted) counted.calls++;
+  return [outData, refData];
+}
+
+const matMulCases: Array<[string, number[], number[], boolean, boolean]> = [
+  ['plain', [37, 53], [53, 29], false, false],
+  ['transposeA', [53, 37], [53, 29], true, false],
+  ['transposeB', [37, 53], [29, 53], false, true],
+  ['both transposed', [53, 37], [29, 53], true, true],
+  ['batched, transposeB', [3, 7, 11], [3, 5, 11], false, true],
+  ['batched a, one b', [4, 11, 7], [1, 7, 5], false, false],
+  ['one a, batched b, transposeA', [1, 7, 11], [4, 7, 5], true, false],
+  ['rank 4', [2, 3, 6, 5], [2, 3, 5, 4], false, false],
+  ['MNIST layer size', [128, 784], [784, 400], false, false],
+  ['MNIST weight gradient', [128, 400], [128, 784], true, false],
+];
+
+for (const [name, aShape, bShape, ta, tb] of matMulCases) {
+  test(`native matMul (${name}) equals the cpu backend`, { skip }, async () => {
+    const av = values(size(aShape), (i) => Math.sin(i * 0.37));
+    const bv = values(size(bShape), (i) => Math.cos(i * 0.11));
+    const [out, ref] = await nativeAndCpu(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb));
+    assertAllClose(out, ref, { rtol: 1e-4, atol: 1e-4 });
+  });
+}
+
+for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu'] as const) {
+  test(`native fused matMul with bias and ${activation} equals the cpu backend`, { skip }, async () => {
+    const av = values(16 * 24, (i) => 2 * Math.sin(i));
+    const bv = values(8 * 24, (i) => Math.cos(i * 0.3));
+    const bias = values(8, (i) => i * 0.1 - 0.4);
+    const [out, ref] = await nativeAndCpu(() =>
+      tf.fused.matMul({
+        a: tf.tensor(av, [16, 24]),
+        b: tf.tensor(bv, [8, 24]),
+        transposeB: true,
+        bias: tf.tensor(bias),
+        activation,
+        leakyreluAlpha: 0.2,
+        preluActivationWeights: activation === 'prelu' ? tf.fill([8], 0.3) : undefined,
+      }),
+    );
+    assertAllClose(out, ref, { rtol: 1e-5, atol: 1e-5 });
+  });
+}
+
+test('native matMul with an empty inner dimension gives zeros (plus the bias)', { skip }, async () => {
+  const [out, ref] = await nativeAndCpu(() => tf.fused.matMul({ a: tf.zeros([3, 0]), b: tf.zeros([0, 4]), bias: tf.tensor([1, 2, 3, 4]) }));
+  assert.deepEqual(Array.from(out), Array.from(ref));
+  const [plain] = await nativeAndCpu(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 4])));
+  assert.deepEqual(Array.from(plain), new Array(12).fill(0));
+});
+
+test('the native kernels are what runs: a fused matMul dispatches no separate bias or activation kernel', { skip }, async () => {
+  await useBackend('wasm');
+  const a = tf.randomNormal([64, 32]);
+  const b = tf.randomNormal([32, 16]);
+  const bias = tf.randomNormal([16]);
+  const kernel = tf.getKernel('_FusedMatMul', 'wasm') as unknown as Record<symbol, boolean>;
+  assert.equal(kernel[Symbol.for('vaekit.nativeBlas')], true);
+  uninstallNativeKernels();
+  const plain = tf.fused.matMul({ a, b, bias, activation: 'relu' });
+  assert.equal(nativeKernelsInfo(), null);
+  installNativeKernels('on');
+  const native = tf.fused.matMul({ a, b, bias, activation: 'relu' });
+  assertAllClose(native, plain, { rtol: 1e-5, atol: 1e-5 });
+  tf.dispose([a, b, bias, plain, native]);
+});
+
+/** Runs `steps` Adam steps on two variables with fixed gradients; returns every weight and slot. */
+function adamRun(optimizer: tf.Optimizer, steps: number): Float32Array[] {
+  const w1 = tf.variable(tf.tensor(values(300, (i) => Math.sin(i)), [20, 15]), true, `adam_w1_${Math.random()}`);
+  const w2 = tf.variable(tf.tensor(values(7, (i) => i - 3)), true, `adam_w2_${Math.random()}`);
+  for (let t = 0; t < steps; t++) {
+    const grads = tf.tidy(() => ({
+      [w1.name]: tf.tensor(values(300, (i) => Math.cos(i * (t + 1)) * 10 ** ((i % 7) - 3)), [20, 15]),
+      [w2.name]: tf.tensor(values(7, (i) => (i === 3 ? 0 : Math.sin(t + i)))),
+    }));
+    optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+  }
+  const out = [w1, w2].map((v) => v.dataSync() as Float32Array);
+  const slots = (optimizer as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> });
+  for (const s of [...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]) out.push(s.variable.dataSync() as Float32Array);
+  tf.dispose([w1, w2]);
+  return out;
+}
+
+test("native Adam steps equal tfjs's Adam bit for bit (weights and both moments)", { skip }, async () => {
+  await useBackend('wasm');
+  const reference = tf.train.adam(3e-3, 0.9, 0.999, 1e-8);
+  const expected = adamRun(reference, 40);
+  reference.dispose();
+  const optimizer = makeOptimizer(3e-3);
+  const kernelsBefore = tf.memory().numTensors;
+  const actual = adamRun(optimizer, 40);
+  assert.equal(optimizer.iterations, 40);
+  optimizer.dispose();
+  assert.ok(tf.memory().numTensors <= kernelsBefore);
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) assert.deepEqual(Array.from(actual[i]), Array.from(expected[i]), `array ${i}`);
+});
+
+test('native Adam is what steps: one step dispatches a handful of kernels, not ~15 per variable', { skip }, async () => {
+  await useBackend('wasm');
+  const optimizer = makeOptimizer(1e-3);
+  const w = tf.variable(tf.zeros([50]), true, `adam_count_${Math.random()}`);
+  optimizer.applyGradients({ [w.name]: tf.ones([50]) }); // first step: through tfjs (w shares the zeros' buffer)
+  const info = await tf.profile(() => optimizer.applyGradients({ [w.name]: tf.ones([50]) }));
+  const elementwise = info.kernels.filter((k) => /Sqrt|RealDiv|Square/.test(k.name));
+  assert.equal(elementwise.length, 0, `tfjs Adam kernels ran: ${info.kernels.map((k) => k.name).join(', ')}`);
+  assert.ok(w.dataSync()[0] < 0, 'the weight moved against the gradient');
+  optimizer.dispose();
+  w.dispose();
+});
+
+test('native Adam never writes into a buffer another tensor shares', { skip }, async () => {
+  await useBackend('wasm');
+  const initial = tf.tensor([1, 2, 3, 4]);
+  const w = tf.variable(initial, true, `adam_shared_${Math.random()}`); // shares initial's buffer
+  const optimizer = makeOptimizer(0.1);
+  optimizer.applyGradients({ [w.name]: tf.ones([4]) });
+  optimizer.applyGradients({ [w.name]: tf.ones([4]) });
+  assert.deepEqual(Array.from(initial.dataSync()), [1, 2, 3, 4]);
+  assert.ok(w.dataSync()[0] < 1);
+  optimizer.dispose();
+  tf.dispose([initial, w]);
+});
+
+test('VAE training steps with the native kernels match the plain wasm backend', { skip }, async () => {
+  const run = async (native: 'on' | 'off') => {
+    await useBackend('wasm', { native });
+    const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed: 3 });
+    const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * 1.7) > 0.3 ? 1 : 0)), [40, 64]);
+    const optimizer = makeOptimizer(1e-2);
+    const losses: number[] = [];
+    for (let s = 1; s <= 15; s++) {
+      const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
+      losses.push(cost!.dataSync()[0]);
+      cost!.dispose();
+    }
+    optimizer.dispose();
+    vae.dispose();
+    x.dispose();
+    return losses;
+  };
+  const plain = await run('off');
+  const native = await run('on');
+  assert.ok(plain[14] < plain[0] - 1, 'training reduced the loss');
+  assertAllClose(native, plain, { rtol: 1e-4, atol: 1e-4 });
+  await useBackend('wasm');
+});
+
+test('an unknown native choice is a ConfigError, from the option and from VAEKIT_NATIVE', async () => {
+  assert.throws(() => installNativeKernels('maybe' as 'on'), (e: Error) => e instanceof ConfigError && /native: expected one of auto, on, off/.test(e.message));
+  const saved = process.env.VAEKIT_NATIVE;
+  process.env.VAEKIT_NATIVE = 'sometimes';
+  try {
+    assert.throws(() => installNativeKernels('auto'), (e: Error) => e instanceof ConfigError && /VAEKIT_NATIVE/.test(e.message));
+  } finally {
+    if (saved === undefined) delete process.env.VAEKIT_NATIVE;
+    else process.env.VAEKIT_NATIVE = saved;
+  }
+  await useBackend('wasm');
+});
