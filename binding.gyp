@@ -3,8 +3,8 @@
     {
       "target_name": "vaekit_native",
       "sources": ["native/vaekit_native.c"],
-      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall"],
-      "libraries": ["-ldl"]
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fopenmp-simd", "-Wall"],
+      "libraries": ["-ldl", "-lmvec", "-lpthread"]
     }
   ]
 }

@@ -27,6 +27,7 @@
 #include <node_api.h>
 #include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,12 +250,92 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* glibc's vector math (libmvec) has SIMD expf and log1pf; declaring them so lets the loop below
+ * vectorise without -ffast-math (which would also drop NaN checks). */
+float expf(float) __attribute__((simd("notinbranch")));
+float log1pf(float) __attribute__((simd("notinbranch")));
+
+/*
+ * Bernoulli log-likelihood on logits, summed over the last axis, for rows [r0, r1):
+ *   out[r] = -sum_d [ max(l,0) - l*x + log1p(exp(-|l|)) ],  x row = r mod xRows
+ * (x repeats over the logits' leading axes: K importance samples share one image).
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void bernoulli_rows(const float *x, const float *l, float *out, int64_t r0, int64_t r1,
+                           int64_t d, int64_t xRows) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = x + (r % xRows) * d;
+    const float *lr = l + r * d;
+    float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t j = 0; j < d; j++) {
+      const float lj = lr[j];
+      acc += (lj > 0.f ? lj : 0.f) - lj * xr[j] + log1pf(expf(-fabsf(lj)));
+    }
+    out[r] = -acc;
+  }
+}
+
+typedef struct {
+  const float *x, *l;
+  float *out;
+  int64_t r0, r1, d, xRows;
+} bernoulli_job;
+
+static void *bernoulli_thread(void *arg) {
+  bernoulli_job *j = (bernoulli_job *)arg;
+  bernoulli_rows(j->x, j->l, j->out, j->r0, j->r1, j->d, j->xRows);
+  return NULL;
+}
+
+/* bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads) */
+static napi_value js_bernoulli(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 8) {
+    napi_throw_type_error(env, NULL, "vaekit native bernoulliLogProb: expected 8 arguments");
+    return NULL;
+  }
+  void *heap = NULL;
+  size_t heapBytes = 0;
+  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
+  int64_t v[7];
+  for (int i = 0; i < 7; i++) CHECK(env, napi_get_value_int64(env, argv[i + 1], &v[i]));
+  const int64_t rows = v[0], d = v[1], xRows = v[2], xOff = v[3], lOff = v[4], oOff = v[5];
+  int64_t threads = v[6] < 1 ? 1 : (v[6] > 16 ? 16 : v[6]);
+  if (rows < 0 || d < 0 || xRows < 1 || rows % xRows != 0 || xOff < 0 || lOff < 0 || oOff < 0 ||
+      (xOff | lOff | oOff) % 4 != 0 || xOff + xRows * d * 4 > (int64_t)heapBytes ||
+      lOff + rows * d * 4 > (int64_t)heapBytes || oOff + rows * 4 > (int64_t)heapBytes) {
+    napi_throw_range_error(env, NULL, "vaekit native bernoulliLogProb: operand outside the heap");
+    return NULL;
+  }
+  char *base = (char *)heap;
+  const float *x = (const float *)(base + xOff), *l = (const float *)(base + lOff);
+  float *out = (float *)(base + oOff);
+  if (rows * d < (1 << 18)) threads = 1; /* small: a thread costs more than it saves */
+  bernoulli_job jobs[16];
+  pthread_t ids[16];
+  int started[16] = {0};
+  for (int64_t t = 0; t < threads; t++) {
+    jobs[t] = (bernoulli_job){x, l, out, rows * t / threads, rows * (t + 1) / threads, d, xRows};
+    if (t > 0) started[t] = pthread_create(&ids[t], NULL, bernoulli_thread, &jobs[t]) == 0;
+  }
+  bernoulli_rows(x, l, out, jobs[0].r0, jobs[0].r1, d, xRows);
+  for (int64_t t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else bernoulli_rows(x, l, out, jobs[t].r0, jobs[t].r1, d, xRows);
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

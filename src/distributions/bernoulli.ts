@@ -15,8 +15,46 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function bernoulliLogProb(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
   if (sameShape(x.shape, logits.shape)) return bernoulliLogProbFused(x, logits);
+  if (fusedKernelApplies(x, logits)) return tf.engine().runKernel(BERNOULLI_LOG_PROB_KERNEL, { x, logits }, {}) as tf.Tensor;
   return tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
 }
+
+/**
+ * Name of an optional one-pass kernel for {@link bernoulliLogProb}: inputs x [..., D] and logits
+ * [..., D] where x, without its leading 1s, equals the trailing axes of logits (x's rows repeat
+ * over logits' leading axes, as K importance samples share one image); output logits.shape[:-1].
+ * No backend has it built in; vaekit's native addon registers it on Node's wasm backend
+ * (src/node/native-kernels.ts). Where it is registered it replaces the ~9 elementwise kernels of
+ * the stable form; its gradient is registered here, so it stays differentiable (IWAE training).
+ */
+export const BERNOULLI_LOG_PROB_KERNEL = 'VaekitBernoulliLogProb';
+
+function fusedKernelApplies(x: tf.Tensor, logits: tf.Tensor): boolean {
+  if (x.dtype !== 'float32' || logits.dtype !== 'float32' || logits.rank < 1) return false;
+  if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, tf.getBackend()) == null) return false;
+  let lead = 0;
+  while (lead < x.rank - 1 && x.shape[lead] === 1) lead++;
+  const core = x.shape.slice(lead);
+  if (core.length > logits.rank) return false;
+  return sameShape(core, logits.shape.slice(logits.rank - core.length));
+}
+
+tf.registerGradient({
+  kernelName: BERNOULLI_LOG_PROB_KERNEL,
+  inputsToSave: ['x', 'logits'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const [x, logits] = saved;
+    const g = tf.expandDims(dy as tf.Tensor, -1); // [..., 1]
+    return {
+      // ∂/∂l = x − σ(l); ∂/∂x = l, summed over the axes along which x repeats.
+      logits: () => tf.mul(g, tf.sub(x, tf.sigmoid(logits))),
+      x: () => {
+        const full = tf.mul(g, logits);
+        return tf.reshape(tf.sum(tf.reshape(full, [-1, x.size]), 0), x.shape);
+      },
+    };
+  },
+});
 
 /** max(l, 0) − l·x + log1p(exp(−|l|)) elementwise [..., D]: −log p per dimension. */
 function negLogTerms(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
@@ -34,7 +72,9 @@ function sameShape(a: number[], b: number[]): boolean {
  */
 const bernoulliLogProbFused = tf.customGrad(((x: tf.Tensor, logits: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, logits]);
-  const value = tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
+  const value = fusedKernelApplies(x, logits)
+    ? (tf.engine().runKernel(BERNOULLI_LOG_PROB_KERNEL, { x, logits }, {}) as tf.Tensor)
+    : tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
   return {
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

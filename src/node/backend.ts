@@ -20,7 +20,10 @@ export type BackendName = (typeof BACKENDS)[number];
 
 /** Options of `useBackend`. */
 export interface BackendOptions {
-  /** vaekit's native kernels on the wasm backend: 'auto' (default; when available), 'on' (required), 'off'. */
+  /**
+   * vaekit's native kernels on the wasm backend: 'auto' (default; when available), 'on' (required),
+   * 'off'. 'on' and 'off' are also written to process.env.VAEKIT_NATIVE for worker threads.
+   */
   native?: NativeChoice;
   /** OpenBLAS threads (default: every core). */
   nativeThreads?: number;
@@ -39,6 +42,8 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmMatMulFix('wasm');
+    // An explicit choice goes into the environment too, so worker threads started later follow it.
+    if (options.native === 'on' || options.native === 'off') process.env.VAEKIT_NATIVE = options.native;
     installNativeKernels(options.native ?? 'auto', options.nativeThreads ?? 0, 'wasm');
   } else if (name === 'tensorflow') {
     try {

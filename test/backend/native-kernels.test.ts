@@ -1,7 +1,7 @@
 /**
  * vaekit's native kernels on the wasm backend (src/node/native-kernels.ts, native/vaekit_native.c):
- * OpenBLAS matmuls against the `cpu` backend, the in-place Adam step against tfjs's Adam bit for bit,
- * and a training step with and without them.
+ * OpenBLAS matmuls and the one-pass Bernoulli log-likelihood against the `cpu` backend, the in-place
+ * Adam step against tfjs's Adam bit for bit, and training steps with and without them.
  *
  * Where the addon is not built or OpenBLAS is missing these tests are skipped, and say so; CI sets
  * VAEKIT_NATIVE=on (.ci/run), which turns a missing native build into a failure instead.
@@ -15,6 +15,7 @@ import { makeOptimizer } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { ConfigError } from '../../src/errors.js';
+import { bernoulliLogProb, BERNOULLI_LOG_PROB_KERNEL } from '../../src/distributions/bernoulli.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 await useBackend('wasm');
@@ -202,4 +203,41 @@ test('an unknown native choice is a ConfigError, from the option and from VAEKIT
     else process.env.VAEKIT_NATIVE = saved;
   }
   await useBackend('wasm');
+});
+
+const bernoulliCases: Array<[string, number[], number[]]> = [
+  ['same shape (training)', [6, 33], [6, 33]],
+  ['K samples share each image (evaluation)', [1, 5, 33], [7, 5, 33]],
+  ['one image, many logits', [33], [9, 33]],
+  ['large enough for both threads', [1, 16, 784], [40, 16, 784]],
+  ['x repeated along a leading axis (composite path)', [4, 1, 33], [4, 3, 33]],
+];
+
+for (const [name, xShape, lShape] of bernoulliCases) {
+  test(`native Bernoulli log-likelihood (${name}) equals the cpu backend, value and gradients`, { skip }, async () => {
+    const xv = values(size(xShape), (i) => (Math.sin(i * 2.3) > 0 ? 1 : Math.abs(Math.cos(i)) * 0.5));
+    const lv = values(size(lShape), (i) => 12 * Math.sin(i * 0.71)); // logits in [−12, 12]
+    const [out, ref] = await nativeAndCpu(() => bernoulliLogProb(tf.tensor(xv, xShape), tf.tensor(lv, lShape)));
+    assertAllClose(out, ref, { rtol: 1e-5, atol: 1e-3 });
+    const grads = () => tf.tidy(() => {
+      const w = tf.tensor(values(size(lShape.slice(0, -1)), (i) => 1 + (i % 3)), lShape.slice(0, -1));
+      const [gx, gl] = tf.grads((x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliLogProb(x, l), w)))([tf.tensor(xv, xShape), tf.tensor(lv, lShape)]);
+      return tf.concat([tf.reshape(gx, [-1]), tf.reshape(gl, [-1])]);
+    });
+    const [g, gRef] = await nativeAndCpu(grads);
+    assertAllClose(g, gRef, { rtol: 1e-4, atol: 1e-4 });
+  });
+}
+
+test('the native Bernoulli kernel runs where it applies and carries NaN through', { skip }, async () => {
+  await useBackend('wasm');
+  const x = tf.tensor([[1, 0, 1]]);
+  const logits = tf.tensor([[[0.5, -1, 2]], [[NaN, 0, 0]]]);
+  const info = await tf.profile(() => bernoulliLogProb(x, logits));
+  assert.deepEqual(info.kernels.map((k) => k.name), [BERNOULLI_LOG_PROB_KERNEL]);
+  const out = bernoulliLogProb(x, logits).dataSync();
+  const expected = -(Math.log1p(Math.exp(-0.5)) + Math.log1p(Math.exp(-1)) + Math.log1p(Math.exp(-2)));
+  assert.ok(Math.abs(out[0] - expected) < 1e-5, `${out[0]} vs ${expected}`);
+  assert.ok(Number.isNaN(out[1]), 'a NaN logit gives a NaN log-likelihood, so training stops on it');
+  tf.dispose([x, logits]);
 });

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
+import { NATIVE_CHOICES, type NativeChoice } from '../../node/native-kernels.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
@@ -20,8 +21,9 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
     .option('--threads <n>', 'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: one per core, at most 4', int('--threads', 1))
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName }) => {
-      await useBackend(o.backend);
+    .option('--native <mode>', `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`, oneOf('--native', NATIVE_CHOICES), 'auto')
+    .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName; native: NativeChoice }) => {
+      await useBackend(o.backend, { native: o.native });
       const workers = workerThreadsFor(o.backend, o.threads);
       let last = 0;
       const e = await evaluateRun(run, {

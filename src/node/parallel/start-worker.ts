@@ -3,6 +3,7 @@
  * .ts files and a worker does not inherit tsx's loader, so a small bootstrap registers it first;
  * in dist the .js file starts directly.
  */
+import { nativeKernelsInfo } from '../native-kernels.js';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
@@ -25,10 +26,12 @@ export function defaultNumThreads(): number {
 
 /**
  * Threads and worker backend for an estimate on `backend`: worker threads run the wasm or cpu
- * backend; with tfjs-node (`tensorflow`, already multi-threaded) the work stays on this thread.
- * @param requested - the user's --threads, if given (default {@link defaultNumThreads})
+ * backend; with tfjs-node (`tensorflow`) or vaekit's native kernels (their matmuls and likelihood
+ * already use every core) the work stays on this thread unless the user asks for more.
+ * @param requested - the user's --threads, if given (default {@link defaultNumThreads}, or 1 with native kernels)
  */
 export function workerThreadsFor(backend: string, requested?: number): { numThreads: number; backend?: 'wasm' | 'cpu' } {
   if (backend !== 'wasm' && backend !== 'cpu') return { numThreads: 1 };
-  return { numThreads: requested ?? defaultNumThreads(), backend };
+  const native = backend === 'wasm' && nativeKernelsInfo() != null;
+  return { numThreads: requested ?? (native ? 1 : defaultNumThreads()), backend };
 }
