@@ -5,16 +5,19 @@
  * the test −ELBO (nats per example). With --peer it then runs the PyTorch peer on the same machine
  * and prints both figures and their ratio. With --loglik N it then times the importance-sampled
  * log-likelihood (K = --loglik-samples, default 5000) of the trained model on the first N test
- * images (N = 10000: the whole test set). Prints figures; asserts nothing.
+ * images (N = 10000: the whole test set). Prints figures; asserts nothing. (Where a step's time
+ * goes: bench/step-profile.ts.)
  *
  *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--native auto|on|off] [--threads 1] [--peer] [--peer-script PATH]
  *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--json FILE]
+ *   node --expose-gc --import tsx bench/train-mnist.ts --gc …   (a full GC before each epoch's memory figures)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { VAE } from '../src/models/vae.js';
 import { useBackend, type BackendName } from '../src/node/backend.js';
 import { nativeKernelsInfo, type NativeChoice } from '../src/node/native-kernels.js';
@@ -38,6 +41,7 @@ const { values: a } = parseArgs({
     json: { type: 'string' },
     threads: { type: 'string', default: '1' },
     loglik: { type: 'string', default: '0' },
+    gc: { type: 'boolean', default: false },
     'loglik-samples': { type: 'string', default: '5000' },
     'loglik-threads': { type: 'string' },
   },
@@ -63,12 +67,19 @@ const rows: Array<Record<string, number>> = [];
 const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, beta: 1, backend: backend as 'wasm' | 'cpu' }) : undefined;
 const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, {
   onEpochEnd: (m) => {
+    if (a.gc) {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error('--gc needs node --expose-gc (node --expose-gc --import tsx bench/train-mnist.ts --gc)');
+      gc(); // a full collection first, so "now" shows what is live rather than what V8 has not yet collected
+    }
     const rssMiB = process.resourceUsage().maxRSS / 1024;
-    const row = { epoch: m.epoch, seconds: m.seconds, examplesPerSecond: m.examplesPerSecond, msPerStep: (m.seconds * 1000) / steps, peakRssMiB: rssMiB, trainLoss: m.trainLoss, testLoss: m.testLoss ?? NaN };
+    const nowMiB = process.memoryUsage().rss / 1048576;
+    const numTensors = tf.memory().numTensors;
+    const row = { epoch: m.epoch, seconds: m.seconds, examplesPerSecond: m.examplesPerSecond, msPerStep: (m.seconds * 1000) / steps, peakRssMiB: rssMiB, rssMiB: nowMiB, numTensors, trainLoss: m.trainLoss, testLoss: m.testLoss ?? NaN };
     rows.push(row);
     console.log(
       `epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${m.examplesPerSecond.toFixed(0)} examples/s, ${row.msPerStep.toFixed(2)} ms/step, ` +
-        `peak RSS ${rssMiB.toFixed(0)} MiB, train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
+        `peak RSS ${rssMiB.toFixed(0)} MiB (now ${nowMiB.toFixed(0)}, ${numTensors} tensors), train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
     );
   },
 }, undefined, engine);

@@ -7,7 +7,7 @@
  *
  * OpenBLAS is opened at run time with dlopen: the addon builds with only a C compiler and
  * Node's headers, and when no OpenBLAS is installed `load()` says so and vaekit keeps the
- * plain wasm kernels. OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls
+ * plain wasm kernels. VAEKIT_OPENBLAS=/path/to/libopenblas.so names a specific library. OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls
  * back to its SSE3 "Prescott" kernels (about 31 GFLOP/s a core here against 145 with its
  * AVX-512 ones); when the user has not set OPENBLAS_CORETYPE, load() picks the kernel family
  * from the CPU's own feature bits before the library is opened.
@@ -79,12 +79,22 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
     }
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib",
                            "libopenblas64_.so.0", NULL};
+    const char *chosen = getenv("VAEKIT_OPENBLAS"); /* a specific library file, if the user names one */
     void *lib = NULL;
-    for (int i = 0; names[i] != NULL && lib == NULL; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (chosen != NULL && chosen[0] != '\0') {
+      lib = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+    } else {
+      for (int i = 0; names[i] != NULL && lib == NULL; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    }
     if (lib == NULL) {
-      napi_throw_error(env, "ENOOPENBLAS",
-                       "OpenBLAS not found (tried libopenblas.so.0, libopenblas.so); "
-                       "install it (Debian/Ubuntu: apt-get install libopenblas0-pthread)");
+      char message[512];
+      if (chosen != NULL && chosen[0] != '\0')
+        snprintf(message, sizeof message, "OpenBLAS not found at VAEKIT_OPENBLAS=%s", chosen);
+      else
+        snprintf(message, sizeof message,
+                 "OpenBLAS not found (tried libopenblas.so.0, libopenblas.so); install it "
+                 "(Debian/Ubuntu: apt-get install libopenblas0-pthread)");
+      napi_throw_error(env, "ENOOPENBLAS", message);
       return NULL;
     }
     p_sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");

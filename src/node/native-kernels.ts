@@ -99,6 +99,7 @@ interface WasmBackendLike {
 let addon: NativeAddon | null = null;
 let addonError: unknown = null;
 let active: NativeKernelsInfo | null = null;
+let unavailable: string | null = null;
 
 function loadAddon(): NativeAddon {
   if (addon != null) return addon;
@@ -117,6 +118,14 @@ function loadAddon(): NativeAddon {
 /** The native kernels now registered, or null when the wasm backend runs on its own. */
 export function nativeKernelsInfo(): NativeKernelsInfo | null {
   return active;
+}
+
+/**
+ * Why the last `installNativeKernels('auto')` found no native kernels (the addon not built, or no
+ * OpenBLAS), with what to do; null when they are active or were turned off on purpose.
+ */
+export function nativeKernelsUnavailable(): string | null {
+  return unavailable;
 }
 
 /** Sets how many threads OpenBLAS uses (process-wide; worker threads share it). No-op when inactive. */
@@ -264,6 +273,7 @@ export function installNativeKernels(choice: NativeChoice = 'auto', threads = 0,
     }
     choice = fromEnv as NativeChoice;
   }
+  unavailable = null;
   if (choice === 'off') {
     uninstallNativeKernels(backendName);
     return null;
@@ -274,8 +284,13 @@ export function installNativeKernels(choice: NativeChoice = 'auto', threads = 0,
     native = loadAddon();
     loaded = native.load(threads);
   } catch (cause) {
-    if (choice === 'auto') return null;
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    if (choice === 'auto') {
+      unavailable = /OpenBLAS/.test(reason)
+        ? `${reason}`
+        : `the native addon is not built (${reason}); \`npm rebuild vaekit\` builds it (a C compiler and Node's headers)`;
+      return null;
+    }
     throw new ConfigError(
       `native: the native kernels are not available (${reason}); build the addon with \`npm rebuild vaekit\` ` +
         '(needs a C compiler and Node\'s headers) and install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread), or use --native off',

@@ -107,6 +107,28 @@ describe('the built bin, dist/cli/main.js', () => {
   });
 });
 
+describe('vaekit train where OpenBLAS cannot be found (VAEKIT_OPENBLAS names a missing file)', () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, VAEKIT_OPENBLAS: join(root, 'no-such-libopenblas.so') };
+  delete env.VAEKIT_NATIVE; // CI's VAEKIT_NATIVE=on would turn the default 'auto' into 'on'
+
+  test('trains on plain wasm and says why the native kernels are off and how to get them', { skip: noBuild }, () => {
+    const out = join(root, 'no-openblas');
+    const r = spawnSync(process.execPath, [bin, ...trainArgs(out, 300, 1)], { cwd: root, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /native kernels: off, plain wasm .*(OpenBLAS not found at VAEKIT_OPENBLAS=|native addon is not built)/);
+    assert.ok(readdirSync(out).includes('model'), 'the run finished with a model');
+  });
+
+  test('--native on exits 1 with one error line saying what is missing', { skip: noBuild }, () => {
+    const out = join(root, 'no-openblas-on');
+    const r = spawnSync(process.execPath, [bin, ...trainArgs(out, 300, 1, ['--native', 'on'])], { cwd: root, encoding: 'utf8', timeout: 120_000, env });
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => !CONFIG_ECHO.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^vaekit: native: the native kernels are not available \(.*\).*--native off/);
+  });
+});
+
 describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
   test('exits 130 with a readable checkpoint and a line telling the user to continue with --resume', async () => {
     const dir = join(root, 'interrupted');
