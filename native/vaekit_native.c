@@ -149,41 +149,64 @@ static void activate(float *c, size_t count, int activation, float alpha) {
   }
 }
 
-static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
-  napi_value argv[15];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 15) {
-    napi_throw_type_error(env, NULL, "vaekit native gemm: expected 15 arguments");
-    return NULL;
+/*
+ * Reads a call's arguments: the wasm heap (an ArrayBuffer) first, then `nInts` integers and
+ * `nDoubles` numbers. Throws a JS error and returns 0 on a wrong count or type.
+ */
+static int read_args(napi_env env, napi_callback_info info, const char *name, size_t nInts, int64_t *ints,
+                     size_t nDoubles, double *doubles, char **heap, int64_t *heapBytes) {
+  napi_value argv[16];
+  size_t argc = 16;
+  const size_t expected = 1 + nInts + nDoubles;
+  char message[160];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != expected) {
+    snprintf(message, sizeof message, "vaekit native %s: expected %zu arguments", name, expected);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
   }
+  void *data = NULL;
+  size_t bytes = 0;
+  int ok = napi_get_arraybuffer_info(env, argv[0], &data, &bytes) == napi_ok;
+  for (size_t i = 0; ok && i < nInts; i++) ok = napi_get_value_int64(env, argv[1 + i], &ints[i]) == napi_ok;
+  for (size_t i = 0; ok && i < nDoubles; i++) ok = napi_get_value_double(env, argv[1 + nInts + i], &doubles[i]) == napi_ok;
+  if (!ok) {
+    snprintf(message, sizeof message, "vaekit native %s: expected (ArrayBuffer, %zu numbers)", name, nInts + nDoubles);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  *heap = (char *)data;
+  *heapBytes = (int64_t)bytes;
+  return 1;
+}
+
+/* [offset, offset + bytes) lies inside the heap, and offset is float-aligned. */
+static int in_heap(int64_t offset, int64_t bytes, int64_t heapBytes) {
+  return offset >= 0 && bytes >= 0 && offset % 4 == 0 && offset + bytes <= heapBytes;
+}
+
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
   if (p_sgemm == NULL) {
     napi_throw_error(env, NULL, "vaekit native gemm: call load() first");
     return NULL;
   }
-  void *heap = NULL;
-  size_t heapBytes = 0;
-  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
-  int64_t v[13];
-  for (int i = 0; i < 13; i++) CHECK(env, napi_get_value_int64(env, argv[i + 1], &v[i]));
+  char *base = NULL;
+  int64_t heapBytes = 0, v[13];
   double alphaD = 0;
-  CHECK(env, napi_get_value_double(env, argv[14], &alphaD));
+  if (!read_args(env, info, "gemm", 13, v, 1, &alphaD, &base, &heapBytes)) return NULL;
   const int64_t batch = v[0], m = v[1], n = v[2], k = v[3];
   const int transA = v[4] != 0, transB = v[5] != 0;
   const int64_t aOff = v[6], aStride = v[7], bOff = v[8], bStride = v[9], cOff = v[10];
   const int64_t biasOff = v[11];
   const int activation = (int)v[12];
-  /* Bounds: every byte each operand touches lies inside the heap. */
-  const int64_t aBytes = m * k * 4, bBytes = k * n * 4, cBytes = batch * m * n * 4;
-  if (batch < 1 || m < 0 || n < 0 || k < 0 || aOff < 0 || bOff < 0 || cOff < 0 ||
-      aOff + (batch - 1) * aStride + aBytes > (int64_t)heapBytes ||
-      bOff + (batch - 1) * bStride + bBytes > (int64_t)heapBytes ||
-      cOff + cBytes > (int64_t)heapBytes || (biasOff >= 0 && biasOff + n * 4 > (int64_t)heapBytes) ||
-      (aOff | aStride | bOff | bStride | cOff) % 4 != 0) {
+  /* Every byte each operand touches lies inside the heap. */
+  if (batch < 1 || m < 0 || n < 0 || k < 0 || aStride < 0 || bStride < 0 ||
+      !in_heap(aOff, (batch - 1) * aStride + m * k * 4, heapBytes) ||
+      !in_heap(bOff, (batch - 1) * bStride + k * n * 4, heapBytes) ||
+      !in_heap(cOff, batch * m * n * 4, heapBytes) || (aStride | bStride) % 4 != 0 ||
+      (biasOff >= 0 && !in_heap(biasOff, n * 4, heapBytes))) {
     napi_throw_range_error(env, NULL, "vaekit native gemm: operand outside the heap");
     return NULL;
   }
-  char *base = (char *)heap;
   const float *bias = biasOff >= 0 ? (const float *)(base + biasOff) : NULL;
   for (int64_t i = 0; i < batch; i++) {
     const float *a = (const float *)(base + aOff + i * aStride);
@@ -232,28 +255,17 @@ static void adam_step(float *restrict w, const float *restrict g, float *restric
  * value (the caller rounds it as tfjs would).
  */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_type_error(env, NULL, "vaekit native adam: expected 14 arguments");
-    return NULL;
-  }
-  void *heap = NULL;
-  size_t heapBytes = 0;
-  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
-  int64_t v[5];
-  for (int i = 0; i < 5; i++) CHECK(env, napi_get_value_int64(env, argv[i + 1], &v[i]));
+  char *base = NULL;
+  int64_t heapBytes = 0, v[5];
   double s[8];
-  for (int i = 0; i < 8; i++) CHECK(env, napi_get_value_double(env, argv[i + 6], &s[i]));
+  if (!read_args(env, info, "adam", 5, v, 8, s, &base, &heapBytes)) return NULL;
   const int64_t count = v[0];
   for (int i = 1; i < 5; i++) {
-    if (count < 0 || v[i] < 0 || v[i] % 4 != 0 || v[i] + count * 4 > (int64_t)heapBytes) {
+    if (count < 0 || !in_heap(v[i], count * 4, heapBytes)) {
       napi_throw_range_error(env, NULL, "vaekit native adam: operand outside the heap");
       return NULL;
     }
   }
-  char *base = (char *)heap;
   adam_step((float *)(base + v[1]), (const float *)(base + v[2]), (float *)(base + v[3]),
             (float *)(base + v[4]), (size_t)count, (float)s[0], (float)s[1], (float)s[2],
             (float)s[3], (float)s[4], (float)s[5], (float)s[6], (float)s[7]);
@@ -300,27 +312,16 @@ static void *bernoulli_thread(void *arg) {
 
 /* bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads) */
 static napi_value js_bernoulli(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 8) {
-    napi_throw_type_error(env, NULL, "vaekit native bernoulliLogProb: expected 8 arguments");
-    return NULL;
-  }
-  void *heap = NULL;
-  size_t heapBytes = 0;
-  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heapBytes));
-  int64_t v[7];
-  for (int i = 0; i < 7; i++) CHECK(env, napi_get_value_int64(env, argv[i + 1], &v[i]));
+  char *base = NULL;
+  int64_t heapBytes = 0, v[7];
+  if (!read_args(env, info, "bernoulliLogProb", 7, v, 0, NULL, &base, &heapBytes)) return NULL;
   const int64_t rows = v[0], d = v[1], xRows = v[2], xOff = v[3], lOff = v[4], oOff = v[5];
   int64_t threads = v[6] < 1 ? 1 : (v[6] > 16 ? 16 : v[6]);
-  if (rows < 0 || d < 0 || xRows < 1 || rows % xRows != 0 || xOff < 0 || lOff < 0 || oOff < 0 ||
-      (xOff | lOff | oOff) % 4 != 0 || xOff + xRows * d * 4 > (int64_t)heapBytes ||
-      lOff + rows * d * 4 > (int64_t)heapBytes || oOff + rows * 4 > (int64_t)heapBytes) {
+  if (rows < 0 || d < 0 || xRows < 1 || rows % xRows != 0 || !in_heap(xOff, xRows * d * 4, heapBytes) ||
+      !in_heap(lOff, rows * d * 4, heapBytes) || !in_heap(oOff, rows * 4, heapBytes)) {
     napi_throw_range_error(env, NULL, "vaekit native bernoulliLogProb: operand outside the heap");
     return NULL;
   }
-  char *base = (char *)heap;
   const float *x = (const float *)(base + xOff), *l = (const float *)(base + lOff);
   float *out = (float *)(base + oOff);
   if (rows * d < (1 << 18)) threads = 1; /* small: a thread costs more than it saves */

@@ -7,10 +7,11 @@
  * VAEKIT_NATIVE=on (.ci/run), which turns a missing native build into a failure instead.
  */
 import { test } from 'node:test';
+import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/backend.js';
-import { installNativeKernels, nativeKernelsInfo, uninstallNativeKernels } from '../../src/node/native-kernels.js';
+import { installNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable, uninstallNativeKernels } from '../../src/node/native-kernels.js';
 import { makeOptimizer } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
@@ -20,7 +21,11 @@ import { assertAllClose } from '../helpers/assert.js';
 
 await useBackend('wasm');
 const available = nativeKernelsInfo() != null;
-const skip = available ? false : 'native kernels not built here or OpenBLAS missing (VAEKIT_NATIVE=on makes this a failure)';
+const skip = available
+  ? false
+  : process.env.VAEKIT_NATIVE === 'off'
+    ? 'native kernels turned off (VAEKIT_NATIVE=off)'
+    : `native kernels not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
 
 const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
 const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
@@ -240,4 +245,21 @@ test('the native Bernoulli kernel runs where it applies and carries NaN through'
   assert.ok(Math.abs(out[0] - expected) < 1e-5, `${out[0]} vs ${expected}`);
   assert.ok(Number.isNaN(out[1]), 'a NaN logit gives a NaN log-likelihood, so training stops on it');
   tf.dispose([x, logits]);
+});
+
+test('the addon refuses operands outside the heap and wrong arguments, with errors that say so', { skip }, () => {
+  const addon = createRequire(import.meta.url)('../../build/Release/vaekit_native.node') as {
+    gemm(...args: unknown[]): void;
+    adam(...args: unknown[]): void;
+    bernoulliLogProb(...args: unknown[]): void;
+  };
+  const heap = new ArrayBuffer(1024); // 256 floats
+  // C[2×2] = A[2×2]·B[2×2] fits; a 16×16 product at the same offsets does not.
+  addon.gemm(heap, 1, 2, 2, 2, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0);
+  assert.throws(() => addon.gemm(heap, 1, 16, 16, 16, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0), (e: Error) => e instanceof RangeError && /gemm: operand outside the heap/.test(e.message));
+  assert.throws(() => addon.gemm(heap, 1, 2, 2, 2, 0, 0, 2, 0, 16, 0, 32, -1, 0, 0), RangeError, 'a misaligned offset');
+  assert.throws(() => addon.adam(heap, 300, 0, 0, 0, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), /adam: operand outside the heap/);
+  assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
+  assert.throws(() => addon.bernoulliLogProb(heap, 4, 4), (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message));
+  assert.throws(() => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message));
 });
