@@ -2,7 +2,9 @@
  * Where one training step of the canonical MNIST VAE (784-400-20, batch 128) spends its time, in
  * wall-clock milliseconds (median of 50 steps after 10 warm-up steps): forward + backward
  * (`tf.variableGrads`), the step's 14 matrix products timed alone on tensors of the same shapes,
- * and Adam (`applyGradients`). Each phase ends with a readback, so the phases add up to a little
+ * Adam (`applyGradients`), the data side as `train` does it (cut a batch of 128 rows from a
+ * shuffled 60,000 × 784 array into a reused buffer, upload it as a tensor) and one synchronisation
+ * (reading the step's loss back). Each phase ends with a readback, so the phases add up to a little
  * more than a step inside `train`. Prints one line; asserts nothing.
  *
  *   node --import tsx bench/step-profile.ts [--native auto|on|off] [--backend wasm|cpu]
@@ -14,6 +16,7 @@ import type { NativeChoice } from '../src/node/native-kernels.js';
 import { VAE } from '../src/models/vae.js';
 import { negativeElboLoss } from '../src/objectives/elbo.js';
 import { makeOptimizer } from '../src/training/optimizer.js';
+import { gatherRows } from '../src/data/dataset.js';
 
 const { values: a } = parseArgs({ options: { native: { type: 'string', default: 'auto' }, backend: { type: 'string', default: 'wasm' } } });
 await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
@@ -34,12 +37,24 @@ const products = () =>
     ];
     for (const o of outs) o.dataSync();
   });
+const n = 60000;
+const pool = new Float32Array(n * 784).map((_, i) => (i % 13) / 13);
+const perm = Int32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+const batchBuffer = new Float32Array(128 * 784);
+const data: number[] = [];
+const sync: number[] = [];
 const forwardBackward: number[] = [];
 const adam: number[] = [];
 const matmuls: number[] = [];
 for (let i = 0; i < 60; i++) {
+  const td = performance.now();
+  const start = (i * 128) % (n - 128);
+  const batch = tf.tensor2d(gatherRows({ x: pool, dataDim: 784, numExamples: n, source: 'bench' } as Parameters<typeof gatherRows>[0], perm, start, start + 128, batchBuffer), [128, 784]);
+  const te = performance.now();
+  batch.dispose();
   const t0 = performance.now();
   const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, x, { seed: i + 1 }).loss, vars);
+  const t1a = performance.now();
   value.dataSync();
   const t1 = performance.now();
   optimizer.applyGradients(grads);
@@ -50,6 +65,8 @@ for (let i = 0; i < 60; i++) {
   products();
   const t4 = performance.now();
   if (i >= 10) {
+    data.push(te - td);
+    sync.push(t1 - t1a);
     forwardBackward.push(t1 - t0);
     adam.push(t2 - t1);
     matmuls.push(t4 - t3);
@@ -60,5 +77,6 @@ const mm = median(matmuls);
 const ad = median(adam);
 console.log(
   `${tf.getBackend()}, native ${a.native}: forward+backward ${fb.toFixed(2)} ms (the 14 matmuls alone ${mm.toFixed(2)} ms, the rest ${(fb - mm).toFixed(2)} ms), ` +
-    `Adam ${ad.toFixed(2)} ms, step ${(fb + ad).toFixed(2)} ms`,
+    `Adam ${ad.toFixed(2)} ms, step ${(fb + ad).toFixed(2)} ms; data (cut and upload a batch) ${median(data).toFixed(3)} ms, ` +
+    `loss readback (in forward+backward) ${median(sync).toFixed(3)} ms`,
 );
