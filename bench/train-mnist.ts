@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { VAE } from '../src/models/vae.js';
 import { useBackend, type BackendName } from '../src/node/backend.js';
-import { nativeKernelsInfo, type NativeChoice } from '../src/node/native-kernels.js';
+import { describeNativeKernels, nativeKernelsInfo, type NativeChoice } from '../src/node/native-kernels.js';
 import { loadIdxDataset, mnistDataDir } from '../src/node/mnist.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { train } from '../src/training/trainer.js';
@@ -50,7 +50,7 @@ const threads = Number(a.threads);
 const epochs = Number(a.epochs);
 const backend = await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
 const native = backend === 'wasm' ? nativeKernelsInfo() : null;
-const nativeLabel = native ? `OpenBLAS ${native.core} on ${native.threads} thread(s) + native Adam` : 'off';
+const nativeLabel = native ? describeNativeKernels(native) : 'off';
 const dir = mnistDataDir();
 let { train: tr, test } = loadIdxDataset(dir, { scale: 255 });
 if (a.limit) {

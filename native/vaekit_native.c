@@ -89,7 +89,7 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
     if (lib == NULL) {
       char message[512];
       if (chosen != NULL && chosen[0] != '\0')
-        snprintf(message, sizeof message, "OpenBLAS not found at VAEKIT_OPENBLAS=%s", chosen);
+        snprintf(message, sizeof message, "OpenBLAS not found at VAEKIT_OPENBLAS=%s; install it (Debian/Ubuntu: apt-get install libopenblas0-pthread) or point VAEKIT_OPENBLAS at it", chosen);
       else
         snprintf(message, sizeof message,
                  "OpenBLAS not found (tried libopenblas.so.0, libopenblas.so); install it "
@@ -236,38 +236,39 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
  *   w <- ((m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)) * (-lr) + w
  */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void adam_step(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
-                      size_t count, float b1, float c1, float b2, float c2, float d1, float d2,
-                      float eps, float neg_lr) {
+static void adam_step(const float *w, float *w_out, const float *restrict g, float *restrict m,
+                      float *restrict v, size_t count, float b1, float c1, float b2, float c2, float d1,
+                      float d2, float eps, float neg_lr) {
   for (size_t i = 0; i < count; i++) {
     const float gi = g[i];
     const float mi = m[i] * b1 + gi * c1;
     const float vi = v[i] * b2 + (gi * gi) * c2;
     m[i] = mi;
     v[i] = vi;
-    w[i] = ((mi / d1) / (sqrtf(vi / d2) + eps)) * neg_lr + w[i];
+    w_out[i] = ((mi / d1) / (sqrtf(vi / d2) + eps)) * neg_lr + w[i];
   }
 }
 
 /*
- * adam(heap, count, wOff, gOff, mOff, vOff, beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t,
- *      1-beta2^t, epsilon, -learningRate): byte offsets into `heap`; every scalar is a float32
+ * adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t,
+ *      1-beta2^t, epsilon, -learningRate): byte offsets into `heap`; the moments are updated in
+ * place, the new weights written at wOutOff (which may equal wOff); every scalar is a float32
  * value (the caller rounds it as tfjs would).
  */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   char *base = NULL;
-  int64_t heapBytes = 0, v[5];
+  int64_t heapBytes = 0, v[6];
   double s[8];
-  if (!read_args(env, info, "adam", 5, v, 8, s, &base, &heapBytes)) return NULL;
+  if (!read_args(env, info, "adam", 6, v, 8, s, &base, &heapBytes)) return NULL;
   const int64_t count = v[0];
-  for (int i = 1; i < 5; i++) {
+  for (int i = 1; i < 6; i++) {
     if (count < 0 || !in_heap(v[i], count * 4, heapBytes)) {
       napi_throw_range_error(env, NULL, "vaekit native adam: operand outside the heap");
       return NULL;
     }
   }
-  adam_step((float *)(base + v[1]), (const float *)(base + v[2]), (float *)(base + v[3]),
-            (float *)(base + v[4]), (size_t)count, (float)s[0], (float)s[1], (float)s[2],
+  adam_step((const float *)(base + v[1]), (float *)(base + v[2]), (const float *)(base + v[3]),
+            (float *)(base + v[4]), (float *)(base + v[5]), (size_t)count, (float)s[0], (float)s[1], (float)s[2],
             (float)s[3], (float)s[4], (float)s[5], (float)s[6], (float)s[7]);
   return NULL;
 }

@@ -16,8 +16,9 @@
  *
  * Adam: tfjs's AdamOptimizer runs about 15 elementwise kernels per variable (7 ms of a 38 ms MNIST
  * step); the addon's `adam` does the same float32 arithmetic, op for op, in one vectorised pass
- * over the variable, its gradient and its two moments, in place. It is registered as the trainer's
- * in-place Adam update (src/training/optimizer.ts) and agrees with tfjs bit for bit.
+ * over the variable, its gradient and its two moments (in place) into a new buffer for the variable.
+ * It is registered as the trainer's Adam update (src/training/optimizer.ts) and agrees with tfjs bit
+ * for bit.
  *
  * Bernoulli log-likelihood: registers the optional `VaekitBernoulliLogProb` kernel
  * (src/distributions/bernoulli.ts) on the wasm backend: log p(x|z) summed over pixels in one
@@ -28,6 +29,7 @@
  * (`apt-get install libopenblas0-pthread`), in which case vaekit runs on plain wasm.
  */
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../training/optimizer.js';
@@ -58,6 +60,7 @@ interface NativeAddon {
     heap: ArrayBuffer,
     count: number,
     valueOffset: number,
+    newValueOffset: number,
     gradientOffset: number,
     firstMomentOffset: number,
     secondMomentOffset: number,
@@ -73,12 +76,19 @@ interface NativeAddon {
   bernoulliLogProb(heap: ArrayBuffer, rows: number, dim: number, xRows: number, xOffset: number, logitsOffset: number, outOffset: number, threads: number): void;
 }
 
-/** What `installNativeKernels` found: the BLAS library, its kernel family and thread count. */
+/** What `installNativeKernels` installed. */
 export interface NativeKernelsInfo {
-  library: 'openblas';
-  /** OpenBLAS's kernel family (openblas_get_corename), e.g. 'SkylakeX'. */
-  core: string;
+  /** The matmuls' library, or null when OpenBLAS could not be loaded (then wasm's XNNPACK does them). */
+  blas: { library: 'openblas'; /** OpenBLAS's kernel family (openblas_get_corename), e.g. 'SkylakeX'. */ core: string; threads: number } | null;
+  /** Threads of the Bernoulli kernel (OpenBLAS's count, else one per core). */
   threads: number;
+}
+
+/** One line for logs: what runs natively. */
+export function describeNativeKernels(info: NativeKernelsInfo): string {
+  return info.blas
+    ? `OpenBLAS (${info.blas.core}, ${info.blas.threads} threads) matmuls, Adam, Bernoulli likelihood`
+    : `Adam, Bernoulli likelihood; matmuls on plain wasm (${unavailable ?? 'no OpenBLAS'})`;
 }
 
 /** Whether the native kernels are used: `auto` when available, `on` required, `off` never. */
@@ -121,18 +131,18 @@ export function nativeKernelsInfo(): NativeKernelsInfo | null {
 }
 
 /**
- * Why the last `installNativeKernels('auto')` found no native kernels (the addon not built, or no
- * OpenBLAS), with what to do; null when they are active or were turned off on purpose.
+ * What the last `installNativeKernels('auto')` could not load (the addon not built, or no OpenBLAS
+ * for the matmuls), with what to do; null when everything loaded or the kernels were turned off.
  */
 export function nativeKernelsUnavailable(): string | null {
   return unavailable;
 }
 
-/** Sets how many threads OpenBLAS uses (process-wide; worker threads share it). No-op when inactive. */
+/** Sets how many threads OpenBLAS and the Bernoulli kernel use (process-wide; worker threads share OpenBLAS). */
 export function setNativeThreads(threads: number): void {
   if (active != null && addon != null) {
-    addon.setThreads(threads);
-    active = { ...active, threads };
+    if (active.blas) addon.setThreads(threads);
+    active = { blas: active.blas && { ...active.blas, threads }, threads };
   }
 }
 
@@ -223,30 +233,37 @@ function bernoulliKernel(native: NativeAddon): tf.KernelFunc {
 }
 
 /**
- * The in-place Adam update on the wasm heap. Declines (returns false, writes nothing) unless the
- * wasm backend is active, every tensor is float32 and each written buffer (value and moments)
- * belongs to that tensor alone: tfjs lets tensors share a buffer (a variable made from a tensor,
- * a reshape), and an in-place write must not reach the others. tfjs's own step then runs, and
- * its assigns leave every buffer owned alone for the next one.
+ * The native Adam update on the wasm heap. The moments are updated in place; the new weights go
+ * into a fresh buffer that the variable is then assigned, as tfjs's own step does: the wasm
+ * backend's XNNPACK matmul and convolution operators cache their packed weights by tensor id, so
+ * weights rewritten in place would leave them computing with stale ones. Declines (returns false,
+ * writes nothing) unless the wasm backend is active, every tensor is float32 and each moment's
+ * buffer belongs to that moment alone (tfjs lets tensors share a buffer, and an in-place write
+ * must not reach the others); tfjs's own step then runs, and its assigns leave the moments owned
+ * alone for the next one.
  */
 function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: AdamSlot[], s: AdamScalars) => boolean {
   return (slots, s) => {
     if (tf.getBackend() !== backendName) return false;
     const backend = tf.backend() as unknown as WasmBackendLike;
-    const located: number[][] = [];
+    const entry = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId);
     for (const { value, gradient, firstMoment, secondMoment } of slots) {
-      const offsets: number[] = [];
-      for (const [t, written] of [[value, true], [gradient, false], [firstMoment, true], [secondMoment, true]] as const) {
-        const entry = backend.dataIdMap.get(t.dataId);
-        if (entry == null || t.dtype !== 'float32' || t.size !== value.size || (written && entry.refCount !== 1)) return false;
-        offsets.push(entry.memoryOffset);
+      for (const [t, ownedAlone] of [[value, false], [gradient, false], [firstMoment, true], [secondMoment, true]] as const) {
+        const e = entry(t);
+        if (e == null || t.dtype !== 'float32' || t.size !== value.size || (ownedAlone && e.refCount !== 1)) return false;
       }
-      located.push(offsets);
     }
+    const outputs = slots.map(({ value }) => backend.makeOutput(value.shape, 'float32'));
+    // Offsets and the heap after every makeOutput: a malloc may have grown the memory.
     const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
-    slots.forEach((slot, i) => {
-      const [w, g, m, v] = located[i];
-      native.adam(heap, slot.value.size, w, g, m, v, s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.oneMinusAccBeta1, s.oneMinusAccBeta2, s.epsilon, s.negLearningRate);
+    slots.forEach(({ value, gradient, firstMoment, secondMoment }, i) => {
+      const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      native.adam(heap, value.size, at(value), at(outputs[i]), at(gradient), at(firstMoment), at(secondMoment), s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.oneMinusAccBeta1, s.oneMinusAccBeta2, s.epsilon, s.negLearningRate);
+    });
+    slots.forEach(({ value }, i) => {
+      const next = tf.engine().makeTensorFromTensorInfo(outputs[i]);
+      value.assign(next);
+      next.dispose();
     });
     return true;
   };
@@ -254,15 +271,22 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
 
 /**
  * Registers the native kernels on the wasm backend (after `@tensorflow/tfjs-backend-wasm` is
- * imported): OpenBLAS for `BatchMatMul` and `_FusedMatMul`, and the in-place Adam step. Idempotent.
- * @param choice `auto`: install when the addon and OpenBLAS load, else return null quietly;
- *   `on`: install or throw; `off`: return null. `VAEKIT_NATIVE` in the environment, when set,
- *   overrides `auto`.
+ * imported): the in-place Adam step and the Bernoulli log-likelihood whenever the addon loads, and
+ * OpenBLAS for `BatchMatMul` and `_FusedMatMul` when OpenBLAS loads too. Idempotent.
+ * @param choice `auto`: install what loads, quietly (`nativeKernelsUnavailable()` says what did
+ *   not); `on`: install everything or throw; `off`: remove them and return null. `VAEKIT_NATIVE` in
+ *   the environment, when set, overrides `auto`.
  * @param threads OpenBLAS threads (default: OpenBLAS's own choice, every core)
- * @returns what was installed, or null
+ * @param parts `matmul: false` leaves the matmuls to wasm even where OpenBLAS loads (for comparisons)
+ * @returns what was installed, or null when nothing was
  * @throws ConfigError when `on` is asked for and the addon or OpenBLAS cannot be loaded
  */
-export function installNativeKernels(choice: NativeChoice = 'auto', threads = 0, backendName = 'wasm'): NativeKernelsInfo | null {
+export function installNativeKernels(
+  choice: NativeChoice = 'auto',
+  threads = 0,
+  backendName = 'wasm',
+  parts: { matmul?: boolean } = {},
+): NativeKernelsInfo | null {
   if (!NATIVE_CHOICES.includes(choice)) {
     throw new ConfigError(`native: expected one of ${NATIVE_CHOICES.join(', ')}, got '${String(choice)}'`);
   }
@@ -278,33 +302,49 @@ export function installNativeKernels(choice: NativeChoice = 'auto', threads = 0,
     uninstallNativeKernels(backendName);
     return null;
   }
+  const notBuilt = (reason: string) => `the native addon is not built (${reason}); \`npm rebuild vaekit\` builds it (a C compiler and Node's headers)`;
+  const firstLine = (cause: unknown) => (cause instanceof Error ? cause.message.split('\n')[0] : String(cause));
   let native: NativeAddon;
-  let loaded: { core: string; threads: number };
   try {
     native = loadAddon();
-    loaded = native.load(threads);
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     if (choice === 'auto') {
-      unavailable = /OpenBLAS/.test(reason)
-        ? `${reason}`
-        : `the native addon is not built (${reason}); \`npm rebuild vaekit\` builds it (a C compiler and Node's headers)`;
+      unavailable = notBuilt(firstLine(cause));
       return null;
     }
-    throw new ConfigError(
-      `native: the native kernels are not available (${reason}); build the addon with \`npm rebuild vaekit\` ` +
-        '(needs a C compiler and Node\'s headers) and install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread), or use --native off',
-      { cause },
-    );
+    throw new ConfigError(`native: the native kernels are not available (${notBuilt(firstLine(cause))}), or use --native off`, { cause });
   }
-  wrap('_FusedMatMul', backendName, native);
-  wrap('BatchMatMul', backendName, native);
+  let blas: NativeKernelsInfo['blas'] = null;
+  if (parts.matmul === false) unwrapMatMul(backendName);
+  else try {
+    const loaded = native.load(threads);
+    blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
+  } catch (cause) {
+    if (choice === 'on') {
+      throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use --native off`, { cause });
+    }
+    unavailable = firstLine(cause);
+  }
+  if (blas) {
+    wrap('_FusedMatMul', backendName, native);
+    wrap('BatchMatMul', backendName, native);
+  }
+  active = { blas, threads: blas?.threads || threads || availableParallelism() };
   if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, backendName) == null) {
     tf.registerKernel({ kernelName: BERNOULLI_LOG_PROB_KERNEL, backendName, kernelFunc: bernoulliKernel(native) });
   }
   setInPlaceAdamUpdate(nativeAdamUpdate(native, backendName));
-  active = { library: 'openblas', core: loaded.core, threads: loaded.threads };
   return active;
+}
+
+/** Puts back the matmul kernels that were registered before the native ones. */
+function unwrapMatMul(backendName: string): void {
+  for (const kernelName of ['_FusedMatMul', 'BatchMatMul']) {
+    const current = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { previous?: tf.KernelConfig }) | undefined;
+    if (current == null || !(current as unknown as Record<symbol, boolean>)[INSTALLED]) continue;
+    tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel(current.previous as tf.KernelConfig);
+  }
 }
 
 /**
@@ -312,12 +352,7 @@ export function installNativeKernels(choice: NativeChoice = 'auto', threads = 0,
  * own, with vaekit's transpose fix) and tfjs's Adam step. For benchmarks and tests that compare.
  */
 export function uninstallNativeKernels(backendName = 'wasm'): void {
-  for (const kernelName of ['_FusedMatMul', 'BatchMatMul']) {
-    const current = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { previous?: tf.KernelConfig }) | undefined;
-    if (current == null || !(current as unknown as Record<symbol, boolean>)[INSTALLED]) continue;
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel(current.previous as tf.KernelConfig);
-  }
+  unwrapMatMul(backendName);
   if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, backendName) != null) tf.unregisterKernel(BERNOULLI_LOG_PROB_KERNEL, backendName);
   setInPlaceAdamUpdate(null);
   active = null;

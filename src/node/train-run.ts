@@ -8,7 +8,7 @@
  *   OUT/reconstructions.png, OUT/samples.png (images) or OUT/reconstructions.csv, OUT/samples.csv
  *   (tables, raw units), OUT/loss-curve.svg, OUT/summary.json
  */
-import { nativeKernelsInfo, nativeKernelsUnavailable } from './native-kernels.js';
+import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from './native-kernels.js';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -256,7 +256,7 @@ export async function trainRun(
       log(`threads: ${threads} (this one and ${threads - 1} gradient worker${threads > 2 ? 's' : ''}, shards of each batch)`);
     }
     const native = cfg.backend === 'wasm' ? nativeKernelsInfo() : null;
-    if (native) log(`native kernels: OpenBLAS (${native.core}, ${native.threads} threads) matmuls, Adam, Bernoulli likelihood`);
+    if (native) log(`native kernels: ${describeNativeKernels(native)}`);
     else if (cfg.backend === 'wasm' && nativeKernelsUnavailable()) log(`native kernels: off, plain wasm (about 5× slower): ${nativeKernelsUnavailable()}`);
     await mkdir(cfg.out, { recursive: true });
     await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');

@@ -20,12 +20,14 @@ import { bernoulliLogProb, BERNOULLI_LOG_PROB_KERNEL } from '../../src/distribut
 import { assertAllClose } from '../helpers/assert.js';
 
 await useBackend('wasm');
-const available = nativeKernelsInfo() != null;
-const skip = available
-  ? false
-  : process.env.VAEKIT_NATIVE === 'off'
+const why = (what: string) =>
+  process.env.VAEKIT_NATIVE === 'off'
     ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-    : `native kernels not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+    : `${what} not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+/** The addon (Adam, Bernoulli kernel) loaded. */
+const skip = nativeKernelsInfo() != null ? false : why('the native addon');
+/** OpenBLAS loaded too (the matmuls). */
+const skipBlas = nativeKernelsInfo()?.blas != null ? false : why('OpenBLAS');
 
 const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
 const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
@@ -62,7 +64,7 @@ const matMulCases: Array<[string, number[], number[], boolean, boolean]> = [
 ];
 
 for (const [name, aShape, bShape, ta, tb] of matMulCases) {
-  test(`native matMul (${name}) equals the cpu backend`, { skip }, async () => {
+  test(`native matMul (${name}) equals the cpu backend`, { skip: skipBlas }, async () => {
     const av = values(size(aShape), (i) => Math.sin(i * 0.37));
     const bv = values(size(bShape), (i) => Math.cos(i * 0.11));
     const [out, ref] = await nativeAndCpu(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb));
@@ -71,7 +73,7 @@ for (const [name, aShape, bShape, ta, tb] of matMulCases) {
 }
 
 for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu'] as const) {
-  test(`native fused matMul with bias and ${activation} equals the cpu backend`, { skip }, async () => {
+  test(`native fused matMul with bias and ${activation} equals the cpu backend`, { skip: skipBlas }, async () => {
     const av = values(16 * 24, (i) => 2 * Math.sin(i));
     const bv = values(8 * 24, (i) => Math.cos(i * 0.3));
     const bias = values(8, (i) => i * 0.1 - 0.4);
@@ -90,14 +92,14 @@ for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'el
   });
 }
 
-test('native matMul with an empty inner dimension gives zeros (plus the bias)', { skip }, async () => {
+test('native matMul with an empty inner dimension gives zeros (plus the bias)', { skip: skipBlas }, async () => {
   const [out, ref] = await nativeAndCpu(() => tf.fused.matMul({ a: tf.zeros([3, 0]), b: tf.zeros([0, 4]), bias: tf.tensor([1, 2, 3, 4]) }));
   assert.deepEqual(Array.from(out), Array.from(ref));
   const [plain] = await nativeAndCpu(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 4])));
   assert.deepEqual(Array.from(plain), new Array(12).fill(0));
 });
 
-test('the native kernels are what runs: a fused matMul dispatches no separate bias or activation kernel', { skip }, async () => {
+test('the native kernels are what runs: a fused matMul dispatches no separate bias or activation kernel', { skip: skipBlas }, async () => {
   await useBackend('wasm');
   const a = tf.randomNormal([64, 32]);
   const b = tf.randomNormal([32, 16]);
@@ -160,6 +162,33 @@ test('native Adam is what steps: one step dispatches a handful of kernels, not ~
   w.dispose();
 });
 
+test("native Adam beside wasm's own matmuls (which cache packed weights by tensor id) trains as tfjs's Adam does", { skip }, async () => {
+  const run = async (adam: 'native' | 'tfjs') => {
+    await useBackend('wasm', { native: 'off' });
+    if (adam === 'native') installNativeKernels('on', 0, 'wasm', { matmul: false });
+    assert.equal(nativeKernelsInfo()?.blas ?? null, null, 'the matmuls are wasm');
+    const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed: 5 });
+    const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * 1.3) > 0.2 ? 1 : 0)), [40, 64]);
+    const optimizer = makeOptimizer(1e-2);
+    const losses: number[] = [];
+    for (let s = 1; s <= 12; s++) {
+      const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
+      losses.push(cost!.dataSync()[0]);
+      cost!.dispose();
+    }
+    tf.dispose([x]);
+    optimizer.dispose();
+    vae.dispose();
+    return losses;
+  };
+  const reference = await run('tfjs');
+  const native = await run('native');
+  assert.ok(reference[11] < reference[0] - 1, 'training reduced the loss');
+  // Equal up to the summation order of the native Bernoulli kernel (also installed); stale weights would differ from step 2.
+  assertAllClose(native, reference, { rtol: 1e-6, atol: 0 });
+  await useBackend('wasm');
+});
+
 test('native Adam never writes into a buffer another tensor shares', { skip }, async () => {
   await useBackend('wasm');
   const initial = tf.tensor([1, 2, 3, 4]);
@@ -173,7 +202,7 @@ test('native Adam never writes into a buffer another tensor shares', { skip }, a
   tf.dispose([initial, w]);
 });
 
-test('VAE training steps with the native kernels match the plain wasm backend', { skip }, async () => {
+test('VAE training steps with the native kernels match the plain wasm backend', { skip: skipBlas }, async () => {
   const run = async (native: 'on' | 'off') => {
     await useBackend('wasm', { native });
     const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed: 3 });
@@ -247,19 +276,29 @@ test('the native Bernoulli kernel runs where it applies and carries NaN through'
   tf.dispose([x, logits]);
 });
 
-test('the addon refuses operands outside the heap and wrong arguments, with errors that say so', { skip }, () => {
-  const addon = createRequire(import.meta.url)('../../build/Release/vaekit_native.node') as {
+const rawAddon = () =>
+  createRequire(import.meta.url)('../../build/Release/vaekit_native.node') as {
     gemm(...args: unknown[]): void;
     adam(...args: unknown[]): void;
     bernoulliLogProb(...args: unknown[]): void;
   };
+
+test('the addon refuses operands outside the heap and wrong arguments, with errors that say so', { skip }, () => {
+  const addon = rawAddon();
   const heap = new ArrayBuffer(1024); // 256 floats
+  addon.adam(heap, 4, 0, 16, 32, 48, 64, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3);
+  assert.throws(() => addon.adam(heap, 300, 0, 0, 0, 0, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), /adam: operand outside the heap/);
+  assert.throws(() => addon.adam(heap, 4, 2, 16, 32, 48, 64, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), RangeError, 'a misaligned offset');
+  assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
+  assert.throws(() => addon.bernoulliLogProb(heap, 4, 4), (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message));
+  assert.throws(() => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message));
+});
+
+test('the addon refuses a matrix product outside the heap', { skip: skipBlas }, () => {
+  const addon = rawAddon();
+  const heap = new ArrayBuffer(1024);
   // C[2×2] = A[2×2]·B[2×2] fits; a 16×16 product at the same offsets does not.
   addon.gemm(heap, 1, 2, 2, 2, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0);
   assert.throws(() => addon.gemm(heap, 1, 16, 16, 16, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0), (e: Error) => e instanceof RangeError && /gemm: operand outside the heap/.test(e.message));
   assert.throws(() => addon.gemm(heap, 1, 2, 2, 2, 0, 0, 2, 0, 16, 0, 32, -1, 0, 0), RangeError, 'a misaligned offset');
-  assert.throws(() => addon.adam(heap, 300, 0, 0, 0, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), /adam: operand outside the heap/);
-  assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
-  assert.throws(() => addon.bernoulliLogProb(heap, 4, 4), (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message));
-  assert.throws(() => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message));
 });

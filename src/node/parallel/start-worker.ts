@@ -26,12 +26,12 @@ export function defaultNumThreads(): number {
 
 /**
  * Threads and worker backend for an estimate on `backend`: worker threads run the wasm or cpu
- * backend; with tfjs-node (`tensorflow`) or vaekit's native kernels (their matmuls and likelihood
- * already use every core) the work stays on this thread unless the user asks for more.
- * @param requested - the user's --threads, if given (default {@link defaultNumThreads}, or 1 with native kernels)
+ * backend; with tfjs-node (`tensorflow`) or vaekit's native OpenBLAS matmuls (they and the native
+ * likelihood already use every core) the work stays on this thread unless the user asks for more.
+ * @param requested - the user's --threads, if given (default {@link defaultNumThreads}, or 1 with native matmuls)
  */
 export function workerThreadsFor(backend: string, requested?: number): { numThreads: number; backend?: 'wasm' | 'cpu' } {
   if (backend !== 'wasm' && backend !== 'cpu') return { numThreads: 1 };
-  const native = backend === 'wasm' && nativeKernelsInfo() != null;
+  const native = backend === 'wasm' && nativeKernelsInfo()?.blas != null;
   return { numThreads: requested ?? (native ? 1 : defaultNumThreads()), backend };
 }
