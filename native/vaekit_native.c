@@ -1,26 +1,29 @@
 /*
  * vaekit's optional native kernels for TensorFlow.js's wasm backend on Node.js.
  *
- * The wasm backend keeps every tensor in one WebAssembly.Memory. This addon computes matrix
- * products straight on that memory with the system's OpenBLAS (cblas_sgemm, its own threads
- * on every core), so the tensors never leave the heap and tfjs sees an ordinary kernel.
+ * The wasm backend keeps every tensor in one WebAssembly.Memory. These kernels compute straight
+ * on that memory (passed in as its ArrayBuffer, operands as byte offsets), so tensors never leave
+ * the heap and tfjs sees ordinary kernels (src/node/native-kernels.ts registers them).
  *
- * OpenBLAS is opened at run time with dlopen: the addon builds with only a C compiler and
- * Node's headers, and when no OpenBLAS is installed `load()` says so and vaekit keeps the
- * plain wasm kernels. VAEKIT_OPENBLAS=/path/to/libopenblas.so names a specific library. OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls
- * back to its SSE3 "Prescott" kernels (about 31 GFLOP/s a core here against 145 with its
- * AVX-512 ones); when the user has not set OPENBLAS_CORETYPE, load() picks the kernel family
- * from the CPU's own feature bits before the library is opened.
+ * Matrix products use the system's OpenBLAS (cblas_sgemm; one thread inside, each large product
+ * split over vaekit's own threads, one per core: see load()), opened
+ * at run time with dlopen: the addon builds with only a C compiler and Node's headers, and when
+ * no OpenBLAS is installed `load()` says so and the matmuls stay on wasm. VAEKIT_OPENBLAS names a
+ * specific library file. OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls
+ * back to its SSE3 "Prescott" kernels (about 31 GFLOP/s a core here against 145 with its AVX-512
+ * ones); when the user has not set OPENBLAS_CORETYPE, load() picks the kernel family from the
+ * CPU's own feature bits before the library is opened.
  *
  * Exports:
  *   load(threads) -> { core, threads }     opens OpenBLAS; throws Error with the reason
- *   setThreads(n)
  *   gemm(heap, batch, m, n, k, transA, transB, aOff, aStride, bOff, bStride, cOff,
  *        biasOff, activation, alpha)
- *     C[i] = act(op(A[i]) · op(B[i]) + bias) for i < batch, row-major float32; offsets and
- *     strides in bytes into `heap` (an ArrayBuffer); a stride of 0 broadcasts that operand;
- *     biasOff < 0 means no bias; activation 0 linear, 1 relu, 2 relu6, 3 leakyrelu(alpha),
- *     4 sigmoid, 5 elu.
+ *     C[i] = act(op(A[i]) · op(B[i]) + bias) for i < batch, row-major float32; a stride of 0
+ *     broadcasts that operand; biasOff < 0 means no bias; activation 0 linear, 1 relu, 2 relu6,
+ *     3 leakyrelu(alpha), 4 sigmoid, 5 elu.
+ *   adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, 8 float32 scalars)   (below)
+ *   bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads)      (below)
+ * Every operand is checked to lie inside the heap; a violation throws a RangeError.
  */
 #define _POSIX_C_SOURCE 200809L
 #define NAPI_VERSION 8
@@ -28,6 +31,7 @@
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +42,12 @@ typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int
                          int, float, float *, int);
 typedef void (*set_threads_fn)(int);
 typedef char *(*corename_fn)(void);
-typedef int (*get_threads_fn)(void);
 
 static sgemm_fn p_sgemm = NULL;
+/* Threads a product is split over (each calls OpenBLAS on one thread; see load()). */
+static int gemm_threads = 1;
 static set_threads_fn p_set_threads = NULL;
 static corename_fn p_corename = NULL;
-static get_threads_fn p_get_threads = NULL;
 
 #define CHECK(env, call)                                                    \
   do {                                                                      \
@@ -77,6 +81,10 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
       const char *core = core_for_cpu();
       if (core != NULL) setenv("OPENBLAS_CORETYPE", core, 0);
     }
+    /* OpenBLAS on one thread, its pool never started: vaekit splits each product over its own
+     * threads instead. OpenBLAS 0.3.21's pool joins its threads in a fork handler and can hang
+     * there when a process forks (child_process.spawn) while another thread is in a product. */
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib",
                            "libopenblas64_.so.0", NULL};
     const char *chosen = getenv("VAEKIT_OPENBLAS"); /* a specific library file, if the user names one */
@@ -100,31 +108,25 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
     p_sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
     p_set_threads = (set_threads_fn)dlsym(lib, "openblas_set_num_threads");
     p_corename = (corename_fn)dlsym(lib, "openblas_get_corename");
-    p_get_threads = (get_threads_fn)dlsym(lib, "openblas_get_num_threads");
     if (p_sgemm == NULL) {
       napi_throw_error(env, "ENOOPENBLAS", "the OpenBLAS library found has no cblas_sgemm");
       return NULL;
     }
   }
-  if (threads > 0 && p_set_threads != NULL) p_set_threads(threads);
+  if (p_set_threads != NULL) p_set_threads(1);
+  if (threads > 0) gemm_threads = threads > 16 ? 16 : threads;
+  else {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    gemm_threads = cores < 1 ? 1 : (cores > 16 ? 16 : (int)cores);
+  }
   napi_value result, core, nthreads;
   CHECK(env, napi_create_object(env, &result));
   const char *name = p_corename != NULL ? p_corename() : "unknown";
   CHECK(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &core));
-  CHECK(env, napi_create_int32(env, p_get_threads != NULL ? p_get_threads() : 0, &nthreads));
+  CHECK(env, napi_create_int32(env, gemm_threads, &nthreads));
   CHECK(env, napi_set_named_property(env, result, "core", core));
   CHECK(env, napi_set_named_property(env, result, "threads", nthreads));
   return result;
-}
-
-static napi_value js_set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t threads = 1;
-  CHECK(env, napi_get_value_int32(env, argv[0], &threads));
-  if (p_set_threads != NULL && threads > 0) p_set_threads(threads);
-  return NULL;
 }
 
 static void activate(float *c, size_t count, int activation, float alpha) {
@@ -146,6 +148,69 @@ static void activate(float *c, size_t count, int activation, float alpha) {
       break;
     default:
       break;
+  }
+}
+
+/* One block of a product: rows [r0, r1) of C, or columns [c0, c1) when the rows are too few. */
+typedef struct {
+  const float *a, *b;
+  float *c;
+  const float *bias;
+  int64_t m, n, k, r0, r1, c0, c1;
+  int transA, transB, activation;
+  float alpha;
+} gemm_job;
+
+static void gemm_block(const gemm_job *j) {
+  const int64_t rows = j->r1 - j->r0, cols = j->c1 - j->c0;
+  if (rows <= 0 || cols <= 0) return;
+  const int64_t lda = j->transA ? j->m : j->k, ldb = j->transB ? j->k : j->n, ldc = j->n;
+  /* op(A) rows r0.. start at row r0 of A, or column r0 of the stored A when transposed;
+   * op(B) columns c0.. at column c0 of B, or row c0 of the stored B when transposed. */
+  const float *a = j->transA ? j->a + j->r0 : j->a + j->r0 * lda;
+  const float *b = j->transB ? j->b + j->c0 * ldb : j->b + j->c0;
+  float *c = j->c + j->r0 * ldc + j->c0;
+  float beta = 0.f;
+  if (j->bias != NULL) {
+    for (int64_t r = 0; r < rows; r++) memcpy(c + r * ldc, j->bias + j->c0, (size_t)cols * 4);
+    beta = 1.f;
+  }
+  if (j->k == 0) {
+    if (j->bias == NULL)
+      for (int64_t r = 0; r < rows; r++) memset(c + r * ldc, 0, (size_t)cols * 4);
+  } else {
+    p_sgemm(RowMajor, j->transA ? Trans : NoTrans, j->transB ? Trans : NoTrans, (int)rows, (int)cols,
+            (int)j->k, 1.f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+  }
+  for (int64_t r = 0; r < rows; r++) activate(c + r * ldc, (size_t)cols, j->activation, j->alpha);
+}
+
+static void *gemm_thread(void *arg) {
+  gemm_block((const gemm_job *)arg);
+  return NULL;
+}
+
+/* C = act(op(A)·op(B) + bias) split over up to gemm_threads threads (small products on one). */
+static void gemm_parallel(gemm_job whole) {
+  int threads = gemm_threads;
+  if ((double)whole.m * (double)whole.n * (double)whole.k < 4194304.0) threads = 1;
+  const int byRows = whole.m >= whole.n; /* split the longer side: each thread packs only its share */
+  const int64_t extent = byRows ? whole.m : whole.n;
+  if (extent < threads) threads = extent < 1 ? 1 : (int)extent;
+  gemm_job jobs[16];
+  pthread_t ids[16];
+  int started[16] = {0};
+  for (int t = 0; t < threads; t++) {
+    jobs[t] = whole;
+    const int64_t lo = extent * t / threads, hi = extent * (t + 1) / threads;
+    if (byRows) { jobs[t].r0 = lo; jobs[t].r1 = hi; }
+    else { jobs[t].c0 = lo; jobs[t].c1 = hi; }
+    if (t > 0) started[t] = pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]) == 0;
+  }
+  gemm_block(&jobs[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else gemm_block(&jobs[t]);
   }
 }
 
@@ -209,21 +274,10 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   }
   const float *bias = biasOff >= 0 ? (const float *)(base + biasOff) : NULL;
   for (int64_t i = 0; i < batch; i++) {
-    const float *a = (const float *)(base + aOff + i * aStride);
-    const float *b = (const float *)(base + bOff + i * bStride);
-    float *c = (float *)(base + cOff + i * m * n * 4);
-    float beta = 0.f;
-    if (bias != NULL) {
-      for (int64_t r = 0; r < m; r++) memcpy(c + r * n, bias, (size_t)n * 4);
-      beta = 1.f;
-    }
-    if (k == 0) {
-      if (bias == NULL) memset(c, 0, (size_t)(m * n) * 4);
-    } else if (m > 0 && n > 0) {
-      p_sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, (int)m, (int)n, (int)k,
-              1.f, a, transA ? (int)m : (int)k, b, transB ? (int)k : (int)n, beta, c, (int)n);
-    }
-    activate(c, (size_t)(m * n), activation, (float)alphaD);
+    gemm_job whole = {(const float *)(base + aOff + i * aStride), (const float *)(base + bOff + i * bStride),
+                      (float *)(base + cOff + i * m * n * 4), bias, m, n, k, 0, m, 0, n,
+                      transA, transB, activation, (float)alphaD};
+    gemm_parallel(whole);
   }
   return NULL;
 }
@@ -344,7 +398,6 @@ static napi_value js_bernoulli(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL},
-      {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},

@@ -1,32 +1,35 @@
 /**
- * Native kernels for the wasm backend on Node.js: matrix products on OpenBLAS over every core,
- * and Adam's step in one pass, both computing straight on the wasm heap.
+ * Native kernels for the wasm backend on Node.js, computing straight on the wasm heap: matrix
+ * products on OpenBLAS over every core, Adam's step in one pass, and the Bernoulli log-likelihood
+ * in one pass.
  *
  * The wasm backend keeps every tensor in one WebAssembly.Memory; its matmuls run on XNNPACK at
  * about 23 GFLOP/s on one core of this project's machine (128-bit SIMD, no FMA, one thread in
  * Node). vaekit's optional addon (native/vaekit_native.c, built by `npm install` when a C
  * compiler and Node's headers are there) opens the system's OpenBLAS with dlopen and runs
- * `cblas_sgemm` on the heap itself: 145 GFLOP/s a core with its AVX-512 kernels, both cores.
- * `installNativeBlas()` registers it as the wasm backend's `BatchMatMul` and `_FusedMatMul`
+ * `cblas_sgemm` on the heap itself: 145 GFLOP/s a core with its AVX-512 kernels, each large
+ * product split over one thread per core.
+ * `installNativeKernels()` registers it as the wasm backend's `BatchMatMul` and `_FusedMatMul`
  * (bias and activation fused after the product), so every tensor stays where it is and the rest
  * of the backend is unchanged. Anything the native kernel does not cover (non-float32 inputs,
  * prelu, a bias that is not one value per output column, unbroadcastable batches) goes to the
  * kernel that was registered before. Numbers agree with the `cpu` backend up to float32
- * summation order (test/backend/native-blas.test.ts).
+ * summation order (test/backend/native-kernels.test.ts).
  *
  * Adam: tfjs's AdamOptimizer runs about 15 elementwise kernels per variable (7 ms of a 38 ms MNIST
  * step); the addon's `adam` does the same float32 arithmetic, op for op, in one vectorised pass
- * over the variable, its gradient and its two moments (in place) into a new buffer for the variable.
- * It is registered as the trainer's Adam update (src/training/optimizer.ts) and agrees with tfjs bit
- * for bit.
+ * over the variable, its gradient and its two moments (updated in place), writing the new weights
+ * to a fresh buffer. It is registered as the trainer's Adam update (src/training/optimizer.ts) and
+ * agrees with tfjs bit for bit.
  *
  * Bernoulli log-likelihood: registers the optional `VaekitBernoulliLogProb` kernel
  * (src/distributions/bernoulli.ts) on the wasm backend: log p(x|z) summed over pixels in one
  * vectorised pass (glibc's SIMD expf/log1pf) on every core, instead of ~9 elementwise kernels.
  * The importance-sampled log p(x) spends most of its time there after the matmuls.
  *
- * Off by choice with `VAEKIT_NATIVE=off` or `--native off`; absent without the addon or OpenBLAS
- * (`apt-get install libopenblas0-pthread`), in which case vaekit runs on plain wasm.
+ * Off by choice with `VAEKIT_NATIVE=off` or `--native off`. Without OpenBLAS (`apt-get install
+ * libopenblas0-pthread`) the matmuls stay on wasm and Adam and the likelihood are still native;
+ * without the addon vaekit runs on plain wasm.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -38,7 +41,6 @@ import { BERNOULLI_LOG_PROB_KERNEL } from '../distributions/bernoulli.js';
 /** The addon's exports (native/vaekit_native.c). */
 interface NativeAddon {
   load(threads: number): { core: string; threads: number };
-  setThreads(threads: number): void;
   gemm(
     heap: ArrayBuffer,
     batch: number,
@@ -78,9 +80,12 @@ interface NativeAddon {
 
 /** What `installNativeKernels` installed. */
 export interface NativeKernelsInfo {
-  /** The matmuls' library, or null when OpenBLAS could not be loaded (then wasm's XNNPACK does them). */
-  blas: { library: 'openblas'; /** OpenBLAS's kernel family (openblas_get_corename), e.g. 'SkylakeX'. */ core: string; threads: number } | null;
-  /** Threads of the Bernoulli kernel (OpenBLAS's count, else one per core). */
+  /**
+   * The matmuls' library, or null when OpenBLAS could not be loaded (then wasm's XNNPACK does them):
+   * OpenBLAS's kernel family (openblas_get_corename, e.g. 'SkylakeX') and the threads a product is split over.
+   */
+  blas: { library: 'openblas'; core: string; threads: number } | null;
+  /** Threads of the Bernoulli kernel (as many as the products', else one per core). */
   threads: number;
 }
 
@@ -98,7 +103,7 @@ export type NativeChoice = (typeof NATIVE_CHOICES)[number];
 /** Activation codes of the addon's gemm; prelu is left to the previous kernel. */
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
 
-const INSTALLED = Symbol.for('vaekit.nativeBlas');
+const INSTALLED = Symbol.for('vaekit.nativeMatMul');
 
 interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };
@@ -138,17 +143,9 @@ export function nativeKernelsUnavailable(): string | null {
   return unavailable;
 }
 
-/** Sets how many threads OpenBLAS and the Bernoulli kernel use (process-wide; worker threads share OpenBLAS). */
-export function setNativeThreads(threads: number): void {
-  if (active != null && addon != null) {
-    if (active.blas) addon.setThreads(threads);
-    active = { blas: active.blas && { ...active.blas, threads }, threads };
-  }
-}
-
 function wrap(kernelName: '_FusedMatMul' | 'BatchMatMul', backendName: string, native: NativeAddon): void {
   const previous = tf.getKernel(kernelName, backendName);
-  if (previous == null) throw new ConfigError(`blas: the ${backendName} backend has no ${kernelName} kernel`);
+  if (previous == null) throw new ConfigError(`native: the ${backendName} backend has no ${kernelName} kernel`);
   if ((previous as unknown as Record<symbol, boolean>)[INSTALLED]) return;
   const kernelFunc: tf.KernelFunc = (args) => {
     const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
@@ -276,7 +273,7 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
  * @param choice `auto`: install what loads, quietly (`nativeKernelsUnavailable()` says what did
  *   not); `on`: install everything or throw; `off`: remove them and return null. `VAEKIT_NATIVE` in
  *   the environment, when set, overrides `auto`.
- * @param threads OpenBLAS threads (default: OpenBLAS's own choice, every core)
+ * @param threads threads a large product is split over (default: one per core)
  * @param parts `matmul: false` leaves the matmuls to wasm even where OpenBLAS loads (for comparisons)
  * @returns what was installed, or null when nothing was
  * @throws ConfigError when `on` is asked for and the addon or OpenBLAS cannot be loaded

@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/backend.js';
@@ -61,6 +62,10 @@ const matMulCases: Array<[string, number[], number[], boolean, boolean]> = [
   ['rank 4', [2, 3, 6, 5], [2, 3, 5, 4], false, false],
   ['MNIST layer size', [128, 784], [784, 400], false, false],
   ['MNIST weight gradient', [128, 400], [128, 784], true, false],
+  // Large enough to be split over threads: by rows when op(A) has more rows than op(B) has columns.
+  ['split by rows, transposeA', [128, 784], [128, 400], true, false],
+  ['split by columns, transposeB', [128, 400], [784, 400], false, true],
+  ['split by rows, both transposed, batched', [2, 300, 500], [2, 120, 300], true, true],
 ];
 
 for (const [name, aShape, bShape, ta, tb] of matMulCases) {
@@ -92,6 +97,44 @@ for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'el
   });
 }
 
+test('native fused matMul split over threads keeps each block\'s bias columns', { skip: skipBlas }, async () => {
+  for (const [m, k, n] of [[128, 400, 784], [784, 128, 400]]) {
+    const av = values(m * k, (i) => Math.sin(i * 0.013));
+    const bv = values(k * n, (i) => Math.cos(i * 0.007));
+    const bias = values(n, (i) => (i % 17) * 0.05 - 0.4);
+    const [out, ref] = await nativeAndCpu(() =>
+      tf.fused.matMul({ a: tf.tensor(av, [m, k]), b: tf.tensor(bv, [k, n]), bias: tf.tensor(bias), activation: 'relu' }),
+    );
+    assertAllClose(out, ref, { rtol: 1e-4, atol: 1e-4 });
+  }
+});
+
+test('a child process spawned while another thread runs native matmuls does not hang', { skip: skipBlas }, () => {
+  // OpenBLAS 0.3.21's own thread pool joins its threads in a fork handler and hung there when a
+  // process forked while another thread was in a product (seen: tsx starting esbuild in a worker).
+  // The addon keeps OpenBLAS on one thread and splits products itself. A separate process does the
+  // forking, so that a hang shows up here as a timeout rather than as a stuck test runner.
+  const addonPath = createRequire(import.meta.url).resolve('../../build/Release/vaekit_native.node');
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const { spawnSync } = require('node:child_process');
+    const worker = new Worker(\`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const n = require(workerData);
+      n.load(0);
+      const heap = new ArrayBuffer(1 << 24);
+      const end = Date.now() + 3000;
+      let count = 0;
+      while (Date.now() < end) { n.gemm(heap, 1, 256, 512, 512, 0, 0, 0, 0, 1 << 20, 0, 1 << 22, -1, 0, 0); count++; }
+      parentPort.postMessage(count);\`, { eval: true, workerData: ${JSON.stringify(addonPath)} });
+    worker.once('message', (count) => { console.log('products', count); process.exit(0); });
+    setTimeout(() => { for (let i = 0; i < 40; i++) spawnSync(process.execPath, ['-e', '0']); }, 200);`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.signal, null, `the process hung (killed by ${r.signal} after 60 s)`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /products [1-9]/);
+});
+
 test('native matMul with an empty inner dimension gives zeros (plus the bias)', { skip: skipBlas }, async () => {
   const [out, ref] = await nativeAndCpu(() => tf.fused.matMul({ a: tf.zeros([3, 0]), b: tf.zeros([0, 4]), bias: tf.tensor([1, 2, 3, 4]) }));
   assert.deepEqual(Array.from(out), Array.from(ref));
@@ -105,7 +148,7 @@ test('the native kernels are what runs: a fused matMul dispatches no separate bi
   const b = tf.randomNormal([32, 16]);
   const bias = tf.randomNormal([16]);
   const kernel = tf.getKernel('_FusedMatMul', 'wasm') as unknown as Record<symbol, boolean>;
-  assert.equal(kernel[Symbol.for('vaekit.nativeBlas')], true);
+  assert.equal(kernel[Symbol.for('vaekit.nativeMatMul')], true);
   uninstallNativeKernels();
   const plain = tf.fused.matMul({ a, b, bias, activation: 'relu' });
   assert.equal(nativeKernelsInfo(), null);
