@@ -8,7 +8,8 @@
  * images (N = 10000: the whole test set). Prints figures; asserts nothing. (Where a step's time
  * goes: bench/step-profile.ts.)
  *
- *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--native auto|on|off] [--threads 1] [--peer] [--peer-script PATH]
+ *   npm run bench -- [--epochs 10] [--backend wasm|cpu|tensorflow] [--native auto|on|off] [--threads 1]
+ *                    [--peer] [--peer-script PATH] [--peer-env 'OPENBLAS_NUM_THREADS=1 …']
  *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--json FILE]
  *   node --expose-gc --import tsx bench/train-mnist.ts --gc …   (a full GC before each epoch's memory figures)
  */
@@ -36,6 +37,7 @@ const { values: a } = parseArgs({
     peer: { type: 'boolean', default: false },
     'peer-script': { type: 'string', default: resolve('../shared/peers/torch_vae.py') },
     'peer-threads': { type: 'string', default: '2' },
+    'peer-env': { type: 'string', default: '' },
     limit: { type: 'string' },
     seed: { type: 'string', default: '1' },
     json: { type: 'string' },
@@ -46,6 +48,9 @@ const { values: a } = parseArgs({
     'loglik-threads': { type: 'string' },
   },
 });
+// The peer gets the environment as it was before vaekit's addon loaded OpenBLAS (which sets
+// OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE in this process's environment).
+const peerEnv = { ...process.env };
 const threads = Number(a.threads);
 const epochs = Number(a.epochs);
 const backend = await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
@@ -122,10 +127,16 @@ let peer: Record<string, number | string> | null = null;
 if (a.peer) {
   const script = a['peer-script']!;
   if (!existsSync(script)) throw new Error(`--peer: no peer script at ${script}`);
-  console.log(`\nPyTorch peer: ${script} (env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE, ${a['peer-threads']} threads)`);
-  const env = { ...process.env };
+  console.log(`\nPyTorch peer: ${script} (env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${a['peer-env']}, ${a['peer-threads']} threads)`);
+  const env = { ...peerEnv };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  // --peer-env 'K=V K2=V2': settings for the peer on top (e.g. to tune its OpenBLAS).
+  for (const kv of a['peer-env']!.split(/\s+/).filter(Boolean)) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw new Error(`--peer-env: expected K=V, got '${kv}'`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
   const r = spawnSync('/usr/bin/python3', [script, '--data', dir, '--epochs', String(epochs), '--threads', a['peer-threads']!], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) throw new Error(`peer exited ${r.status}`);
