@@ -19,6 +19,7 @@ import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { ConfigError } from '../../src/errors.js';
 import { bernoulliLogProb, BERNOULLI_LOG_PROB_KERNEL } from '../../src/distributions/bernoulli.js';
 import { assertAllClose } from '../helpers/assert.js';
+import { MATMUL_CASES, wasmAndCpu } from '../helpers/backends.js';
 
 await useBackend('wasm');
 const why = (what: string) =>
@@ -34,32 +35,10 @@ const values = (n: number, f: (i: number) => number) => Float32Array.from({ leng
 const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
 
 /** Runs `f` on the cpu backend, then on wasm with the native kernels; returns [native, cpu]. */
-async function nativeAndCpu(f: () => tf.Tensor, counted?: { calls: number }): Promise<[Float32Array, Float32Array]> {
-  await useBackend('cpu');
-  const ref = tf.tidy(f);
-  const refData = ref.dataSync() as Float32Array;
-  const shape = ref.shape;
-  ref.dispose();
-  await useBackend('wasm');
-  const before = tf.memory().numTensors;
-  const out = tf.tidy(f);
-  assert.deepEqual(out.shape, shape);
-  const outData = out.dataSync() as Float32Array;
-  out.dispose();
-  assert.equal(tf.memory().numTensors, before);
-  if (counted) counted.calls++;
-  return [outData, refData];
-}
+const nativeAndCpu = (f: () => tf.Tensor) => wasmAndCpu(f);
 
 const matMulCases: Array<[string, number[], number[], boolean, boolean]> = [
-  ['plain', [37, 53], [53, 29], false, false],
-  ['transposeA', [53, 37], [53, 29], true, false],
-  ['transposeB', [37, 53], [29, 53], false, true],
-  ['both transposed', [53, 37], [29, 53], true, true],
-  ['batched, transposeB', [3, 7, 11], [3, 5, 11], false, true],
-  ['batched a, one b', [4, 11, 7], [1, 7, 5], false, false],
-  ['one a, batched b, transposeA', [1, 7, 11], [4, 7, 5], true, false],
-  ['rank 4', [2, 3, 6, 5], [2, 3, 5, 4], false, false],
+  ...MATMUL_CASES,
   ['MNIST layer size', [128, 784], [784, 400], false, false],
   ['MNIST weight gradient', [128, 400], [128, 784], true, false],
   // Large enough to be split over threads: by rows when op(A) has more rows than op(B) has columns.
@@ -205,24 +184,29 @@ test('native Adam is what steps: one step dispatches a handful of kernels, not ~
   w.dispose();
 });
 
+/** The losses of `steps` Adam steps of a small VAE on fixed binary data, on the backend as set up now. */
+function trainingLosses(steps: number, seed: number, phase: number): number[] {
+  const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed });
+  const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * phase) > 0.25 ? 1 : 0)), [40, 64]);
+  const optimizer = makeOptimizer(1e-2);
+  const losses: number[] = [];
+  for (let s = 1; s <= steps; s++) {
+    const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
+    losses.push(cost!.dataSync()[0]);
+    cost!.dispose();
+  }
+  tf.dispose([x]);
+  optimizer.dispose();
+  vae.dispose();
+  return losses;
+}
+
 test("native Adam beside wasm's own matmuls (which cache packed weights by tensor id) trains as tfjs's Adam does", { skip }, async () => {
   const run = async (adam: 'native' | 'tfjs') => {
     await useBackend('wasm', { native: 'off' });
     if (adam === 'native') installNativeKernels('on', 0, 'wasm', { matmul: false });
     assert.equal(nativeKernelsInfo()?.blas ?? null, null, 'the matmuls are wasm');
-    const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed: 5 });
-    const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * 1.3) > 0.2 ? 1 : 0)), [40, 64]);
-    const optimizer = makeOptimizer(1e-2);
-    const losses: number[] = [];
-    for (let s = 1; s <= 12; s++) {
-      const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
-      losses.push(cost!.dataSync()[0]);
-      cost!.dispose();
-    }
-    tf.dispose([x]);
-    optimizer.dispose();
-    vae.dispose();
-    return losses;
+    return trainingLosses(12, 5, 1.3);
   };
   const reference = await run('tfjs');
   const native = await run('native');
@@ -248,19 +232,7 @@ test('native Adam never writes into a buffer another tensor shares', { skip }, a
 test('VAE training steps with the native kernels match the plain wasm backend', { skip: skipBlas }, async () => {
   const run = async (native: 'on' | 'off') => {
     await useBackend('wasm', { native });
-    const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed: 3 });
-    const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * 1.7) > 0.3 ? 1 : 0)), [40, 64]);
-    const optimizer = makeOptimizer(1e-2);
-    const losses: number[] = [];
-    for (let s = 1; s <= 15; s++) {
-      const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
-      losses.push(cost!.dataSync()[0]);
-      cost!.dispose();
-    }
-    optimizer.dispose();
-    vae.dispose();
-    x.dispose();
-    return losses;
+    return trainingLosses(15, 3, 1.7);
   };
   const plain = await run('off');
   const native = await run('on');

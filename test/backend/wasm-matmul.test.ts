@@ -4,30 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { useBackend } from '../../src/node/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
+import { MATMUL_CASES, wasmAndCpu } from '../helpers/backends.js';
 
-/** Runs `f` on the cpu and on the wasm backend over the same float data, returns both results. */
-async function onBoth(f: () => tf.Tensor): Promise<[Float32Array, Float32Array, number[]]> {
-  await useBackend('cpu');
-  const ref = f();
-  const refData = ref.dataSync() as Float32Array;
-  const shape = ref.shape;
-  ref.dispose();
-  await useBackend('wasm', { native: 'off' });
-  const out = f();
-  const outData = out.dataSync() as Float32Array;
-  assert.deepEqual(out.shape, shape);
-  out.dispose();
-  return [outData, refData, shape];
-}
+/** Runs `f` on the cpu backend and on plain wasm (the native kernels off: this file tests the wasm fix). */
+const onBoth = (f: () => tf.Tensor) => wasmAndCpu(f, { native: 'off' });
 
-const cases: Array<[string, number[], number[], boolean, boolean]> = [
-  ['plain', [37, 53], [53, 29], false, false],
-  ['transposeA', [53, 37], [53, 29], true, false],
-  ['transposeB', [37, 53], [29, 53], false, true],
-  ['both', [53, 37], [29, 53], true, true],
-  ['batched transposeB', [3, 7, 11], [3, 5, 11], false, true],
-  ['batched transposeA, broadcast b', [4, 11, 7], [1, 11, 5], true, false],
-];
+const cases = MATMUL_CASES;
 
 for (const [name, aShape, bShape, ta, tb] of cases) {
   test(`wasm matMul (${name}) equals the cpu backend`, async () => {
