@@ -3,12 +3,39 @@
  * a process killed mid-write leaves the previous file intact.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, unlink } from 'node:fs/promises';
+import { open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VaeError } from '../errors.js';
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** `.NAME.PID.HEX12.tmp`, as {@link tempName} makes them. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/**
+ * Removes the temporary files and folders that a process killed mid-write (SIGKILL, power loss)
+ * left in `dir`; those of a live process (a write in progress) are kept.
+ * @returns the names removed
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const m = TEMP_NAME.exec(name);
+    return m != null && !processAlive(Number(m[1]));
+  });
+  for (const name of stale) await rm(join(dir, name), { recursive: true, force: true });
+  return stale;
 }
 
 /**

@@ -22,7 +22,7 @@ import type { Activation } from '../nets/mlp.js';
 import { VAE } from '../models/vae.js';
 import { resolveTrainOptions, type TrainOptions } from '../training/options.js';
 import { train, type EpochMetrics, type StepInfo, type TrainerState } from '../training/trainer.js';
-import { writeFileAtomic } from './atomic.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { DEFAULT_SCALE, describeLoaded, type DataKind } from './data-source.js';
 import { fsModelStore } from './model-store.js';
@@ -259,6 +259,8 @@ export async function trainRun(
     if (native) log(`native kernels: ${describeNativeKernels(native)}`);
     else if (cfg.backend === 'wasm' && nativeKernelsUnavailable()) log(`native kernels: off, plain wasm (about 5× slower): ${nativeKernelsUnavailable()}`);
     await mkdir(cfg.out, { recursive: true });
+    const stale = await removeStaleTempFiles(cfg.out);
+    if (stale.length > 0) log(`removed ${stale.length} temporary file(s) a killed process left in ${cfg.out}: ${stale.join(', ')}`);
     await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
     const result = await train(
       vae,

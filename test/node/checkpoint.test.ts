@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +16,7 @@ import { CheckpointError, VaeError } from '../../src/errors.js';
 import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/node/checkpoint.js';
+import { removeStaleTempFiles } from '../../src/node/atomic.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { restoreOptimizer } from '../../src/training/optimizer.js';
 import { resolveTrainOptions } from '../../src/training/options.js';
@@ -256,6 +257,12 @@ describe('a checkpoint write that dies half-way', () => {
     assert.deepEqual(readFileSync(path), old);
     const ckpt = await readCheckpoint(path);
     assert.equal(ckpt.state.epoch, 1);
+    // The next run in that folder clears the dead process's temporary file, and only that.
+    const live = join(dir, `.checkpoint.vkc.${process.pid}.0123456789ab.tmp`);
+    writeFileSync(live, 'a write in progress in a live process');
+    assert.deepEqual(await removeStaleTempFiles(dir), partial);
+    assert.deepEqual(tempFiles(dir), [basename(live)]);
+    assert.deepEqual(readFileSync(path), old);
   });
 
   test('a write error half-way (disk full) rejects with VaeError naming the file, keeps the previous checkpoint and removes the temporary file', async () => {
