@@ -24,6 +24,11 @@ export interface NumericTableOptions {
   columns?: readonly string[] | null;
   /** A column of integer class labels, kept as `Dataset.labels` and not as a feature. Default none. */
   labelColumn?: string | null;
+  /**
+   * When true, a file without `labelColumn` reads as unlabelled instead of failing: new data scored
+   * with a run trained on labelled data. Default false.
+   */
+  labelColumnOptional?: boolean;
 }
 
 /** What {@link numericTable} returns. */
@@ -89,7 +94,8 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
     if (j < 0) throw new DataError(`${source}: ${what} '${name}' not found; the header has ${header.join(', ')}`);
     return j;
   };
-  const labelIndex = opts.labelColumn != null ? indexOf(opts.labelColumn, 'label column') : -1;
+  const labelIndex =
+    opts.labelColumn == null || (opts.labelColumnOptional && !header.includes(opts.labelColumn)) ? -1 : indexOf(opts.labelColumn, 'label column');
   let featureIndex: number[];
   const skippedColumns: string[] = [];
   if (opts.columns != null) {

@@ -28,6 +28,8 @@ export interface DataSourceOptions {
   columns?: readonly string[] | null;
   /** Tables: a column of integer class labels, kept as labels and not as a feature. */
   labelColumn?: string | null;
+  /** Tables: a CSV file without the label column reads as unlabelled (default: an error). */
+  labelColumnOptional?: boolean;
   /**
    * Tables: the z-score transform to apply (e.g. a saved run's, to score other data in the units the
    * model was trained in). Default: fitted on this source's training split.
@@ -107,7 +109,7 @@ export function loadDataSource(spec: string, opts: DataSourceOptions = {}): Load
         `a CSV file with a header row, or a folder holding ${Object.values(MNIST_FILES).join(', ')}`,
     );
   }
-  if (kind === 'table') return loadTable(resolve(spec), readCsvTable(spec, { columns: opts.columns, labelColumn: opts.labelColumn }), opts);
+  if (kind === 'table') return loadTable(resolve(spec), readCsvTable(spec, { columns: opts.columns, labelColumn: opts.labelColumn, labelColumnOptional: opts.labelColumnOptional }), opts);
   return { name: resolve(spec), kind, ...loadIdxDataset(spec, { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
 }
 

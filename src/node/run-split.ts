@@ -43,13 +43,15 @@ export interface RunDataConfig extends RunDataFields {
 /**
  * Loads `data` (default: the run's own source) as the run sees it: same scale and columns, and for
  * tables the run's recorded standardisation (fitted on the training split when the config has none yet).
- * @throws DataError for an unknown source, unreadable files, or a table lacking one of the run's columns
+ * Another table than the run's own may lack the run's label column: it is then read unlabelled.
+ * @throws DataError for an unknown source, unreadable files, or a table lacking one of the run's feature columns
  */
 export function loadRunData(cfg: RunDataConfig, data?: string): LoadedData {
   return loadDataSource(data ?? cfg.data, {
     scale: cfg.scale,
     columns: cfg.columns ?? null,
     labelColumn: cfg.labelColumn ?? null,
+    labelColumnOptional: data !== undefined && data !== cfg.data,
     standardizer: cfg.standardization ? Standardizer.fromJSON(cfg.standardization) : null,
   });
 }

@@ -203,6 +203,23 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
     assert.ok(Number(rows[2][2]) > 100, `the far row scored ${rows[2][2]}`);
   });
 
+  test('score --data new.csv without the run’s label column scores it unlabelled', async () => {
+    const unlabelled = join(root, 'unlabelled.csv');
+    writeFileSync(unlabelled, 'a,b\n0.5,0.1\n10.3,-1.2\n-300,40\n');
+    const out = join(root, 'unlabelled-scores.csv');
+    const r = await runCli(['score', run, '--data', unlabelled, '--split', 'all', '--out', out]);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const { header, rows } = readCsv(out);
+    assert.equal(header, 'index,label,nll');
+    assert.deepEqual(rows.map((row) => row.slice(0, 2).join(',')), ['0,', '1,', '2,']);
+    // the same rows as other.csv's first three, so the same scores
+    const labelled = readCsv(join(root, 'other-scores.csv')).rows;
+    rows.forEach((row, i) => assertAllClose(Number(row[2]), Number(labelled[i][2]), { rtol: 1e-9 }));
+    // the run's own data must still have it
+    const cfg = readJson(join(run, 'config.json'));
+    assert.throws(() => readCsvTable(unlabelled, { columns: cfg.columns, labelColumn: 'y' }), /label column 'y' not found/);
+  });
+
   test('sample on the linear CSV run writes CSV under the column names', async () => {
     const r = await runCli(['sample', run, '--n', '3']);
     assert.equal(r.code, 0, r.err.join('\n'));
