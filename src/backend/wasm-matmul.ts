@@ -14,6 +14,7 @@
  * Browser-safe: depends only on @tensorflow/tfjs. Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';
+import { overrideKernel } from './kernel-override.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -29,11 +30,9 @@ function transposeLastTwo(x: Info, backend: KernelArgs['backend'], transpose: tf
 }
 
 function wrap(kernelName: string, backendName: string): boolean {
-  const original = tf.getKernel(kernelName, backendName);
   const transposeKernel = tf.getKernel('Transpose', backendName);
-  if (original == null || transposeKernel == null) return false;
-  if ((original as unknown as Record<symbol, boolean>)[INSTALLED]) return true;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  if (transposeKernel == null) return false;
+  return overrideKernel(kernelName, backendName, INSTALLED, (original) => (args) => {
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
     const backend = args.backend as KernelArgs['backend'] & { disposeData(id: object): void };
@@ -46,12 +45,7 @@ function wrap(kernelName: string, backendName: string): boolean {
     } finally {
       for (const t of made) backend.disposeData(t.dataId);
     }
-  };
-  tf.unregisterKernel(kernelName, backendName);
-  const config = { ...original, kernelFunc } as tf.KernelConfig & Record<symbol, boolean>;
-  config[INSTALLED] = true;
-  tf.registerKernel(config);
-  return true;
+  });
 }
 
 /**

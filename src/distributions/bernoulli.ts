@@ -15,6 +15,11 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function bernoulliLogProb(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
   if (sameShape(x.shape, logits.shape)) return bernoulliLogProbFused(x, logits);
+  return logProbValue(x, logits);
+}
+
+/** The value: the one-pass kernel where the backend has it, else the stable form's elementwise kernels. */
+function logProbValue(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
   if (fusedKernelApplies(x, logits)) return tf.engine().runKernel(BERNOULLI_LOG_PROB_KERNEL, { x, logits }, {}) as tf.Tensor;
   return tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
 }
@@ -72,9 +77,7 @@ function sameShape(a: number[], b: number[]): boolean {
  */
 const bernoulliLogProbFused = tf.customGrad(((x: tf.Tensor, logits: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, logits]);
-  const value = fusedKernelApplies(x, logits)
-    ? (tf.engine().runKernel(BERNOULLI_LOG_PROB_KERNEL, { x, logits }, {}) as tf.Tensor)
-    : tf.tidy(() => tf.neg(tf.sum(negLogTerms(x, logits), -1)));
+  const value = logProbValue(x, logits);
   return {
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

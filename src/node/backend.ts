@@ -3,9 +3,9 @@
  * tests). The library itself never calls tf.setBackend.
  *
  * - `wasm` (default): @tensorflow/tfjs-backend-wasm, SIMD, with vaekit's transposed-matmul fix,
- *   and its matrix products (OpenBLAS over every core) and Adam step native when vaekit's addon
- *   and OpenBLAS are there (src/node/native-kernels.ts; `native: 'off'` or VAEKIT_NATIVE=off turns
- *   them off).
+ *   and vaekit's native kernels when its addon loads (src/node/native-kernels.ts: matrix products
+ *   on OpenBLAS over every core, Adam, the Bernoulli likelihood; `native: 'off'` or
+ *   VAEKIT_NATIVE=off turns them off).
  * - `cpu`: the plain JavaScript backend (about 7× slower for training; the reference for tests).
  * - `tensorflow`: @tensorflow/tfjs-node (native TensorFlow), used only if the user installed it;
  *   vaekit never depends on it.
@@ -25,8 +25,6 @@ export interface BackendOptions {
    * 'off'. 'on' and 'off' are also written to process.env.VAEKIT_NATIVE for worker threads.
    */
   native?: NativeChoice;
-  /** OpenBLAS threads (default: every core). */
-  nativeThreads?: number;
 }
 
 /**
@@ -44,7 +42,7 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
     installWasmMatMulFix('wasm');
     // An explicit choice goes into the environment too, so worker threads started later follow it.
     if (options.native === 'on' || options.native === 'off') process.env.VAEKIT_NATIVE = options.native;
-    installNativeKernels(options.native ?? 'auto', options.nativeThreads ?? 0, 'wasm');
+    installNativeKernels(options.native ?? 'auto', 0, 'wasm');
   } else if (name === 'tensorflow') {
     try {
       const modName = '@tensorflow/tfjs-node';

@@ -35,6 +35,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
+import { overrideKernel, restoreKernel } from '../backend/kernel-override.js';
 import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../training/optimizer.js';
 import { BERNOULLI_LOG_PROB_KERNEL } from '../distributions/bernoulli.js';
 
@@ -143,11 +144,9 @@ export function nativeKernelsUnavailable(): string | null {
   return unavailable;
 }
 
-function wrap(kernelName: '_FusedMatMul' | 'BatchMatMul', backendName: string, native: NativeAddon): void {
-  const previous = tf.getKernel(kernelName, backendName);
-  if (previous == null) throw new ConfigError(`native: the ${backendName} backend has no ${kernelName} kernel`);
-  if ((previous as unknown as Record<symbol, boolean>)[INSTALLED]) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+/** The native matmul in place of `kernelName`, handing what it does not cover to `previous`. */
+function nativeMatMul(native: NativeAddon, previous: tf.KernelConfig): tf.KernelFunc {
+  return (args) => {
     const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
     const { a, b, bias } = inputs;
@@ -205,10 +204,12 @@ function wrap(kernelName: '_FusedMatMul' | 'BatchMatMul', backendName: string, n
     );
     return out;
   };
-  tf.unregisterKernel(kernelName, backendName);
-  const config = { ...previous, kernelFunc, previous } as tf.KernelConfig & Record<symbol, boolean>;
-  config[INSTALLED] = true;
-  tf.registerKernel(config);
+}
+
+function wrap(kernelName: '_FusedMatMul' | 'BatchMatMul', backendName: string, native: NativeAddon): void {
+  if (!overrideKernel(kernelName, backendName, INSTALLED, (previous) => nativeMatMul(native, previous))) {
+    throw new ConfigError(`native: the ${backendName} backend has no ${kernelName} kernel`);
+  }
 }
 
 /** The `VaekitBernoulliLogProb` kernel (contract in src/distributions/bernoulli.ts) on the wasm heap. */
@@ -336,12 +337,7 @@ export function installNativeKernels(
 
 /** Puts back the matmul kernels that were registered before the native ones. */
 function unwrapMatMul(backendName: string): void {
-  for (const kernelName of ['_FusedMatMul', 'BatchMatMul']) {
-    const current = tf.getKernel(kernelName, backendName) as (tf.KernelConfig & { previous?: tf.KernelConfig }) | undefined;
-    if (current == null || !(current as unknown as Record<symbol, boolean>)[INSTALLED]) continue;
-    tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel(current.previous as tf.KernelConfig);
-  }
+  for (const kernelName of ['_FusedMatMul', 'BatchMatMul']) restoreKernel(kernelName, backendName, INSTALLED);
 }
 
 /**

@@ -32,6 +32,14 @@ function readCsv(path: string): { header: string; rows: string[][] } {
   return { header, rows: lines.map((l) => l.split(',')) };
 }
 
+/** Runs `sample RUN --n N --seed S` on a table run; checks it wrote samples-S.csv and no PNG; returns that CSV. */
+async function sampleCsv(run: string, n: number, seed: number): Promise<{ header: string; rows: string[][] }> {
+  const r = await runCli(['sample', run, '--n', String(n), '--seed', String(seed)]);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.equal(existsSync(join(run, `samples-${seed}.png`)), false);
+  return readCsv(join(run, `samples-${seed}.csv`));
+}
+
 /**
  * 90 rows of three clusters in (a, b) with an integer label and a text column: cluster k sits at
  * (10k, −k) with a small deterministic wobble, so a 3-component mixture fits it well.
@@ -86,10 +94,7 @@ describe('vaekit train --model fa --data boston, then evaluate', () => {
   });
 
   test('sample writes CSV in raw units under the column names, not a PNG', async () => {
-    const r = await runCli(['sample', run, '--n', '200', '--seed', '2']);
-    assert.equal(r.code, 0, r.err.join('\n'));
-    assert.equal(existsSync(join(run, 'samples-2.png')), false);
-    const { header, rows } = readCsv(join(run, 'samples-2.csv'));
+    const { header, rows } = await sampleCsv(run, 200, 2);
     assert.equal(header, BOSTON_COLUMNS);
     assert.equal(rows.length, 200);
     // raw units: the sample mean of tax (raw mean ≈ 408, std ≈ 168) is near 408, not near 0
@@ -149,10 +154,7 @@ describe('vaekit train --data boston (a VAE on a table)', () => {
   });
 
   test('sample RUN writes CSV with the column names, not a PNG', async () => {
-    const r = await runCli(['sample', run, '--n', '5', '--seed', '4']);
-    assert.equal(r.code, 0, r.err.join('\n'));
-    assert.equal(existsSync(join(run, 'samples-4.png')), false);
-    const { header, rows } = readCsv(join(run, 'samples-4.csv'));
+    const { header, rows } = await sampleCsv(run, 5, 4);
     assert.equal(header, BOSTON_COLUMNS);
     assert.equal(rows.length, 5);
   });
@@ -221,9 +223,7 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
   });
 
   test('sample on the linear CSV run writes CSV under the column names', async () => {
-    const r = await runCli(['sample', run, '--n', '3']);
-    assert.equal(r.code, 0, r.err.join('\n'));
-    assert.equal(readCsv(join(run, 'samples-0.csv')).header, 'a,b');
+    assert.equal((await sampleCsv(run, 3, 0)).header, 'a,b');
   });
 
   test('a malformed CSV file exits 1 with one line naming the file, line and column', async () => {

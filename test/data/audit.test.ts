@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { auditData, auditWarnings, checkLikelihoodFit, type AuditLikelihood } from '../../src/data/audit.js';
 import { makeDataset, type Dataset } from '../../src/data/dataset.js';
-import { ConfigError, DataError } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
+import { assertDataError } from '../helpers/assert.js';
 
 function table(rows: number[][], source = 'table.csv'): Dataset {
   return makeDataset({ x: Float32Array.from(rows.flat()), numExamples: rows.length, dataDim: rows[0]?.length ?? 1, source });
-}
-
-function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  });
 }
 
 describe('auditData', () => {

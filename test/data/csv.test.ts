@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, DataError } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
 import { readCsvTable } from '../../src/node/csv.js';
+import { assertDataError } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-csv-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,15 +20,6 @@ function csv(text: string): string {
   const path = join(dir, `t${count++}.csv`);
   writeFileSync(path, text);
   return path;
-}
-
-/** Asserts that fn throws a DataError whose message matches every pattern. */
-function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  });
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -7,19 +7,12 @@ import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/errors.js';
 import { readIdx } from '../../src/node/idx.js';
 import { idxBytes, writeIdx } from './write-idx.js';
+import { assertDataError } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-idx-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Asserts that `fn` throws a DataError whose message matches every pattern. */
-function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  });
-}
-
 describe('readIdx', () => {
   const cases = [
     { code: 0x08, ctor: Uint8Array, values: [0, 1, 127, 128, 254, 255] },

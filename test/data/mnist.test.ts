@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DataError } from '../../src/errors.js';
 import { loadIdxDataset, mnistDataDir, MNIST_FILES } from '../../src/node/mnist.js';
 import { writeIdx } from './write-idx.js';
+import { assertDataError } from '../helpers/assert.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-mnist-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -32,14 +32,6 @@ function makeDir(name: string, f: Fixture = {}): string {
   };
   for (const [key, write] of Object.entries(files)) if (key !== f.skip) write();
   return dir;
-}
-
-function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    return true;
-  });
 }
 
 describe('loadIdxDataset', () => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { DataError } from '../../src/errors.js';
 
 export interface CloseOptions {
   rtol?: number;
@@ -70,4 +71,13 @@ function countTensors(v: unknown): number {
   if (Array.isArray(v)) return v.reduce((s: number, x) => s + countTensors(x), 0);
   if (v && typeof v === 'object') return Object.values(v).reduce((s: number, x) => s + countTensors(x), 0);
   return 0;
+}
+
+/** Asserts that `fn` throws a DataError whose message matches every pattern. */
+export function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof DataError, `expected a DataError, got ${String(err)}`);
+    for (const p of patterns) assert.match(err.message, p);
+    return true;
+  });
 }

@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import { NATIVE_CHOICES, type NativeChoice } from '../../node/native-kernels.js';
+import type { NativeChoice } from '../../node/native-kernels.js';
+import { nativeOption } from '../native-option.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
@@ -21,7 +22,7 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
     .option('--threads <n>', 'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: one per core, at most 4', int('--threads', 1))
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .option('--native <mode>', `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`, oneOf('--native', NATIVE_CHOICES), 'auto')
+    .addOption(nativeOption())
     .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName; native: NativeChoice }) => {
       await useBackend(o.backend, { native: o.native });
       const workers = workerThreadsFor(o.backend, o.threads);

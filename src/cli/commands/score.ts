@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../node/atomic.js';
 import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import { NATIVE_CHOICES, type NativeChoice } from '../../node/native-kernels.js';
+import type { NativeChoice } from '../../node/native-kernels.js';
+import { nativeOption } from '../native-option.js';
 import { SPLITS, type Split } from '../../node/run-split.js';
 import { scoreRun, scoresCsv } from '../../node/score-run.js';
 import type { CliIo } from '../io.js';
@@ -20,7 +21,7 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
     .option('--samples <K>', 'VAE: score by the importance-sampled −log p(x) with K samples per example (0: −ELBO)', int('--samples', 0), 0)
     .option('--threads <n>', 'VAE with --samples: threads for the estimate; default: one per core, at most 4', int('--threads', 1))
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .option('--native <mode>', `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`, oneOf('--native', NATIVE_CHOICES), 'auto')
+    .addOption(nativeOption())
     .action(async (run: string, o: { data?: string; split: Split; out?: string; samples: number; threads?: number; backend: BackendName; native: NativeChoice }) => {
       await useBackend(o.backend, { native: o.native });
       const s = await scoreRun(run, { split: o.split, data: o.data, numSamples: o.samples, ...workerThreadsFor(o.backend, o.threads) });

@@ -11,7 +11,8 @@ import { ACTIVATIONS } from '../../nets/mlp.js';
 import type { LikelihoodConfig } from '../../likelihoods/likelihood.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearModelKind } from '../../models/linear/index.js';
 import { BACKENDS, useBackend, type BackendName } from '../../node/backend.js';
-import { NATIVE_CHOICES, type NativeChoice } from '../../node/native-kernels.js';
+import type { NativeChoice } from '../../node/native-kernels.js';
+import { nativeOption } from '../native-option.js';
 import { BUILT_IN_DATA, dataKindOf } from '../../node/data-source.js';
 import { LINEAR_RUN_DEFAULTS, LINEAR_RUN_FILES, trainLinearRun, type LinearRunConfig } from '../../node/linear-run.js';
 import { DATA_KIND_DEFAULTS, RUN_DEFAULTS, trainRun, type RunConfig } from '../../node/train-run.js';
@@ -149,7 +150,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       positiveNumber('--scale'),
     )
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
-    .option('--native <mode>', `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`, oneOf('--native', NATIVE_CHOICES), 'auto')
+    .addOption(nativeOption())
     .option('--threads <n>', 'VAE: threads per training step (this one and n − 1 gradient workers on shards of each batch; wasm, cpu)', int('--threads', 1), 1)
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--force', 'overwrite a run already in --out')
