@@ -53,7 +53,7 @@ for (let i = 0; i < 60; i++) {
   const te = performance.now();
   batch.dispose();
   const t0 = performance.now();
-  const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, x, { seed: i + 1 }).loss, vars);
+  const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, { x }, { seed: i + 1, step: i, klWeight: 1 }).loss, vars);
   const t1a = performance.now();
   value.dataSync();
   const t1 = performance.now();

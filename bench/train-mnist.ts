@@ -69,8 +69,8 @@ console.log(`machine: ${machine}`);
 const vae = new VAE({ inputShape: [28, 28, 1], latentDim: 20, hidden: [400], activation: 'relu', likelihood: { kind: 'bernoulli' }, seed: Number(a.seed) });
 const steps = Math.ceil(tr.numExamples / 128);
 const rows: Array<Record<string, number>> = [];
-const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, beta: 1, backend: backend as 'wasm' | 'cpu' }) : undefined;
-const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, {
+const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, objective: { kind: 'elbo' }, backend: backend as 'wasm' | 'cpu' }) : undefined;
+const result = await train(vae, { train: tr, test }, { options: { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, engine, callbacks: {
   onEpochEnd: (m) => {
     if (a.gc) {
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -87,7 +87,7 @@ const result = await train(vae, { train: tr, test }, { epochs, batchSize: 128, l
         `peak RSS ${rssMiB.toFixed(0)} MiB (now ${nowMiB.toFixed(0)}, ${numTensors} tensors), train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
     );
   },
-}, undefined, engine);
+} });
 result.optimizer.dispose();
 if (engine) {
   const p = engine.profile;

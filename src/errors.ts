@@ -1,13 +1,51 @@
 /**
  * vaekit's error hierarchy. Every error the library throws on purpose is a `VaeError`;
  * messages read `where: expected …, got …`. Low-level failures are wrapped with `{ cause }`.
+ *
+ * Settings named in a message are written with {@link setting}, so that each front end names them
+ * its own way: the library by their place in the configuration (`training.learningRate`,
+ * `data.val`), the command line by its flags (`--lr`, `--val`). The library never names a CLI flag.
  */
+
+/** Marks a setting reference inside a message: ⟦path⟧ or ⟦path=value⟧. */
+const SETTING = /⟦([^⟧=]+)(?:=([^⟧]*))?⟧/g;
+
+/**
+ * A reference to a setting for an error message: its configuration path and, optionally, a value.
+ * The library renders it as `path` (`training.learningRate`), `path 'value'` (`data.source '/no/such'`),
+ * or `path: true`; the CLI as `--flag` or `--flag value` (src/cli/flags.ts).
+ * @param path - the setting's path in the run configuration (or an option's name), e.g. 'data.val'
+ * @param value - its value, when the message is about one
+ */
+export function setting(path: string, value?: string | number | boolean): string {
+  return value === undefined ? `⟦${path}⟧` : `⟦${path}=${String(value)}⟧`;
+}
+
+/** How a front end names a setting: `undefined` keeps the library's naming. */
+export type SettingNamer = (path: string, value: string | undefined) => string | undefined;
+
+const libraryName = (path: string, value: string | undefined): string =>
+  value === undefined ? path : value === 'true' ? `${path}: true` : `${path} '${value}'`;
+
+/** The text of a message with its setting references named by `namer` (by default the library's way). */
+export function renderMessage(template: string, namer?: SettingNamer): string {
+  return template.replace(SETTING, (_m, path: string, value: string | undefined) => namer?.(path, value) ?? libraryName(path, value));
+}
 
 /** Base class of every error vaekit throws on purpose. */
 export class VaeError extends Error {
+  /** The message with its setting references unrendered (see {@link setting}). */
+  readonly template: string;
+
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(renderMessage(message), options);
     this.name = new.target.name;
+    this.template = message;
+  }
+
+  /** The message with settings named by `namer`, e.g. as CLI flags. */
+  describe(namer: SettingNamer): string {
+    return renderMessage(this.template, namer);
   }
 }
 
@@ -25,3 +63,6 @@ export class CheckpointError extends VaeError {}
 
 /** Training produced a non-finite loss or otherwise cannot continue. */
 export class TrainingError extends VaeError {}
+
+/** A worker thread (gradients or the log-likelihood estimate) failed, died or stopped answering. */
+export class WorkerError extends VaeError {}

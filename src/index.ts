@@ -2,25 +2,61 @@
  * vaekit's public, browser-safe API. Node-only parts (file IO, IDX reading, backend choice, run
  * folders) are in 'vaekit/node'; importing 'vaekit' from Node gets both (see package.json exports).
  */
-export { VaeError, ShapeError, ConfigError, DataError, CheckpointError, TrainingError } from './errors.js';
+import './io/http-store.js';
+
+export { VaeError, ShapeError, ConfigError, DataError, CheckpointError, TrainingError, WorkerError, setting, renderMessage, type SettingNamer } from './errors.js';
+export * as validate from './validate.js';
 export { Rng, deriveRng } from './math/rng.js';
 export { logMeanExp } from './math/logmeanexp.js';
 export { LOG_2PI } from './math/constants.js';
+export { stepSeed, chunkSeed, elboNoise, iwaeNoise, exampleNoise, priorNoise } from './math/noise.js';
 export { normalLogProb, standardNormalLogProb, klToStandardNormal, klDivergence } from './distributions/normal.js';
 export { bernoulliLogProb } from './distributions/bernoulli.js';
-export { makeLikelihood, BernoulliLikelihood, GaussianLikelihood, type Likelihood, type LikelihoodConfig } from './likelihoods/index.js';
-export { mlpEncoder, mlpDecoder, ACTIVATIONS, type Activation, type MlpConfig } from './nets/mlp.js';
-export { VAE, setModelStore, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type ModelStore, type VaeArtifacts, type Preprocessing } from './models/vae.js';
+export { makeLikelihood, resolveLikelihoodConfig, LIKELIHOOD_KINDS, BernoulliLikelihood, GaussianLikelihood, type Likelihood, type LikelihoodConfig } from './likelihoods/index.js';
+export {
+  makeEncoder,
+  makeDecoder,
+  resolveNetConfig,
+  NET_KINDS,
+  mlpEncoder,
+  mlpDecoder,
+  MLP_DEFAULTS,
+  ACTIVATIONS,
+  type Activation,
+  type MlpConfig,
+  type NetConfig,
+  type NetDims,
+} from './nets/index.js';
+export { VAE, type VaeNetworks } from './models/vae.js';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type VaeArtifacts, type Preprocessing } from './models/description.js';
+export { registerModelStore, setModelStore, modelStoreFor, schemeOf, type ModelStore } from './models/model-store.js';
+export { loadModel, saveModel, modelFromArtifacts, modelFromDescription, MODEL_KINDS } from './models/index.js';
+export { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './models/generate.js';
 export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
-export type { LatentVariableModel } from './models/latent-model.js';
+export type { LatentVariableModel, Posterior } from './models/latent-model.js';
+export { httpModelStore } from './io/http-store.js';
 export { reparameterize } from './objectives/reparameterize.js';
-export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions, type LossTerms } from './objectives/elbo.js';
-export { train, makeOptimizer, initialTrainerState, type TrainData, type EpochMetrics, type TrainerState, type TrainCallbacks, type TrainResult, type StepInfo, type ResumeFrom, type OptimizerWeights } from './training/trainer.js';
-export { resolveTrainOptions, TRAIN_DEFAULTS, type TrainOptions, type ResolvedTrainOptions } from './training/options.js';
+export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions } from './objectives/elbo.js';
+export {
+  objectiveValue,
+  objectiveTerms,
+  objectiveNoise,
+  resolveObjectiveConfig,
+  OBJECTIVE_KINDS,
+  DEFAULT_OBJECTIVE,
+  type ObjectiveConfig,
+  type ObjectiveValue,
+  type StepContext,
+  type Batch,
+} from './objectives/index.js';
 export { iwaeBound, logImportanceWeights, type IwaeOptions } from './objectives/iwae.js';
-export { evaluateElbo, type ElboSummary } from './evaluation/elbo-eval.js';
+export { train, makeOptimizer, initialTrainerState, type TrainArgs, type TrainData, type EpochMetrics, type TrainerState, type TrainCallbacks, type TrainResult, type StepInfo, type ResumeFrom, type OptimizerWeights } from './training/trainer.js';
+export { LocalGradientEngine, shardGradients, batchTensors, type GradientEngine, type BatchGradients } from './training/engine.js';
+export { klWeight, resolveKlSchedule, SCHEDULE_KINDS, type KlSchedule, type ScheduleStep } from './training/schedules.js';
+export { METRICS_VERSION, migrateMetrics, migrateTrainerState, type EpochSums } from './training/state.js';
+export { resolveTrainOptions, TRAIN_DEFAULTS, type TrainOptions, type ResolvedTrainOptions } from './training/options.js';
+export { evaluateElbo, elboPerExample, type ElboSummary, type ElboEvalOptions } from './evaluation/elbo-eval.js';
 export { estimateLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from './evaluation/log-likelihood.js';
-export { elboPerExample } from './evaluation/elbo-per-example.js';
 export {
   encodeMeans,
   fitLatentMixture,
@@ -33,6 +69,7 @@ export {
   type ResolvedLatentMixtureOptions,
 } from './latent/aggregated-posterior.js';
 export { makeDataset, subset, takeFirst, splitValidation, splitTrainTest, concatDatasets, gatherRows, isImageShape, type Dataset, type DatasetInit } from './data/dataset.js';
+export { gatherBatch, type HostBatch, type GatherOptions } from './data/batch.js';
 export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
 export { numericTable, MIN_TABLE_ROWS, type NumericTable, type NumericTableOptions, type TextRecord } from './data/table.js';
 export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, type BinarizeMode } from './data/binarize.js';

@@ -5,6 +5,7 @@
  */
 import { ConfigError, DataError, ShapeError } from '../errors.js';
 import { deriveRng } from '../math/rng.js';
+import { intAtLeast } from '../validate.js';
 
 /** A set of examples held in memory. */
 export interface Dataset {
@@ -16,6 +17,13 @@ export interface Dataset {
   exampleShape: number[];
   /** Optional integer class labels [numExamples]. */
   labels?: Int32Array;
+  /**
+   * Optional numeric conditions [numExamples, conditionDim], row-major, for a conditional model
+   * (src/data/batch.ts feeds them, or the labels one-hot, as c).
+   */
+  conditions?: Float32Array;
+  /** C, the size of one condition; present exactly when `conditions` is. */
+  conditionDim?: number;
   /** Tables only: the name of each of the D features (a CSV header), [dataDim]. */
   columns?: string[];
   /** Where the data came from, used in error messages, e.g. 'train-images-idx3-ubyte'. */
@@ -25,9 +33,7 @@ export interface Dataset {
 /** What {@link makeDataset} needs: a Dataset whose `exampleShape` may be left out (then [dataDim]). */
 export type DatasetInit = Omit<Dataset, 'exampleShape'> & { exampleShape?: number[] };
 
-function isCount(n: number, min: number): boolean {
-  return Number.isInteger(n) && n >= min;
-}
+const isCount = (n: number, min: number): boolean => intAtLeast(min).test(n);
 
 /**
  * True when examples of this shape are images: [H, W, C] with C 1 (gray) or 3 (RGB), channels-last.
@@ -46,7 +52,7 @@ export function isImageShape(shape: readonly number[]): boolean {
  * @throws ShapeError when sizes disagree or a size is not a non-negative integer
  */
 export function makeDataset(init: DatasetInit): Dataset {
-  const { x, numExamples, dataDim, labels, columns, source } = init;
+  const { x, numExamples, dataDim, labels, columns, conditions, conditionDim, source } = init;
   const exampleShape = init.exampleShape ? [...init.exampleShape] : [dataDim];
   const where = `makeDataset(${source})`;
   if (!(x instanceof Float32Array)) {
@@ -71,18 +77,70 @@ export function makeDataset(init: DatasetInit): Dataset {
   if (labels && labels.length !== numExamples) {
     throw new ShapeError(`${where}: expected ${numExamples} labels, got ${labels.length}`);
   }
+  if ((conditions === undefined) !== (conditionDim === undefined)) {
+    throw new ShapeError(`${where}: expected conditions and conditionDim together, got ${conditions ? 'conditions only' : 'conditionDim only'}`);
+  }
+  if (conditions !== undefined) {
+    if (!(conditions instanceof Float32Array)) throw new DataError(`${where}: expected conditions to be a Float32Array, got ${Object.prototype.toString.call(conditions)}`);
+    if (!isCount(conditionDim!, 1)) throw new ShapeError(`${where}: expected conditionDim to be an integer >= 1, got ${conditionDim}`);
+    if (conditions.length !== numExamples * conditionDim!) {
+      throw new ShapeError(`${where}: expected conditions.length = numExamples · conditionDim = ${numExamples * conditionDim!}, got ${conditions.length}`);
+    }
+  }
   if (columns !== undefined && (!Array.isArray(columns) || columns.length !== dataDim || exampleShape.length !== 1)) {
     throw new ShapeError(
       `${where}: expected one column name per feature of a table [${dataDim}], got ${JSON.stringify(columns)} for exampleShape [${exampleShape}]`,
     );
   }
-  return { x, numExamples, dataDim, exampleShape, ...(labels ? { labels } : {}), ...(columns ? { columns: [...columns] } : {}), source };
+  return {
+    x,
+    numExamples,
+    dataDim,
+    exampleShape,
+    ...(labels ? { labels } : {}),
+    ...(conditions ? { conditions, conditionDim } : {}),
+    ...(columns ? { columns: [...columns] } : {}),
+    source,
+  };
 }
 
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+
+/**
+ * Copies rows indices[start..end) of a row-major matrix [N, width] into `out`, one
+ * `Float32Array.prototype.set` per row; allocation-free when `out` is given.
+ * @throws ShapeError for a bad range, an index out of range, or `out` of the wrong length
+ */
+export function gatherMatrixRows(
+  values: Float32Array,
+  width: number,
+  numRows: number,
+  indices: ArrayLike<number>,
+  start: number,
+  end: number,
+  where: string,
+  out?: Float32Array,
+): Float32Array {
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= indices.length)) {
+    throw new ShapeError(`${where}: expected 0 <= start <= end <= ${indices.length}, got ${start}, ${end}`);
+  }
+  const size = (end - start) * width;
+  const dst = out ?? new Float32Array(size); // [end − start, width]
+  if (dst.length !== size) {
+    throw new ShapeError(`${where}: expected out.length = ${end - start} · ${width} = ${size}, got ${dst.length}`);
+  }
+  for (let p = start; p < end; p++) {
+    const i = indices[p];
+    if (!(Number.isInteger(i) && i >= 0 && i < numRows)) {
+      throw new ShapeError(`${where}: expected example indices in [0, ${numRows}), got ${i} at position ${p}`);
+    }
+    dst.set(values.subarray(i * width, i * width + width), (p - start) * width);
+  }
+  return dst;
+}
 
 /**
  * Copies rows indices[start..end) of ds.x into `out`, one `Float32Array.prototype.set` per row.
@@ -94,32 +152,8 @@ function product(shape: readonly number[]): number {
  * @returns `out`, holding the rows [end − start, dataDim]
  * @throws ShapeError for a bad range, an index out of range, or `out` of the wrong length
  */
-export function gatherRows(
-  ds: Dataset,
-  indices: ArrayLike<number>,
-  start: number,
-  end: number,
-  out?: Float32Array,
-): Float32Array {
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= indices.length)) {
-    throw new ShapeError(`gatherRows(${ds.source}): expected 0 <= start <= end <= ${indices.length}, got ${start}, ${end}`);
-  }
-  const d = ds.dataDim;
-  const size = (end - start) * d;
-  const dst = out ?? new Float32Array(size); // [end − start, D]
-  if (dst.length !== size) {
-    throw new ShapeError(`gatherRows(${ds.source}): expected out.length = ${end - start} · ${d} = ${size}, got ${dst.length}`);
-  }
-  for (let p = start; p < end; p++) {
-    const i = indices[p];
-    if (!(Number.isInteger(i) && i >= 0 && i < ds.numExamples)) {
-      throw new ShapeError(
-        `gatherRows(${ds.source}): expected example indices in [0, ${ds.numExamples}), got ${i} at position ${p}`,
-      );
-    }
-    dst.set(ds.x.subarray(i * d, i * d + d), (p - start) * d);
-  }
-  return dst;
+export function gatherRows(ds: Dataset, indices: ArrayLike<number>, start: number, end: number, out?: Float32Array): Float32Array {
+  return gatherMatrixRows(ds.x, ds.dataDim, ds.numExamples, indices, start, end, `gatherRows(${ds.source})`, out);
 }
 
 /**
@@ -136,7 +170,8 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, source = ds.sour
     labels = new Int32Array(indices.length); // [M]
     for (let p = 0; p < indices.length; p++) labels[p] = ds.labels[indices[p]];
   }
-  return makeDataset({ ...ds, x, numExamples: indices.length, labels, source });
+  const conditions = ds.conditions && gatherMatrixRows(ds.conditions, ds.conditionDim!, ds.numExamples, indices, 0, indices.length, `subset(${ds.source})`); // [M, C]
+  return makeDataset({ ...ds, x, numExamples: indices.length, labels, conditions, source });
 }
 
 /**
@@ -152,6 +187,7 @@ export function takeFirst(ds: Dataset, n: number): Dataset {
     x: ds.x.slice(0, m * ds.dataDim), // [m, D]
     numExamples: m,
     labels: ds.labels?.slice(0, m),
+    conditions: ds.conditions?.slice(0, m * ds.conditionDim!), // [m, C]
   });
 }
 
@@ -211,7 +247,11 @@ export function splitTrainTest(ds: Dataset, numTest: number, seed: number): { tr
  * @throws ShapeError when the example shapes or column names differ
  */
 export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Dataset {
-  if (a.exampleShape.join(',') !== b.exampleShape.join(',') || (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000')) {
+  if (
+    a.exampleShape.join(',') !== b.exampleShape.join(',') ||
+    (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000') ||
+    a.conditionDim !== b.conditionDim
+  ) {
     throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected equal example shapes and columns, got [${a.exampleShape}] and [${b.exampleShape}]`);
   }
   const x = new Float32Array(a.x.length + b.x.length); // [Na + Nb, D]
@@ -223,5 +263,11 @@ export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Datas
     labels.set(a.labels);
     labels.set(b.labels, a.numExamples);
   }
-  return makeDataset({ ...a, x, numExamples: a.numExamples + b.numExamples, labels, source });
+  let conditions: Float32Array | undefined;
+  if (a.conditions && b.conditions) {
+    conditions = new Float32Array(a.conditions.length + b.conditions.length); // [Na + Nb, C]
+    conditions.set(a.conditions);
+    conditions.set(b.conditions, a.conditions.length);
+  }
+  return makeDataset({ ...a, x, numExamples: a.numExamples + b.numExamples, labels, conditions, source });
 }

@@ -1,12 +1,14 @@
 /**
- * The importance-sampled estimate of log p(x) for a VAE (Prince eq. 17.28), over a whole dataset,
+ * The importance-sampled estimate of log p(x) for a VAE (Prince, Understanding Deep Learning, eq. 17.28), over a whole dataset,
  * with K importance samples per example streamed in chunks so memory stays bounded for K = 5000.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
-import { tfSeed } from '../math/rng.js';
+import { exampleNoise } from '../math/noise.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import { logImportanceWeights } from '../objectives/iwae.js';
+import { check, intAtLeast } from '../validate.js';
 
 export interface LogLikelihoodOptions {
   /** K, importance samples per example. Default 5000 (Burda et al. 2016 report K = 5000). */
@@ -63,19 +65,17 @@ export interface LogLikelihoodEstimate {
  * to log p(x) as K grows.
  * @param ds - examples [N, D]
  * @returns {@link LogLikelihoodEstimate}
- * @throws RangeError when numSamples or chunkRows is not a positive integer
- * @see Prince eq. 17.28 (seed 004); Burda, Grosse & Salakhutdinov (2016)
+ * @throws ConfigError when numSamples or chunkRows is not an integer ≥ 1
+ * @see Prince, Understanding Deep Learning, eq. 17.28; Burda, Grosse & Salakhutdinov 2016, §5
  */
 export async function estimateLogLikelihood(
   model: LatentVariableModel,
   ds: Dataset,
   opts: LogLikelihoodOptions = {},
 ): Promise<LogLikelihoodEstimate> {
-  const k = opts.numSamples ?? 5000;
-  const chunkRows = opts.chunkRows ?? 8192;
+  const k = check('numSamples', opts.numSamples ?? 5000, intAtLeast(1));
+  const chunkRows = check('chunkRows', opts.chunkRows ?? 8192, intAtLeast(1));
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`numSamples: expected a positive integer, got ${k}`);
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer, got ${chunkRows}`);
   const n = ds.numExamples;
   const d = ds.dataDim;
   const z0 = model.latentDim;
@@ -88,12 +88,12 @@ export async function estimateLogLikelihood(
 
   for (let start = 0; start < n; start += groupSize) {
     const b = Math.min(groupSize, n - start);
-    const x = tf.tensor2d(ds.x.subarray(start * d, (start + b) * d), [b, d]); // [G, D]
-    const posterior = tf.tidy(() => model.encode(x)); // [G, Z] each
+    const batch = gatherBatch(ds, null, start, start + b, { conditionDim: model.conditionDim });
+    const x = tf.tensor2d(batch.x, [b, d]); // [G, D]
+    const c = batch.c && tf.tensor2d(batch.c, [b, model.conditionDim]); // [G, C]
+    const posterior = tf.tidy(() => model.encode(x, c)); // [G, Z] each
     // ε [K, G, Z]: example n's K draws come from its own stream, whatever the chunking.
-    const epsAll = tf.tidy(() =>
-      tf.stack(Array.from({ length: b }, (_, i) => tf.randomNormal([k, z0], 0, 1, 'float32', tfSeed(seed, 'loglik', firstIndex + start + i))), 1),
-    ) as tf.Tensor3D;
+    const epsAll = tf.tidy(() => tf.stack(Array.from({ length: b }, (_, i) => exampleNoise(k, z0, seed, firstIndex + start + i)), 1)) as tf.Tensor3D;
     // Running log-sum-exp per example: m = max log w so far, s = Σ exp(log w − m), s2 = Σ exp(2(log w − m)).
     let m = tf.fill([b], -Infinity) as tf.Tensor1D;
     let s = tf.zeros([b]) as tf.Tensor1D;
@@ -102,7 +102,7 @@ export async function estimateLogLikelihood(
       const kc = Math.min(samplesPerChunk, k - done);
       const next = tf.tidy(() => {
         const eps = (kc === k ? epsAll : tf.slice(epsAll, [done, 0, 0], [kc, b, z0])) as tf.Tensor3D; // [K_c, G, Z]
-        const logW = logImportanceWeights(model, x, posterior, eps); // [K_c, G]
+        const logW = logImportanceWeights(model, x, posterior, eps, c); // [K_c, G]
         const mNew = tf.maximum(m, tf.max(logW, 0)); // [G]
         const shift = tf.exp(tf.sub(m, mNew)); // [G], 0 on the first chunk
         const r = tf.exp(tf.sub(logW, mNew)); // [K_c, G], ≤ 1
@@ -118,7 +118,7 @@ export async function estimateLogLikelihood(
       ({ m, s, s2 } = next as { m: tf.Tensor1D; s: tf.Tensor1D; s2: tf.Tensor1D });
     }
     const [mv, sv, s2v] = await Promise.all([m.data(), s.data(), s2.data()]);
-    tf.dispose([x, epsAll, posterior.mean, posterior.logVar, m, s, s2]);
+    tf.dispose([x, ...(c ? [c] : []), epsAll, posterior.mean, posterior.logVar, m, s, s2]);
     for (let i = 0; i < b; i++) {
       const si = sv[i];
       const s2i = s2v[i];

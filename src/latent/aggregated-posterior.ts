@@ -10,17 +10,18 @@
  * @see Ghosh, Sajjadi, Vergari, Black & Schölkopf 2020, "From variational to deterministic
  *   autoencoders" (ICLR), section 4, ex-post density estimation with a 10-component GMM;
  *   Prince, "Understanding Deep Learning", section 17.8.2 (sampling from the aggregated posterior
- *   q(z) = (1/I) Σ_i q(z|x_i) rather than the prior) (seed 004)
+ *   q(z) = (1/I) Σ_i q(z|x_i) rather than the prior) 
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from '../data/batch.js';
 import { makeDataset, type Dataset } from '../data/dataset.js';
 import { ShapeError } from '../errors.js';
 import { LOG_2PI } from '../math/constants.js';
+import { decodeMean } from '../models/generate.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import type { EmCallbacks } from '../models/linear/em.js';
 import { GaussianMixture, GMM_DEFAULTS, resolveGmmOptions, type GmmOptions, type ResolvedGmmOptions } from '../models/linear/gmm.js';
-import { intAtLeast } from '../models/linear/validate.js';
-import type { VAE } from '../models/vae.js';
+import { check, intAtLeast } from '../validate.js';
 
 /** Options of {@link encodeMeans}. */
 export interface EncodeMeansOptions {
@@ -59,7 +60,7 @@ export function resolveLatentMixtureOptions(options: LatentMixtureOptions = {}):
       seed: options.seed ?? d.seed,
       covarianceFloor: options.covarianceFloor ?? d.covarianceFloor,
     }),
-    batchSize: intAtLeast('batchSize', options.batchSize ?? d.batchSize, 1),
+    batchSize: check('batchSize', options.batchSize ?? d.batchSize, intAtLeast(1)),
   };
 }
 
@@ -74,7 +75,7 @@ export function resolveLatentMixtureOptions(options: LatentMixtureOptions = {}):
  * @throws ConfigError when batchSize is not an integer >= 1
  */
 export async function encodeMeans(model: LatentVariableModel, ds: Dataset, options: EncodeMeansOptions = {}): Promise<Dataset> {
-  const batchSize = intAtLeast('batchSize', options.batchSize ?? LATENT_MIXTURE_DEFAULTS.batchSize, 1);
+  const batchSize = check('batchSize', options.batchSize ?? LATENT_MIXTURE_DEFAULTS.batchSize, intAtLeast(1));
   const { numExamples: n, dataDim: d } = ds;
   if (d !== model.dataDim) {
     throw new ShapeError(`encodeMeans(${ds.source}): expected examples of size dataDim = ${model.dataDim}, got ${d}`);
@@ -83,7 +84,8 @@ export async function encodeMeans(model: LatentVariableModel, ds: Dataset, optio
   const means = new Float32Array(n * z); // [N, Z]
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
-    const mean = tf.tidy(() => model.encode(tf.tensor2d(ds.x.subarray(start * d, (start + b) * d), [b, d])).mean); // [B, Z]
+    const batch = gatherBatch(ds, null, start, start + b, { conditionDim: model.conditionDim });
+    const mean = tf.tidy(() => model.encode(tf.tensor2d(batch.x, [b, d]), batch.c && tf.tensor2d(batch.c, [b, model.conditionDim])).mean); // [B, Z]
     try {
       means.set(await mean.data(), start * z);
     } finally {
@@ -124,26 +126,21 @@ export async function fitLatentMixture(
  *   z_i = mixture.sample(numSamples, seed)[i]  (ancestral: component k ~ π, then z = m_k + L_k ε)
  *   x̂_i = decodeMean(z_i)
  * The latents are exactly `mixture.sample(numSamples, seed)`, so a caller who wants them draws them again.
- * @param vae - the decoder: its latentDim Z and decodeMean
+ * @param model - the decoder: its latentDim Z and decoder means
  * @param mixture - a density over z [Z], e.g. from {@link fitLatentMixture}
  * @param numSamples - n, an integer >= 0
  * @param options - seed, an integer (default 0)
  * @returns decoder means [n, D] (pixel probabilities for a Bernoulli decoder); caller disposes
  * @throws ShapeError when mixture.dataDim ≠ vae.latentDim
  * @throws ConfigError for a bad count or seed
- * @see Ghosh et al. 2020, section 4; compare {@link VAE.sample} (z ~ N(0, I))
+ * @see Ghosh et al. 2020, section 4; compare `sampleFromPrior` (z ~ N(0, I))
  */
-export function sampleWithMixturePrior(
-  vae: Pick<VAE, 'latentDim' | 'decodeMean'>,
-  mixture: GaussianMixture,
-  numSamples: number,
-  options: { seed?: number } = {},
-): tf.Tensor2D {
-  if (mixture.dataDim !== vae.latentDim) {
-    throw new ShapeError(`sampleWithMixturePrior: expected a mixture over z of size latentDim = ${vae.latentDim}, got dataDim ${mixture.dataDim}`);
+export function sampleWithMixturePrior(model: LatentVariableModel, mixture: GaussianMixture, numSamples: number, options: { seed?: number } = {}): tf.Tensor2D {
+  if (mixture.dataDim !== model.latentDim) {
+    throw new ShapeError(`sampleWithMixturePrior: expected a mixture over z of size latentDim = ${model.latentDim}, got dataDim ${mixture.dataDim}`);
   }
   const z = mixture.sample(numSamples, options.seed ?? 0); // [n, Z]
-  return tf.tidy(() => vae.decodeMean(tf.tensor2d(z, [numSamples, vae.latentDim]))); // [n, D]
+  return tf.tidy(() => decodeMean(model, tf.tensor2d(z, [numSamples, model.latentDim]))); // [n, D]
 }
 
 /**

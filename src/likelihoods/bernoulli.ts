@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bernoulliLogProb } from '../distributions/bernoulli.js';
-import type { Likelihood } from './likelihood.js';
-import { tfSeed } from '../math/rng.js';
+import type { Likelihood, LikelihoodConfig } from './likelihood.js';
+import { uniformObservationNoise } from '../math/noise.js';
 
 /**
  * Bernoulli decoder on logits: p(x|z) = Π_d σ(l_d)^x_d (1 − σ(l_d))^(1 − x_d).
@@ -16,13 +16,13 @@ export class BernoulliLikelihood implements Likelihood {
     return tf.sigmoid(logits);
   }
   sample(logits: tf.Tensor, seed: number): tf.Tensor {
-    return tf.tidy(() => tf.cast(tf.less(tf.randomUniform(logits.shape, 0, 1, 'float32', tfSeed(seed, 'bernoulli-sample')), tf.sigmoid(logits)), 'float32'));
+    return tf.tidy(() => tf.cast(tf.less(uniformObservationNoise(logits.shape, seed), tf.sigmoid(logits)), 'float32'));
   }
   variables(): tf.Variable[] {
     return [];
   }
-  toConfig() {
-    return { kind: 'bernoulli' as const };
+  async toConfig(): Promise<LikelihoodConfig> {
+    return { kind: 'bernoulli' };
   }
   dispose(): void {}
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LOG_2PI } from '../math/constants.js';
 import { ConfigError } from '../errors.js';
-import { tfSeed } from '../math/rng.js';
+import { normalObservationNoise } from '../math/noise.js';
 import type { Likelihood, LikelihoodConfig } from './likelihood.js';
 
 /**
@@ -61,25 +61,24 @@ export class GaussianLikelihood implements Likelihood {
     return tf.clone(params);
   }
   sample(params: tf.Tensor, seed: number): tf.Tensor {
-    return tf.tidy(() => tf.add(params, tf.mul(tf.randomNormal(params.shape, 0, 1, 'float32', tfSeed(seed, 'gaussian-sample')), tf.exp(tf.mul(this.logVar, 0.5)))));
+    return tf.tidy(() => tf.add(params, tf.mul(normalObservationNoise(params.shape, seed), tf.exp(tf.mul(this.logVar, 0.5)))));
   }
   variables(): tf.Variable[] {
     return this.mode === 'fixed' ? [] : [this.logVar];
   }
   /** Current σ² (a number; for 'learned-diag' the mean of the σ²_d). */
-  variance(): number {
-    const v = this.variances();
+  async variance(): Promise<number> {
+    const v = await this.variances();
     return v.reduce((s, x) => s + x, 0) / v.length;
   }
   /** Current σ²_d per dimension [D] ('learned-diag'), or the shared σ² once. */
-  variances(): number[] {
-    return Array.from(this.logVar.dataSync(), (lv) => Math.exp(lv));
+  async variances(): Promise<number[]> {
+    return Array.from(await this.logVar.data(), (lv) => Math.exp(lv));
   }
-  toConfig(): LikelihoodConfig {
-    if (this.mode === 'learned-diag') return { kind: 'gaussian', variance: 'learned-diag', logVar: Array.from(this.logVar.dataSync()) };
-    return this.mode === 'learned'
-      ? { kind: 'gaussian', variance: 'learned', logVar: this.logVar.dataSync()[0] }
-      : { kind: 'gaussian', variance: Math.exp(this.logVar.dataSync()[0]) };
+  async toConfig(): Promise<LikelihoodConfig> {
+    const logVar = Array.from(await this.logVar.data());
+    if (this.mode === 'learned-diag') return { kind: 'gaussian', variance: 'learned-diag', logVar };
+    return this.mode === 'learned' ? { kind: 'gaussian', variance: 'learned', logVar: logVar[0] } : { kind: 'gaussian', variance: Math.exp(logVar[0]) };
   }
   dispose(): void {
     this.logVar.dispose();

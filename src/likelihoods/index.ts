@@ -1,4 +1,9 @@
-import { ConfigError } from '../errors.js';
+/**
+ * The likelihood registry: each decoder observation model by its config's `kind`, with the check of
+ * its config. A new likelihood is a file here and one entry in {@link LIKELIHOODS}.
+ */
+import { ConfigError, setting } from '../errors.js';
+import { check, oneOf, positiveNumber, shown } from '../validate.js';
 import { BernoulliLikelihood } from './bernoulli.js';
 import { GaussianLikelihood } from './gaussian.js';
 import type { Likelihood, LikelihoodConfig } from './likelihood.js';
@@ -7,14 +12,48 @@ export type { Likelihood, LikelihoodConfig } from './likelihood.js';
 export { BernoulliLikelihood } from './bernoulli.js';
 export { GaussianLikelihood } from './gaussian.js';
 
-const REGISTRY: { [K in LikelihoodConfig['kind']]: (c: Extract<LikelihoodConfig, { kind: K }>, dataDim?: number) => Likelihood } = {
-  bernoulli: () => new BernoulliLikelihood(),
-  gaussian: (c, dataDim) => new GaussianLikelihood(c, dataDim),
+interface LikelihoodEntry<C extends LikelihoodConfig> {
+  /** Validates a config of this kind; `field` names it in messages (e.g. 'model.likelihood'). */
+  resolve(config: C, field: string): C;
+  make(config: C, dataDim?: number): Likelihood;
+}
+
+const GAUSSIAN_VARIANCES = ['learned', 'learned-diag'] as const;
+
+const LIKELIHOODS: { [K in LikelihoodConfig['kind']]: LikelihoodEntry<Extract<LikelihoodConfig, { kind: K }>> } = {
+  bernoulli: { resolve: () => ({ kind: 'bernoulli' }), make: () => new BernoulliLikelihood() },
+  gaussian: {
+    resolve: (c, field) => {
+      const v = c.variance ?? 1;
+      if (typeof v === 'number') check(`${field}.variance`, v, positiveNumber);
+      else if (!(GAUSSIAN_VARIANCES as readonly string[]).includes(v)) {
+        throw new ConfigError(`${setting(`${field}.variance`)}: expected a positive number, 'learned' or 'learned-diag', got ${shown(v)}`);
+      }
+      return { kind: 'gaussian', variance: v, ...(c.logVar !== undefined ? { logVar: c.logVar } : {}) };
+    },
+    make: (c, dataDim) => new GaussianLikelihood(c, dataDim),
+  },
 };
 
-/** Builds the likelihood a config names. @throws ConfigError for an unknown kind */
+/** The kinds of likelihood: 'bernoulli', 'gaussian'. */
+export const LIKELIHOOD_KINDS = Object.keys(LIKELIHOODS) as LikelihoodConfig['kind'][];
+
+function entryOf(config: LikelihoodConfig, field: string): LikelihoodEntry<LikelihoodConfig> {
+  const kind = check(`${field}.kind`, config?.kind, oneOf(LIKELIHOOD_KINDS));
+  return LIKELIHOODS[kind] as LikelihoodEntry<LikelihoodConfig>;
+}
+
+/**
+ * Validates a likelihood config and fills its defaults (a Gaussian's σ² is 1 unless given).
+ * @param field - where the config sits, for messages (default 'likelihood')
+ * @throws ConfigError naming the bad field and value
+ */
+export function resolveLikelihoodConfig(config: LikelihoodConfig, field = 'likelihood'): LikelihoodConfig {
+  return entryOf(config, field).resolve(config, field);
+}
+
+/** Builds the likelihood a config names. @throws ConfigError for an unknown kind or a bad field */
 export function makeLikelihood(config: LikelihoodConfig, dataDim?: number): Likelihood {
-  const make = REGISTRY[config.kind] as ((c: LikelihoodConfig, dataDim?: number) => Likelihood) | undefined;
-  if (!make) throw new ConfigError(`likelihood.kind: expected one of ${Object.keys(REGISTRY).join(', ')}, got '${config.kind}'`);
-  return make(config, dataDim);
+  const entry = entryOf(config, 'likelihood');
+  return entry.make(entry.resolve(config, 'likelihood'), dataDim);
 }

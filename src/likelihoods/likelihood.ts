@@ -28,7 +28,7 @@ export interface Likelihood {
   sample(params: tf.Tensor, seed: number): tf.Tensor;
   /** Trainable parameters of the likelihood itself (a learned σ²), empty otherwise. */
   variables(): tf.Variable[];
-  /** The config with learned values filled in, for saving. */
-  toConfig(): LikelihoodConfig;
+  /** The config with learned values filled in, for saving (read asynchronously from the backend). */
+  toConfig(): Promise<LikelihoodConfig>;
   dispose(): void;
 }

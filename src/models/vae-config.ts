@@ -1,19 +1,28 @@
 /**
- * The VAE's configuration: typed data, defaults in one place, one resolve function that validates
- * every field. The CLI, the library and saved models all go through `resolveVaeConfig`.
+ * The VAE's configuration: typed data, defaults in one place ({@link VAE_DEFAULTS}, and each
+ * network's and likelihood's own), and one resolve function that validates every field. The CLI,
+ * the library and saved models all go through `resolveVaeConfig`.
  */
 import { ConfigError } from '../errors.js';
+import { resolveLikelihoodConfig } from '../likelihoods/index.js';
 import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
-import { ACTIVATIONS, type Activation, type MlpConfig } from '../nets/mlp.js';
+import { MLP_DEFAULTS, resolveNetConfig, type Activation, type NetConfig } from '../nets/index.js';
+import { check, checkOr, expectThat, intAtLeast, integer } from '../validate.js';
 
 export interface VaeOptions {
   /** Shape of one example, e.g. [28, 28, 1] for MNIST or [13] for a table. */
-  inputShape: number[];
+  inputShape: readonly number[];
   /** Z, the latent size. Default 20. */
   latentDim?: number;
-  /** Hidden widths of the MLP encoder (the decoder mirrors them). Default [400]. */
-  hidden?: number[];
-  /** Hidden activation. Default 'relu'. */
+  /** C, the size of the condition c fed to both networks (a conditional VAE); 0 = none. Default 0. */
+  conditionDim?: number;
+  /** The encoder network, tagged by `kind`. Default an MLP with one hidden layer of 400 ReLU units. */
+  encoder?: Partial<NetConfig>;
+  /** The decoder network. Default: the encoder's config, mirrored (an MLP's hidden widths reversed). */
+  decoder?: Partial<NetConfig>;
+  /** Shorthand for an MLP encoder (and its mirrored decoder): its hidden widths. Not with `encoder`. */
+  hidden?: readonly number[];
+  /** Shorthand for an MLP encoder (and its mirrored decoder): its activation. Not with `encoder`. */
   activation?: Activation;
   /** Observation model p(x|z). Default Bernoulli on logits. */
   likelihood?: LikelihoodConfig;
@@ -26,62 +35,69 @@ export interface VaeConfig {
   inputShape: number[];
   dataDim: number;
   latentDim: number;
-  encoder: MlpConfig;
-  decoder: MlpConfig;
+  /** 0 for a plain VAE. Absent in models saved before conditions existed (read as 0). */
+  conditionDim: number;
+  encoder: NetConfig;
+  decoder: NetConfig;
   likelihood: LikelihoodConfig;
   seed: number;
 }
 
+/** Defaults of a VAE (each network's own defaults are its kind's, e.g. MLP_DEFAULTS). */
 export const VAE_DEFAULTS = Object.freeze({
   latentDim: 20,
-  hidden: Object.freeze([400]) as readonly number[],
-  activation: 'relu' as Activation,
-  likelihood: Object.freeze({ kind: 'bernoulli' }) as LikelihoodConfig,
+  conditionDim: 0,
+  encoder: MLP_DEFAULTS as Readonly<NetConfig>,
+  likelihood: Object.freeze({ kind: 'bernoulli' }) as Readonly<LikelihoodConfig>,
   seed: 0,
 });
 
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
+/** The options that rebuild a model of this (saved) config, both networks included; inverse of {@link resolveVaeConfig}. */
+export function vaeOptionsFromConfig(c: VaeConfig): VaeOptions {
+  return {
+    inputShape: c.inputShape,
+    latentDim: c.latentDim,
+    conditionDim: c.conditionDim ?? 0,
+    encoder: c.encoder,
+    decoder: c.decoder,
+    likelihood: c.likelihood,
+    seed: c.seed,
+  };
 }
 
-/** The options that rebuild a model of this (saved) config; inverse of {@link resolveVaeConfig}. */
-export function vaeOptionsFromConfig(c: VaeConfig): VaeOptions {
-  return { inputShape: c.inputShape, latentDim: c.latentDim, hidden: c.encoder.hidden, activation: c.encoder.activation, likelihood: c.likelihood, seed: c.seed };
+/**
+ * The encoder and decoder configs of options: `encoder` (or the MLP shorthand `hidden`,
+ * `activation`), and `decoder` or the encoder's mirror.
+ * @param field - where the options sit, for messages ('' at the top level, 'model' in a run config)
+ * @throws ConfigError for a bad network config, or both `encoder` and the shorthand
+ */
+export function resolveNetworks(opts: Pick<VaeOptions, 'encoder' | 'decoder' | 'hidden' | 'activation'>, field = ''): { encoder: NetConfig; decoder: NetConfig } {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  if (opts.encoder && (opts.hidden !== undefined || opts.activation !== undefined)) {
+    throw new ConfigError(`${at('hidden')}, ${at('activation')}: the MLP shorthand for the encoder; give them inside ${at('encoder')} instead, not both`);
+  }
+  const encoder = opts.encoder
+    ? resolveNetConfig(opts.encoder, at('encoder'))
+    : resolveNetConfig({ kind: 'mlp', hidden: opts.hidden ? [...opts.hidden] : undefined, activation: opts.activation }, field);
+  const decoder = opts.decoder ? resolveNetConfig(opts.decoder, at('decoder')) : structuredClone(encoder);
+  return { encoder, decoder };
 }
 
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolveVaeConfig(opts: VaeOptions): VaeConfig {
-  if (!Array.isArray(opts.inputShape) || opts.inputShape.length === 0) {
-    throw new ConfigError(`inputShape: expected a non-empty array of positive integers, got ${JSON.stringify(opts.inputShape)}`);
-  }
-  const inputShape = opts.inputShape.map((d, i) => positiveInt(`inputShape[${i}]`, d));
-  const latentDim = positiveInt('latentDim', opts.latentDim ?? VAE_DEFAULTS.latentDim);
-  const hidden = [...(opts.hidden ?? VAE_DEFAULTS.hidden)].map((h, i) => positiveInt(`hidden[${i}]`, h));
-  const activation = opts.activation ?? VAE_DEFAULTS.activation;
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new ConfigError(`activation: expected one of ${ACTIVATIONS.join(', ')}, got '${activation}'`);
-  }
-  const likelihood = opts.likelihood ?? VAE_DEFAULTS.likelihood;
-  if (likelihood.kind !== 'bernoulli' && likelihood.kind !== 'gaussian') {
-    throw new ConfigError(`likelihood.kind: expected 'bernoulli' or 'gaussian', got '${(likelihood as { kind: string }).kind}'`);
-  }
-  if (likelihood.kind === 'gaussian' && likelihood.variance !== 'learned' && likelihood.variance !== 'learned-diag' && !(likelihood.variance > 0)) {
-    throw new ConfigError(`likelihood.variance: expected a positive number, 'learned' or 'learned-diag', got ${JSON.stringify(likelihood.variance)}`);
-  }
-  const seed = opts.seed ?? VAE_DEFAULTS.seed;
-  if (!Number.isInteger(seed)) throw new ConfigError(`seed: expected an integer, got ${JSON.stringify(seed)}`);
-  const mlp: MlpConfig = { kind: 'mlp', hidden, activation };
+  const shape = opts.inputShape;
+  expectThat(Array.isArray(shape) && shape.length > 0, 'inputShape', 'a non-empty array of integers ≥ 1', shape);
+  const inputShape = shape.map((d, i) => check(`inputShape[${i}]`, d, intAtLeast(1)));
+  const { encoder, decoder } = resolveNetworks(opts);
   return {
     kind: 'vae',
     inputShape,
     dataDim: inputShape.reduce((a, b) => a * b, 1),
-    latentDim,
-    encoder: mlp,
-    decoder: { ...mlp },
-    likelihood: { ...likelihood },
-    seed,
+    latentDim: checkOr('latentDim', opts.latentDim, intAtLeast(1), VAE_DEFAULTS.latentDim),
+    conditionDim: checkOr('conditionDim', opts.conditionDim, intAtLeast(0), VAE_DEFAULTS.conditionDim),
+    encoder,
+    decoder,
+    likelihood: resolveLikelihoodConfig(opts.likelihood ?? VAE_DEFAULTS.likelihood),
+    seed: checkOr('seed', opts.seed, integer, VAE_DEFAULTS.seed),
   };
 }

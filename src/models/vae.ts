@@ -1,73 +1,34 @@
 /**
  * The variational autoencoder: an encoder q_φ(z|x) = N(mean, diag exp(logVar)), a decoder
- * p_θ(x|z) (Bernoulli on logits, or Gaussian), and the prior p(z) = N(0, I).
+ * p_θ(x|z) (Bernoulli on logits, or Gaussian), and the prior p(z) = N(0, I); with conditionDim
+ * C > 0, the conditional VAE q_φ(z|x, c), p_θ(x|z, c) (Sohn, Lee & Yan 2015).
  *
  * The class holds parameters and deterministic forward passes; the ELBO and its relatives are
- * functions in objectives/ that take the model.
+ * functions in objectives/ that take any model of the contract (LatentVariableModel).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StandardizerJSON } from '../data/standardize.js';
-import { ShapeError, CheckpointError } from '../errors.js';
+import { CheckpointError, ShapeError } from '../errors.js';
 import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
-import { deriveRng, tfSeed } from '../math/rng.js';
-import { mlpDecoder, mlpEncoder } from '../nets/mlp.js';
-import { elbo, type ElboOptions, type ElboTerms } from '../objectives/elbo.js';
-import type { LatentVariableModel } from './latent-model.js';
+import { deriveRng } from '../math/rng.js';
+import { makeDecoder, makeEncoder } from '../nets/index.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type Preprocessing, type VaeArtifacts } from './description.js';
+import { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './generate.js';
+import type { LatentVariableModel, Posterior } from './latent-model.js';
+import { modelStoreFor, type ModelStore } from './model-store.js';
 import { resolveVaeConfig, vaeOptionsFromConfig, type VaeConfig, type VaeOptions } from './vae-config.js';
 
-/** Format tag and version of a saved model's vaekit.json. */
-export const MODEL_FORMAT = 'vaekit-model';
-export const MODEL_FORMAT_VERSION = 1;
-
-/** How raw data was turned into the model's input; saved with the model so users can repeat it. */
-export interface Preprocessing {
-  /** Raw values were divided by this (255 for 8-bit pixels; 1 for none). */
-  scale: number;
-  /** Binarisation applied to training inputs. */
-  binarize: 'none' | 'static' | 'dynamic' | 'threshold';
-  /**
-   * Tables: the per-column z-score transform the model's inputs went through, z = (x − mean) / std
-   * (after the division by `scale`); invert it to read decoder outputs in raw units.
-   */
-  standardization?: StandardizerJSON;
-}
-
-/** Everything about a saved model that is not a weight: the self-description of the folder. */
-export interface ModelDescription {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  config: VaeConfig;
-  preprocessing?: Preprocessing;
-  /** Where and how it was trained (dataset, epochs, seed, backend, vaekit version, dates). */
-  provenance?: Record<string, unknown>;
-  /** Final figures, e.g. { testLoss: 104.9 } in nats per example. */
-  metrics?: Record<string, number | null>;
-}
-
-/** The tfjs parts of a saved model, in memory: what `save` writes and `load` reads. */
-export interface VaeArtifacts {
-  description: ModelDescription;
-  encoder: tf.io.ModelArtifacts;
-  decoder: tf.io.ModelArtifacts;
-}
-
-/** Where a model's artifacts go; the Node entry registers a file-system store for string paths. */
-export interface ModelStore {
-  write(location: string, artifacts: VaeArtifacts): Promise<void>;
-  read(location: string): Promise<VaeArtifacts>;
-}
-
-let defaultStore: ModelStore | null = null;
-/** Sets the store `VAE.save(path)` / `VAE.load(path)` use for string locations. */
-export function setModelStore(store: ModelStore | null): void {
-  defaultStore = store;
+/** The networks of a model, when they come from elsewhere (a saved folder) rather than fresh. */
+export interface VaeNetworks {
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
 }
 
 export class VAE implements LatentVariableModel {
+  readonly kind = 'vae' as const;
   readonly config: VaeConfig;
-  /** [B, D] → [mean [B, Z], logVar [B, Z]] */
+  /** x [B, D] (and c [B, C]) → [mean [B, Z], logVar [B, Z]] */
   readonly encoder: tf.LayersModel;
-  /** [B, Z] → likelihood parameters [B, D] */
+  /** z [B, Z] (and c [B, C]) → likelihood parameters [B, D] */
   readonly decoder: tf.LayersModel;
   readonly likelihood: Likelihood;
   preprocessing?: Preprocessing;
@@ -76,15 +37,16 @@ export class VAE implements LatentVariableModel {
 
   /**
    * @param options - architecture; see {@link VaeOptions} for defaults (784-400-20 style MLP, Bernoulli)
+   * @param networks - trained networks to use instead of fresh ones (their shapes must fit the options)
    * @throws ConfigError naming the bad field
    */
-  constructor(options: VaeOptions, parts?: { encoder: tf.LayersModel; decoder: tf.LayersModel }) {
+  constructor(options: VaeOptions, networks?: VaeNetworks) {
     this.config = resolveVaeConfig(options);
     const rng = deriveRng(this.config.seed, 'init');
-    const { dataDim, latentDim } = this.config;
-    this.encoder = parts?.encoder ?? mlpEncoder(dataDim, latentDim, this.config.encoder, rng);
-    this.decoder = parts?.decoder ?? mlpDecoder(latentDim, dataDim, this.config.decoder, rng);
-    this.likelihood = makeLikelihood(this.config.likelihood, dataDim);
+    const dims = { dataDim: this.dataDim, inputShape: this.inputShape, latentDim: this.latentDim, conditionDim: this.conditionDim };
+    this.encoder = networks?.encoder ?? makeEncoder(this.config.encoder, dims, rng);
+    this.decoder = networks?.decoder ?? makeDecoder(this.config.decoder, dims, rng);
+    this.likelihood = makeLikelihood(this.config.likelihood, this.dataDim);
   }
 
   get latentDim(): number {
@@ -93,94 +55,99 @@ export class VAE implements LatentVariableModel {
   get dataDim(): number {
     return this.config.dataDim;
   }
+  get conditionDim(): number {
+    return this.config.conditionDim;
+  }
+  get inputShape(): readonly number[] {
+    return this.config.inputShape;
+  }
 
   /** All trainable variables: encoder, decoder, and a learned likelihood variance if any. */
   trainableVariables(): tf.Variable[] {
-    const layerVars = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map(
-      (w) => (w as unknown as { val: tf.Variable }).val,
-    );
+    const layerVars = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) => (w as unknown as { val: tf.Variable }).val);
     return [...layerVars, ...this.likelihood.variables()];
   }
 
   /** Flattens [B, ...inputShape] or checks [B, D]. @throws ShapeError */
   private flat(x: tf.Tensor): tf.Tensor2D {
-    const d = this.config.dataDim;
-    const rest = x.shape.slice(1);
-    const size = rest.reduce((a, b) => a * b, 1);
+    const d = this.dataDim;
+    const size = x.shape.slice(1).reduce((a, b) => a * b, 1);
     if (x.rank < 2 || size !== d) {
-      throw new ShapeError(`VAE input: expected [B, ${d}] or [B, ${this.config.inputShape.join(', ')}], got [${x.shape.join(', ')}]`);
+      throw new ShapeError(`VAE input: expected [B, ${d}] or [B, ${this.inputShape.join(', ')}], got [${x.shape.join(', ')}]`);
     }
     return (x.rank === 2 ? x : tf.reshape(x, [x.shape[0], d])) as tf.Tensor2D;
   }
 
+  /** The network's inputs: `main` alone, or with the condition c [B, C]. @throws ShapeError */
+  private withCondition(where: string, main: tf.Tensor2D, c: tf.Tensor2D | undefined): tf.Tensor2D | tf.Tensor2D[] {
+    if (this.conditionDim === 0) {
+      if (c !== undefined) throw new ShapeError(`${where}: expected no condition (the model is unconditional), got c of shape [${c.shape.join(', ')}]`);
+      return main;
+    }
+    if (c === undefined || c.rank !== 2 || c.shape[1] !== this.conditionDim || c.shape[0] !== main.shape[0]) {
+      throw new ShapeError(`${where}: expected a condition c of shape [${main.shape[0]}, ${this.conditionDim}], got ${c ? `[${c.shape.join(', ')}]` : 'none'}`);
+    }
+    return [main, c];
+  }
+
   /**
-   * The approximate posterior q(z|x) = N(mean, diag exp(logVar)).
+   * The approximate posterior q(z|x, c) = N(mean, diag exp(logVar)).
    * @param x - inputs [B, D] or [B, ...inputShape]
+   * @param c - conditions [B, C], for a conditional model only
    * @returns mean [B, Z] and logVar [B, Z]; caller disposes
-   * @throws ShapeError when x does not match the model's input
+   * @throws ShapeError when x or c does not match the model
+   * @see Kingma & Welling 2014, §3 (the encoder outputs μ and log σ²)
    */
-  encode(x: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+  encode(x: tf.Tensor, c?: tf.Tensor2D): Posterior {
     return tf.tidy(() => {
-      const [mean, logVar] = this.encoder.apply(this.flat(x)) as tf.Tensor2D[];
+      const [mean, logVar] = this.encoder.apply(this.withCondition('VAE.encode', this.flat(x), c)) as tf.Tensor2D[];
       return { mean, logVar };
     });
   }
 
   /**
-   * Decoder: likelihood parameters of p(x|z) (Bernoulli logits, or Gaussian means).
+   * Decoder: likelihood parameters of p(x|z, c) (Bernoulli logits, or Gaussian means).
    * @param z - latents [N, Z]
+   * @param c - conditions [N, C], for a conditional model only
    * @returns [N, D]; caller disposes
-   * @throws ShapeError when z is not [N, Z]
+   * @throws ShapeError when z is not [N, Z] or c does not match
    */
-  decode(z: tf.Tensor): tf.Tensor2D {
+  decode(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor2D {
     if (z.rank !== 2 || z.shape[1] !== this.latentDim) {
       throw new ShapeError(`VAE.decode: expected z of shape [N, ${this.latentDim}], got [${z.shape.join(', ')}]`);
     }
-    return this.decoder.apply(z) as tf.Tensor2D;
+    return this.decoder.apply(this.withCondition('VAE.decode', z, c)) as tf.Tensor2D;
   }
 
-  /** E[x|z]: decoder means (pixel probabilities for Bernoulli) [N, D]; caller disposes. */
-  decodeMean(z: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => this.likelihood.mean(this.decode(z)) as tf.Tensor2D);
-  }
-
-  /**
-   * ELBO per example with its two terms (see objectives/elbo.ts).
-   * @param x - [B, D] or [B, ...inputShape]
-   * @returns elbo, reconstruction (E_q log p(x|z)), kl, each [B], nats; caller disposes
-   */
-  elbo(x: tf.Tensor, opts?: ElboOptions): ElboTerms {
-    return tf.tidy(() => elbo(this, this.flat(x), opts));
+  /** E[x|z, c]: decoder means (pixel probabilities for Bernoulli) [N, D]; caller disposes. */
+  decodeMean(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor2D {
+    return decodeMean(this, z, c);
   }
 
   /**
-   * Generation from the prior: z ~ N(0, I), returns decoder means E[x|z].
-   * @param n - number of samples
+   * Generation from the prior: z ~ N(0, temperature² I), returns decoder means E[x|z].
    * @returns [n, D]; caller disposes
-   * @see Prince §17.6 (seed 004); seed 002 (the decoder alone is the generative model)
+   * @see {@link sampleFromPrior}
    */
-  sample(n: number, opts: { seed?: number; temperature?: number } = {}): tf.Tensor2D {
-    return tf.tidy(() => {
-      const z = tf.randomNormal([n, this.latentDim], 0, opts.temperature ?? 1, 'float32', tfSeed(opts.seed ?? 0, 'sample'));
-      return this.decodeMean(z);
-    });
+  sample(n: number, opts: PriorSampleOptions = {}): tf.Tensor2D {
+    return sampleFromPrior(this, n, opts);
   }
 
   /**
-   * Reconstruction: decoder mean at the posterior mean, E[x | z = mean(x)].
+   * Reconstruction: decoder mean at the posterior mean, E[x | z = mean(x), c].
    * @param x - [B, D] or [B, ...inputShape]
    * @returns [B, D]; caller disposes
    */
-  reconstruct(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => this.decodeMean(this.encode(x).mean));
+  reconstruct(x: tf.Tensor, c?: tf.Tensor2D): tf.Tensor2D {
+    return reconstruct(this, x, c);
   }
 
   /** The model's self-description (config with learned likelihood values, preprocessing, provenance). */
-  describe(): ModelDescription {
+  async describe(): Promise<ModelDescription> {
     return {
       format: MODEL_FORMAT,
       version: MODEL_FORMAT_VERSION,
-      config: { ...this.config, likelihood: this.likelihood.toConfig() },
+      config: { ...this.config, likelihood: await this.likelihood.toConfig() },
       preprocessing: this.preprocessing,
       provenance: this.provenance,
       metrics: this.metrics,
@@ -199,7 +166,7 @@ export class VAE implements LatentVariableModel {
       );
       return out!;
     };
-    return { description: this.describe(), encoder: await capture(this.encoder), decoder: await capture(this.decoder) };
+    return { description: await this.describe(), encoder: await capture(this.encoder), decoder: await capture(this.decoder) };
   }
 
   /**
@@ -207,37 +174,39 @@ export class VAE implements LatentVariableModel {
    * @throws CheckpointError for a wrong format tag or unsupported version
    */
   static async fromArtifacts(a: VaeArtifacts): Promise<VAE> {
-    const d = a.description;
-    if (d?.format !== MODEL_FORMAT) throw new CheckpointError(`model: expected format '${MODEL_FORMAT}', got '${d?.format}'`);
-    if (d.version !== MODEL_FORMAT_VERSION) {
-      throw new CheckpointError(`model: expected format version ${MODEL_FORMAT_VERSION}, got ${d.version}`);
-    }
+    checkDescription(a.description);
     const encoder = await tf.loadLayersModel(tf.io.fromMemory(a.encoder));
     const decoder = await tf.loadLayersModel(tf.io.fromMemory(a.decoder));
-    return VAE.fromDescription(d, { encoder, decoder });
+    return VAE.fromDescription(a.description, { encoder, decoder });
   }
 
   /**
-   * A model of a saved description: its architecture (fresh weights unless `parts` are given) and its
-   * preprocessing, provenance and metrics.
+   * A model of a saved description: its architecture (fresh weights unless `networks` are given) and
+   * its preprocessing, provenance and metrics.
    */
-  static fromDescription(d: ModelDescription, parts?: { encoder: tf.LayersModel; decoder: tf.LayersModel }): VAE {
-    const vae = new VAE(vaeOptionsFromConfig(d.config), parts);
+  static fromDescription(d: ModelDescription, networks?: VaeNetworks): VAE {
+    const vae = new VAE(vaeOptionsFromConfig(d.config), networks);
     vae.preprocessing = d.preprocessing;
     vae.provenance = d.provenance;
     vae.metrics = d.metrics;
     return vae;
   }
 
-  /** Saves to a folder (Node, via the registered store) or to any {@link ModelStore}. */
-  async save(location: string, store: ModelStore | null = defaultStore): Promise<void> {
-    if (!store) throw new CheckpointError(`VAE.save: no model store for '${location}' (import 'vaekit' from Node, or pass a store)`);
+  /**
+   * Saves to a location: a folder (Node's file store) or any location a registered store writes.
+   * @throws CheckpointError when no store writes such locations
+   */
+  async save(location: string, store: ModelStore = modelStoreFor(location)): Promise<void> {
+    if (!store.write) throw new CheckpointError(`VAE.save: the model store for '${location}' is read-only`);
     await store.write(location, await this.toArtifacts());
   }
 
-  /** Loads a model saved by {@link VAE.save}. @throws CheckpointError */
-  static async load(location: string, store: ModelStore | null = defaultStore): Promise<VAE> {
-    if (!store) throw new CheckpointError(`VAE.load: no model store for '${location}' (import 'vaekit' from Node, or pass a store)`);
+  /**
+   * Loads a model saved by {@link VAE.save}: a folder (Node), or a URL (http: and https:, in a
+   * browser and in Node), or through the store given.
+   * @throws CheckpointError for a missing, corrupt or unknown model
+   */
+  static async load(location: string, store: ModelStore = modelStoreFor(location)): Promise<VAE> {
     return VAE.fromArtifacts(await store.read(location));
   }
 
@@ -247,4 +216,10 @@ export class VAE implements LatentVariableModel {
     this.decoder.dispose();
     this.likelihood.dispose();
   }
+}
+
+/** @throws CheckpointError for a description of another format or version */
+export function checkDescription(d: ModelDescription | undefined): void {
+  if (d?.format !== MODEL_FORMAT) throw new CheckpointError(`model: expected format '${MODEL_FORMAT}', got '${d?.format}'`);
+  if (d.version !== MODEL_FORMAT_VERSION) throw new CheckpointError(`model: expected format version ${MODEL_FORMAT_VERSION}, got ${d.version}`);
 }

@@ -14,9 +14,12 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { CheckpointError } from '../errors.js';
-import { VAE, type ModelDescription } from '../models/vae.js';
+import type { ModelDescription } from '../models/description.js';
+import { modelFromDescription } from '../models/index.js';
+import type { LatentVariableModel } from '../models/latent-model.js';
 import type { ResolvedTrainOptions } from '../training/options.js';
-import type { OptimizerWeights, TrainerState } from '../training/trainer.js';
+import { migrateTrainerState, type TrainerState } from '../training/state.js';
+import type { OptimizerWeights } from '../training/trainer.js';
 import { writeFileAtomic } from './atomic.js';
 
 export const CHECKPOINT_FORMAT = 'vaekit-checkpoint';
@@ -50,8 +53,8 @@ export interface Checkpoint {
   trainOptions: ResolvedTrainOptions;
   state: TrainerState;
   extra: Record<string, unknown>;
-  /** Rebuilds the model with the saved weights. Caller disposes. */
-  restoreModel(): Promise<VAE>;
+  /** Rebuilds the model (its kind from the description) with the saved weights. Caller disposes. */
+  restoreModel(): Promise<LatentVariableModel>;
   /** Adam's slots as tfjs's `optimizer.setWeights` wants them. Caller disposes (setWeights copies). */
   optimizerWeights(): OptimizerWeights;
   savedAt: string;
@@ -63,11 +66,11 @@ export interface Checkpoint {
  */
 export async function writeCheckpoint(
   path: string,
-  c: { vae: VAE; optimizer: tf.Optimizer; state: TrainerState; trainOptions: ResolvedTrainOptions; extra?: Record<string, unknown> },
+  c: { model: LatentVariableModel; optimizer: tf.Optimizer; state: TrainerState; trainOptions: ResolvedTrainOptions; extra?: Record<string, unknown> },
 ): Promise<void> {
   const groups: Array<[TensorEntry['group'], Array<{ name: string; tensor: tf.Tensor }>]> = [
-    ['encoder', c.vae.encoder.weights.map((w, i) => ({ name: w.originalName ?? String(i), tensor: w.read() }))],
-    ['decoder', c.vae.decoder.weights.map((w, i) => ({ name: w.originalName ?? String(i), tensor: w.read() }))],
+    ['encoder', c.model.encoder.weights.map((w, i) => ({ name: w.originalName ?? String(i), tensor: w.read() }))],
+    ['decoder', c.model.decoder.weights.map((w, i) => ({ name: w.originalName ?? String(i), tensor: w.read() }))],
     ['optimizer', await c.optimizer.getWeights()],
   ];
   const tensors: TensorEntry[] = [];
@@ -75,7 +78,7 @@ export async function writeCheckpoint(
   let offset = 0;
   for (const [group, list] of groups) {
     for (const { name, tensor } of list) {
-      const values = tensor.dataSync() as Float32Array;
+      const values = (await tensor.data()) as Float32Array;
       const f32 = values instanceof Float32Array ? values : Float32Array.from(values);
       tensors.push({ group, name, shape: tensor.shape, offset, length: f32.length });
       chunks.push(f32);
@@ -88,7 +91,7 @@ export async function writeCheckpoint(
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     savedAt: new Date().toISOString(),
-    description: c.vae.describe(),
+    description: await c.model.describe(),
     trainOptions: c.trainOptions,
     state: c.state,
     extra: c.extra ?? {},
@@ -145,23 +148,23 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   return {
     description: header.description,
     trainOptions: header.trainOptions,
-    state: header.state,
+    state: migrateTrainerState(header.state),
     extra: header.extra,
     savedAt: header.savedAt,
     optimizerWeights: () => tensorsOf('optimizer'),
     async restoreModel() {
-      const vae = VAE.fromDescription(header.description);
-      for (const [group, model] of [['encoder', vae.encoder], ['decoder', vae.decoder]] as const) {
+      const model = modelFromDescription(header.description);
+      for (const [group, network] of [['encoder', model.encoder], ['decoder', model.decoder]] as const) {
         const ts = tensorsOf(group);
-        if (ts.length !== model.weights.length) {
-          vae.dispose();
+        if (ts.length !== network.weights.length) {
+          model.dispose();
           tf.dispose(ts.map((t) => t.tensor));
-          throw new CheckpointError(`${path}: expected ${model.weights.length} ${group} tensors, got ${ts.length}`);
+          throw new CheckpointError(`${path}: expected ${network.weights.length} ${group} tensors, got ${ts.length}`);
         }
-        model.setWeights(ts.map((t) => t.tensor));
+        network.setWeights(ts.map((t) => t.tensor));
         tf.dispose(ts.map((t) => t.tensor));
       }
-      return vae;
+      return model;
     },
   };
 }

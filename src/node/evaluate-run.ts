@@ -106,7 +106,7 @@ export async function evaluateRun(run: string, opts: EvaluateRunOptions = {}): P
   } else {
     try {
       const { name, ds } = loadRunSplit(saved.config, split, opts.data);
-      const s = evaluateElbo(saved.vae, ds, { seed: 0 });
+      const s = await evaluateElbo(saved.vae, ds, { seed: 0 });
       const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
       const seed = opts.seed ?? 0;
       const t0 = performance.now();

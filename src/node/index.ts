@@ -2,7 +2,7 @@
  * vaekit for Node: everything in the browser-safe API, plus file IO. Importing this module makes
  * `vae.save(dir)` / `VAE.load(dir)` use the file system.
  */
-import { setModelStore } from '../models/vae.js';
+import { setModelStore } from '../models/model-store.js';
 import { fsModelStore } from './model-store.js';
 
 setModelStore(fsModelStore);

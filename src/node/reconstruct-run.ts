@@ -134,7 +134,7 @@ export async function reconstructRun(run: string, opts: ReconstructOptions = {})
     const rec = (await recT.data()) as Float32Array;
     recT.dispose();
     const written = await writePairs(ds, rec, m, vae.config.inputShape, cfg.standardization, run, opts.out);
-    const elbo = evaluateElbo(vae, ds, { seed: 0 });
+    const elbo = await evaluateElbo(vae, ds, { seed: 0 });
     return {
       model: 'vae',
       dataset: name,

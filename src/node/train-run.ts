@@ -20,6 +20,7 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
 import type { Activation } from '../nets/mlp.js';
 import { VAE } from '../models/vae.js';
+import { saveModel } from '../models/index.js';
 import { resolveTrainOptions, type TrainOptions } from '../training/options.js';
 import { train, type EpochMetrics, type StepInfo, type TrainerState } from '../training/trainer.js';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
@@ -252,7 +253,7 @@ export async function trainRun(
   try {
     if (threads > 1) {
       if (cfg.backend !== 'wasm' && cfg.backend !== 'cpu') throw new ConfigError(`--threads ${threads}: gradient workers need the wasm or cpu backend, not '${cfg.backend}'`);
-      engine = await DataParallelGradients.start(vae, { numShards: threads, batchSize: training.batchSize, beta: training.beta, backend: cfg.backend });
+      engine = await DataParallelGradients.start(vae, { numShards: threads, batchSize: training.batchSize, objective: training.objective, backend: cfg.backend });
       log(`threads: ${threads} (this one and ${threads - 1} gradient worker${threads > 2 ? 's' : ''}, shards of each batch)`);
     }
     const native = cfg.backend === 'wasm' ? nativeKernelsInfo() : null;
@@ -262,34 +263,32 @@ export async function trainRun(
     const stale = await removeStaleTempFiles(cfg.out);
     if (stale.length > 0) log(`removed ${stale.length} temporary file(s) a killed process left in ${cfg.out}: ${stale.join(', ')}`);
     await writeFileAtomic(join(cfg.out, RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
-    const result = await train(
-      vae,
-      { train: data.train, val: data.val, test: data.test },
-      training,
-      {
+    const result = await train(vae, { train: data.train, val: data.val, test: data.test }, {
+      options: training,
+      engine,
+      resumeFrom,
+      callbacks: {
         onEpochStart: cb.onEpochStart,
         onStep: cb.onStep,
         shouldStop: cb.shouldStop,
         onInterrupt: async ({ state, optimizer }) => {
-          await writeCheckpoint(ckptPath, { vae, optimizer, state, trainOptions: training, extra });
+          await writeCheckpoint(ckptPath, { model: vae, optimizer, state, trainOptions: training, extra });
           log(`interrupted: checkpoint saved at epoch ${state.epoch + 1}, step ${state.step}; continue with --resume`);
         },
         onEpochEnd: async (m, { state, optimizer, isBest }) => {
           vae.provenance = provenance(state);
           if (isBest) {
             vae.metrics = { epoch: m.epoch, trainLoss: m.trainLoss, valLoss: m.valLoss, testLoss: m.testLoss };
-            await vae.save(join(cfg.out, RUN_FILES.model), fsModelStore);
+            await saveModel(vae, join(cfg.out, RUN_FILES.model), fsModelStore);
           }
-          await writeCheckpoint(ckptPath, { vae, optimizer, state, trainOptions: training, extra });
+          await writeCheckpoint(ckptPath, { model: vae, optimizer, state, trainOptions: training, extra });
           await writeFileAtomic(join(cfg.out, RUN_FILES.metrics), state.history.map((h) => JSON.stringify(h)).join('\n') + '\n');
           await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
           cb.onEpochEnd?.(m);
           if (cb.shouldStop?.()) log(`interrupted after epoch ${m.epoch}: checkpoint saved; continue with --resume`);
         },
       },
-      resumeFrom,
-      engine,
-    );
+    });
     result.optimizer.dispose();
     const state = result.state;
     const best = state.history.find((h) => h.epoch === state.bestEpoch) ?? state.history.at(-1);

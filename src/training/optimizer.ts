@@ -57,7 +57,48 @@ interface AdamInternals {
  */
 type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
+/**
+ * β^(t+1) as tfjs's Adam holds it after t steps: β in float32, multiplied by β in float32 after
+ * every step (a running product, not pow(β, t + 1), which differs in the last bit at some t).
+ */
+function accumulatedPower(beta: number, iterations: number): number {
+  const b = Math.fround(beta);
+  let p = b;
+  for (let i = 0; i < iterations; i++) p = Math.fround(p * b);
+  return p;
+}
+
 class VaekitAdam extends tf.AdamOptimizer {
+  /** β₁^(t+1), β₂^(t+1) of step t = `iterations`, mirrored in JavaScript so a step never reads the device. */
+  private acc = { iterations: 0, beta1: Math.fround(this.beta1), beta2: Math.fround(this.beta2) };
+
+  /** The accumulated powers at the current step, advanced from the mirror's step (or recomputed after a restore). */
+  private accumulated(): { beta1: number; beta2: number } {
+    const t = this.iterations;
+    if (t < this.acc.iterations) this.acc = { iterations: t, beta1: accumulatedPower(this.beta1, t), beta2: accumulatedPower(this.beta2, t) };
+    while (this.acc.iterations < t) {
+      this.acc.beta1 = Math.fround(this.acc.beta1 * Math.fround(this.beta1));
+      this.acc.beta2 = Math.fround(this.acc.beta2 * Math.fround(this.beta2));
+      this.acc.iterations++;
+    }
+    return this.acc;
+  }
+
+  /**
+   * tfjs's setWeights, then β₁ᵗ and β₂ᵗ set to the running products a never-stopped optimizer holds
+   * (tfjs recomputes them with one pow(), off by one ulp at some t), so the next steps are bit-identical.
+   */
+  override async setWeights(weightValues: OptimizerWeights): Promise<void> {
+    await super.setWeights(weightValues);
+    const self = this as unknown as AdamInternals;
+    const t = this.iterations;
+    this.acc = { iterations: t, beta1: accumulatedPower(this.beta1, t), beta2: accumulatedPower(this.beta2, t) };
+    tf.tidy(() => {
+      self.accBeta1.assign(tf.scalar(this.acc.beta1));
+      self.accBeta2.assign(tf.scalar(this.acc.beta2));
+    });
+  }
+
   override applyGradients(variableGradients: VariableGradients): void {
     const update = inPlaceAdamUpdate;
     if (update == null) return super.applyGradients(variableGradients);
@@ -73,15 +114,14 @@ class VaekitAdam extends tf.AdamOptimizer {
       if (gradient == null) return;
       slots.push({ value, gradient, firstMoment: self.accumulatedFirstMoment[i]!.variable, secondMoment: self.accumulatedSecondMoment[i]!.variable });
     });
-    const acc1 = self.accBeta1.dataSync()[0];
-    const acc2 = self.accBeta2.dataSync()[0];
+    const acc = this.accumulated();
     const scalars: AdamScalars = {
       beta1: Math.fround(this.beta1),
       oneMinusBeta1: Math.fround(1 - this.beta1),
       beta2: Math.fround(this.beta2),
       oneMinusBeta2: Math.fround(1 - this.beta2),
-      oneMinusAccBeta1: Math.fround(1 - acc1),
-      oneMinusAccBeta2: Math.fround(1 - acc2),
+      oneMinusAccBeta1: Math.fround(1 - acc.beta1),
+      oneMinusAccBeta2: Math.fround(1 - acc.beta2),
       epsilon: Math.fround(this.epsilon),
       negLearningRate: Math.fround(-this.learningRate),
     };
@@ -103,28 +143,12 @@ export function makeOptimizer(learningRate: number): tf.Optimizer {
 }
 
 /**
- * Loads saved slots into an Adam optimizer so that the next steps equal, bit for bit, those of an
- * optimizer that never stopped. tfjs's `setWeights` recomputes the bias-correction powers β₁ᵗ, β₂ᵗ
- * with one `pow`, while a running optimizer multiplies them step by step in float32; the two differ
- * in the last bit at some t, which changes every later update. This redoes the float32 products.
- * (Reaches into AdamOptimizer's `accBeta1`/`accBeta2`; test/core/training.test.ts guards it.)
+ * Loads saved slots into an optimizer so that the next steps equal, bit for bit, those of an
+ * optimizer that never stopped ({@link makeOptimizer}'s Adam restores β₁ᵗ and β₂ᵗ as running products;
+ * test/core/training.test.ts guards it).
  */
 export async function restoreOptimizer(optimizer: tf.Optimizer, weights: OptimizerWeights): Promise<void> {
   await optimizer.setWeights(weights);
-  const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable; beta1: number; beta2: number; iterations: number };
-  if (!adam.accBeta1 || !adam.accBeta2) return;
-  const b1 = Math.fround(adam.beta1);
-  const b2 = Math.fround(adam.beta2);
-  let p1 = b1;
-  let p2 = b2;
-  for (let i = 0; i < adam.iterations; i++) {
-    p1 = Math.fround(p1 * b1);
-    p2 = Math.fround(p2 * b2);
-  }
-  tf.tidy(() => {
-    adam.accBeta1!.assign(tf.scalar(p1));
-    adam.accBeta2!.assign(tf.scalar(p2));
-  });
 }
 
 /** Adam slots below this magnitude are flushed to zero by {@link flushTinySlots}. */

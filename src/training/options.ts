@@ -1,8 +1,10 @@
 /**
  * Training options: typed, defaults in one frozen constant, validated by `resolveTrainOptions`.
  */
-import { ConfigError } from '../errors.js';
-import type { BinarizeMode } from '../data/binarize.js';
+import { BINARIZE_MODES, type BinarizeMode } from '../data/binarize.js';
+import { DEFAULT_OBJECTIVE, resolveObjectiveConfig, type ObjectiveConfig } from '../objectives/index.js';
+import { checkKnownKeys, checkOr, integer, intAtLeast, nullable, oneOf, positiveNumber } from '../validate.js';
+import { resolveKlSchedule, type KlSchedule } from './schedules.js';
 
 export interface TrainOptions {
   /** Passes over the training set. Default 10. */
@@ -11,8 +13,10 @@ export interface TrainOptions {
   batchSize?: number;
   /** Adam step size. Default 1e-3. */
   learningRate?: number;
-  /** β, the KL weight in the loss (1 = the plain ELBO). Default 1. */
-  beta?: number;
+  /** What training minimises, tagged by kind. Default { kind: 'elbo' }, the β-weighted −ELBO. */
+  objective?: ObjectiveConfig;
+  /** β, the KL weight: a number (constant) or a schedule over the steps. Default 1, the plain ELBO. */
+  beta?: number | KlSchedule;
   /** Seed of shuffling, ε and dynamic binarisation. Default 0. */
   seed?: number;
   /** Stop after this many epochs without a better validation loss; null = never. Default null. */
@@ -25,13 +29,25 @@ export interface TrainOptions {
   logEvery?: number;
 }
 
-export type ResolvedTrainOptions = Required<TrainOptions>;
+export interface ResolvedTrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  objective: ObjectiveConfig;
+  beta: KlSchedule;
+  seed: number;
+  patience: number | null;
+  binarize: BinarizeMode;
+  evalBatchSize: number;
+  logEvery: number;
+}
 
 export const TRAIN_DEFAULTS: Readonly<ResolvedTrainOptions> = Object.freeze({
   epochs: 10,
   batchSize: 128,
   learningRate: 1e-3,
-  beta: 1,
+  objective: DEFAULT_OBJECTIVE,
+  beta: Object.freeze({ kind: 'constant', value: 1 }) as KlSchedule,
   seed: 0,
   patience: null,
   binarize: 'none',
@@ -39,24 +55,28 @@ export const TRAIN_DEFAULTS: Readonly<ResolvedTrainOptions> = Object.freeze({
   logEvery: 20,
 });
 
-const BINARIZE = ['none', 'static', 'dynamic', 'threshold'];
+/** The option names, in the order they are written. */
+export const TRAIN_OPTION_KEYS = Object.keys(TRAIN_DEFAULTS) as (keyof ResolvedTrainOptions)[];
 
-function check(name: string, ok: boolean, v: unknown, what: string): void {
-  if (!ok) throw new ConfigError(`${name}: expected ${what}, got ${JSON.stringify(v)}`);
-}
-
-/** Fills defaults and validates. @throws ConfigError naming the field and the bad value */
-export function resolveTrainOptions(o: TrainOptions = {}): ResolvedTrainOptions {
-  const r = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as ResolvedTrainOptions;
-  const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
-  check('epochs', isInt(r.epochs, 1), r.epochs, 'an integer ≥ 1');
-  check('batchSize', isInt(r.batchSize, 1), r.batchSize, 'an integer ≥ 1');
-  check('learningRate', typeof r.learningRate === 'number' && r.learningRate > 0 && Number.isFinite(r.learningRate), r.learningRate, 'a positive number');
-  check('beta', typeof r.beta === 'number' && r.beta >= 0 && Number.isFinite(r.beta), r.beta, 'a number ≥ 0');
-  check('seed', Number.isInteger(r.seed), r.seed, 'an integer');
-  check('patience', r.patience === null || isInt(r.patience, 1), r.patience, 'an integer ≥ 1 or null');
-  check('binarize', BINARIZE.includes(r.binarize), r.binarize, `one of ${BINARIZE.join(', ')}`);
-  check('evalBatchSize', isInt(r.evalBatchSize, 1), r.evalBatchSize, 'an integer ≥ 1');
-  check('logEvery', isInt(r.logEvery, 1), r.logEvery, 'an integer ≥ 1');
-  return r;
+/**
+ * Fills defaults and validates.
+ * @param field - where the options sit, for messages ('' for the library's options, 'training' in a run config)
+ * @throws ConfigError naming the field and the bad value
+ */
+export function resolveTrainOptions(o: TrainOptions = {}, field = ''): ResolvedTrainOptions {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  checkKnownKeys(field || 'train options', o, TRAIN_OPTION_KEYS);
+  const d = TRAIN_DEFAULTS;
+  return {
+    epochs: checkOr(at('epochs'), o.epochs, intAtLeast(1), d.epochs),
+    batchSize: checkOr(at('batchSize'), o.batchSize, intAtLeast(1), d.batchSize),
+    learningRate: checkOr(at('learningRate'), o.learningRate, positiveNumber, d.learningRate),
+    objective: resolveObjectiveConfig(o.objective ?? d.objective, at('objective')),
+    beta: resolveKlSchedule(o.beta ?? d.beta, at('beta')),
+    seed: checkOr(at('seed'), o.seed, integer, d.seed),
+    patience: checkOr(at('patience'), o.patience, nullable(intAtLeast(1)), d.patience),
+    binarize: checkOr(at('binarize'), o.binarize, oneOf(BINARIZE_MODES), d.binarize),
+    evalBatchSize: checkOr(at('evalBatchSize'), o.evalBatchSize, intAtLeast(1), d.evalBatchSize),
+    logEvery: checkOr(at('logEvery'), o.logEvery, intAtLeast(1), d.logEvery),
+  };
 }

@@ -1,71 +1,35 @@
 /**
- * Minibatch training of a VAE with Adam: the algorithm of seed 001 (sample a batch, encode,
- * reparameterise, decode, −ELBO, gradient step), with per-epoch validation and test evaluation,
- * early stopping, and a resumable state. Browser-safe: file IO (checkpoints, run folders) lives in
- * node/, reached through the callbacks.
+ * Minibatch training of a latent variable model with Adam: sample a batch, compute the objective's
+ * gradient (encode, reparameterise, decode, −ELBO by default), take a step; with per-epoch
+ * validation and test evaluation, early stopping, and a resumable state (Kingma & Welling 2014,
+ * algorithm 1; Prince, Understanding Deep Learning, §17.7). Browser-safe: no synchronous tensor
+ * reads, and file IO (checkpoints, run folders) lives in node/, reached through the callbacks.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { HostBatch } from '../data/batch.js';
+import { gatherBatch } from '../data/batch.js';
 import { applyBinarization } from '../data/binarize.js';
-import { gatherRows, type Dataset } from '../data/dataset.js';
-import { ShapeError, TrainingError } from '../errors.js';
-import { evaluateElbo } from '../evaluation/elbo-eval.js';
+import type { Dataset } from '../data/dataset.js';
+import { DataError, ShapeError, TrainingError, setting } from '../errors.js';
+import { evaluateElbo, type ElboSummary } from '../evaluation/elbo-eval.js';
+import { stepSeed } from '../math/noise.js';
 import { deriveRng } from '../math/rng.js';
-import type { VAE } from '../models/vae.js';
-import { negativeElboLoss } from '../objectives/elbo.js';
-import type { GradientEngine } from './gradients.js';
+import type { LatentVariableModel } from '../models/latent-model.js';
+import { objectiveTerms, type StepContext } from '../objectives/index.js';
+import { LocalGradientEngine, type GradientEngine } from './engine.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { flushTinySlots, makeOptimizer, restoreOptimizer, SLOT_FLUSH_EVERY, type OptimizerWeights } from './optimizer.js';
+import { klWeight } from './schedules.js';
+import { emptySums, initialTrainerState, METRICS_VERSION, type EpochMetrics, type EpochSums, type TrainerState } from './state.js';
 
 export { makeOptimizer, type OptimizerWeights } from './optimizer.js';
+export { initialTrainerState, type EpochMetrics, type TrainerState } from './state.js';
 
 /** The data of a run: training examples, and optional validation (model selection) and test (report only) sets. */
 export interface TrainData {
   train: Dataset;
   val?: Dataset;
   test?: Dataset;
-}
-
-/**
- * One line of metrics.jsonl. Losses are −ELBO in nats per example; `reconstruction` and `kl` are the
- * two terms of the training loss (reconstruction = −E_q[log p(x|z)]), so trainLoss = reconstruction + β·kl.
- */
-export interface EpochMetrics {
-  /** 1-based epoch number. */
-  epoch: number;
-  trainLoss: number;
-  reconstruction: number;
-  kl: number;
-  beta: number;
-  valLoss: number | null;
-  valReconstruction: number | null;
-  valKl: number | null;
-  testLoss: number | null;
-  testReconstruction: number | null;
-  testKl: number | null;
-  /** Training examples per second over the epoch (evaluation excluded). */
-  examplesPerSecond: number;
-  /** The epoch's training time in seconds (evaluation excluded). */
-  seconds: number;
-  /** Seconds spent evaluating validation and test sets. */
-  evalSeconds: number;
-}
-
-/** Everything besides weights and optimizer slots needed to continue a run exactly. */
-export interface TrainerState {
-  /** Completed epochs. */
-  epoch: number;
-  /** Completed steps within the current (unfinished) epoch; 0 at an epoch boundary. */
-  step: number;
-  /** Sums over the unfinished epoch's completed steps: [loss·n, reconstruction·n, kl·n, examples, seconds]. */
-  partial: [number, number, number, number, number];
-  history: EpochMetrics[];
-  bestValLoss: number | null;
-  bestEpoch: number | null;
-  epochsWithoutImprovement: number;
-}
-
-export function initialTrainerState(): TrainerState {
-  return { epoch: 0, step: 0, partial: [0, 0, 0, 0, 0], history: [], bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0 };
 }
 
 export interface StepInfo {
@@ -104,197 +68,265 @@ export interface ResumeFrom {
   optimizerWeights: OptimizerWeights;
 }
 
-function prepare(ds: Dataset | undefined, mode: ResolvedTrainOptions['binarize'], seed: number): Dataset | undefined {
-  if (!ds || ds.numExamples === 0) return undefined;
-  // Evaluation sets get one fixed binarisation for 'dynamic', so figures compare across epochs.
-  return applyBinarization(ds, mode === 'dynamic' ? 'static' : mode, seed, 0);
+/** What {@link train} takes besides the model and the data (like tfjs's `model.fit` arguments). */
+export interface TrainArgs {
+  /** Epochs, batch size, learning rate, objective, β schedule, seed…; see {@link TrainOptions}. */
+  options?: TrainOptions;
+  callbacks?: TrainCallbacks;
+  /** Continue from a checkpoint's state and optimizer slots. */
+  resumeFrom?: ResumeFrom;
+  /** Where gradients are computed. Default: this thread ({@link LocalGradientEngine}); the caller disposes one it gives. */
+  engine?: GradientEngine;
+}
+
+/** Everything one run of the loop works with. */
+interface Run {
+  model: LatentVariableModel;
+  o: ResolvedTrainOptions;
+  optimizer: tf.Optimizer;
+  engine: GradientEngine;
+  callbacks: TrainCallbacks;
+  state: TrainerState;
+  train: Dataset;
+  /** The training set under a fixed binarisation (the training set itself for 'none' and 'dynamic'). */
+  staticTrain: Dataset;
+  val?: Dataset;
+  test?: Dataset;
+  stepsPerEpoch: number;
+  /** The objective's term names, in the order of its stats. */
+  termNames: readonly string[];
+  /** Reused for every full batch: x [B, D], c [B, C]. */
+  buffers: { x: Float32Array; c?: Float32Array };
 }
 
 /**
- * Trains `vae` in place by minimising the β-weighted −ELBO with Adam.
+ * Trains `model` in place by minimising the objective (the β-weighted −ELBO by default) with Adam.
  * Same seed and backend → the same loss sequence; a run resumed from a checkpoint continues
  * with exactly the numbers the uninterrupted run would have produced.
- * @param data - train [N, D] (and optional val, test) with D = vae.dataDim
+ * @param data - train [N, D] (and optional val, test) with D = model.dataDim
  * @returns per-epoch metrics and the final state; the optimizer is returned for checkpointing (caller disposes)
  * @throws ShapeError when the data's dimension differs from the model's
+ * @throws DataError when a conditional model's data has neither conditions nor labels
  * @throws TrainingError when the loss becomes non-finite (names epoch and step)
- * @see seed 001 (the minibatch training algorithm); Prince §17.7 (seed 004)
+ * @see Kingma & Welling 2014, algorithm 1; Prince, Understanding Deep Learning, §17.7
  */
-export async function train(
-  vae: VAE,
-  data: TrainData,
-  options: TrainOptions = {},
-  callbacks: TrainCallbacks = {},
-  resume?: ResumeFrom,
-  engine?: GradientEngine,
-): Promise<TrainResult> {
-  const o = resolveTrainOptions(options);
-  for (const [name, ds] of Object.entries(data) as [string, Dataset | undefined][]) {
-    if (ds && ds.dataDim !== vae.dataDim) {
-      throw new ShapeError(`train: ${name} data (${ds.source}) has ${ds.dataDim} features per example, the model expects ${vae.dataDim}`);
-    }
-  }
-  const trainSet = data.train;
-  if (trainSet.numExamples === 0) throw new ShapeError(`train: the training set (${trainSet.source}) is empty`);
-  const staticTrain = o.binarize === 'dynamic' ? trainSet : applyBinarization(trainSet, o.binarize, o.seed, 0);
-  const val = prepare(data.val, o.binarize, o.seed + 1);
-  const test = prepare(data.test, o.binarize, o.seed + 2);
-
+export async function train(model: LatentVariableModel, data: TrainData, args: TrainArgs = {}): Promise<TrainResult> {
+  const o = resolveTrainOptions(args.options);
+  checkData(model, data);
   const optimizer = makeOptimizer(o.learningRate);
+  const engine = args.engine ?? new LocalGradientEngine(model, o.objective);
   try {
-    if (resume) await restoreOptimizer(optimizer, resume.optimizerWeights);
-    return await runEpochs(vae, trainSet, val, test, staticTrain, o, optimizer, callbacks, resume, engine);
+    if (args.resumeFrom) await restoreOptimizer(optimizer, args.resumeFrom.optimizerWeights);
+    const run: Run = {
+      model,
+      o,
+      optimizer,
+      engine,
+      callbacks: args.callbacks ?? {},
+      state: args.resumeFrom ? structuredClone(args.resumeFrom.state) : initialTrainerState(),
+      train: data.train,
+      staticTrain: o.binarize === 'dynamic' ? data.train : applyBinarization(data.train, o.binarize, o.seed, 0),
+      val: evaluationSet(data.val, o, o.seed + 1),
+      test: evaluationSet(data.test, o, o.seed + 2),
+      stepsPerEpoch: Math.ceil(data.train.numExamples / o.batchSize),
+      termNames: objectiveTerms(o.objective),
+      buffers: { x: new Float32Array(o.batchSize * model.dataDim), ...(model.conditionDim > 0 ? { c: new Float32Array(o.batchSize * model.conditionDim) } : {}) },
+    };
+    return await runEpochs(run);
   } catch (e) {
     optimizer.dispose();
     throw e;
+  } finally {
+    if (!args.engine) await engine.dispose();
   }
 }
 
-async function runEpochs(
-  vae: VAE,
-  trainSet: Dataset,
-  val: Dataset | undefined,
-  test: Dataset | undefined,
-  staticTrain: Dataset,
-  o: ResolvedTrainOptions,
-  optimizer: tf.Optimizer,
-  callbacks: TrainCallbacks,
-  resume: ResumeFrom | undefined,
-  engine: GradientEngine | undefined,
-): Promise<TrainResult> {
-  const vars = vae.trainableVariables();
-  const state: TrainerState = resume ? structuredClone(resume.state) : initialTrainerState();
-
-  const n = trainSet.numExamples;
-  const d = trainSet.dataDim;
-  const stepsPerEpoch = Math.ceil(n / o.batchSize);
-  const fullBatch = new Float32Array(o.batchSize * d); // [B, D], reused every step
-  let stoppedEarly = false;
-
-  while (state.epoch < o.epochs) {
-    const epoch = state.epoch; // 0-based index of the epoch being trained
-    const epochData = o.binarize === 'dynamic' ? applyBinarization(trainSet, 'dynamic', o.seed, epoch) : staticTrain;
-    const perm = deriveRng(o.seed, 'shuffle', epoch).permutation(n);
-    const sums = state.partial;
-    let pending: tf.Tensor[] = []; // per-step [loss, reconstruction, kl] batch means, read every logEvery steps
-    let pendingSizes: number[] = [];
-    callbacks.onEpochStart?.(epoch + 1, stepsPerEpoch);
-    let t0 = performance.now();
-
-    const flush = () => {
-      if (pending.length === 0) return;
-      const stacked = tf.stack(pending);
-      const v = stacked.dataSync();
-      stacked.dispose();
-      tf.dispose(pending);
-      for (let i = 0; i < pendingSizes.length; i++) {
-        const [l, r, k] = [v[3 * i], v[3 * i + 1], v[3 * i + 2]];
-        if (!Number.isFinite(l)) {
-          const step = state.step - pendingSizes.length + i + 1; // 1-based step of this entry
-          throw new TrainingError(
-            `training: the loss became ${l} at epoch ${epoch + 1}, step ${step} of ${stepsPerEpoch} ` +
-              `(reconstruction ${r}, kl ${k}); check the data for extreme values or try a lower --lr; the last checkpoint is unchanged`,
-          );
-        }
-        const b = pendingSizes[i];
-        sums[0] += l * b;
-        sums[1] += r * b;
-        sums[2] += k * b;
-        sums[3] += b;
-      }
-      pending = [];
-      pendingSizes = [];
-    };
-    const elapsed = () => sums[4] + (performance.now() - t0) / 1000;
-
-    while (state.step < stepsPerEpoch) {
-      const start = state.step * o.batchSize;
-      const end = Math.min(start + o.batchSize, n);
-      const b = end - start;
-      const buf = gatherRows(epochData, perm, start, end, b === o.batchSize ? fullBatch : undefined);
-      const seed = deriveRng(o.seed, 'eps', epoch, state.step).nextSeed();
-      let stats: tf.Tensor | undefined;
-      if (engine) {
-        // Shards of the batch on several threads; the same noise, one optimizer step here.
-        const r = engine.gradients(buf, b, seed);
-        optimizer.applyGradients(r.grads);
-        tf.dispose(Object.values(r.grads));
-        stats = r.stats;
-      } else {
-        const x = tf.tensor2d(buf, [b, d]);
-        const cost = optimizer.minimize(
-          () => {
-            const t = negativeElboLoss(vae, x, { beta: o.beta, seed });
-            stats = tf.keep(tf.stack([t.loss, t.reconstructionLoss, t.kl]));
-            return t.loss;
-          },
-          false,
-          vars,
-        );
-        cost?.dispose();
-        x.dispose();
-      }
-      if (optimizer.iterations % SLOT_FLUSH_EVERY === 0) flushTinySlots(optimizer);
-      pending.push(stats!);
-      pendingSizes.push(b);
-      state.step++;
-      if (state.step % o.logEvery === 0 || state.step === stepsPerEpoch) {
-        flush();
-        callbacks.onStep?.({ epoch: epoch + 1, step: state.step, stepsPerEpoch, loss: sums[0] / sums[3], examplesPerSecond: sums[3] / elapsed() });
-        // Let pending events (a Ctrl-C handler, a browser's UI) run between steps.
-        if (callbacks.shouldStop) await new Promise((r) => setTimeout(r, 0));
-      }
-      if (callbacks.shouldStop?.() && state.step < stepsPerEpoch) {
-        flush();
-        sums[4] = elapsed();
-        await callbacks.onInterrupt?.({ state, optimizer });
-        return { history: state.history, state, stoppedEarly: false, interrupted: true, optimizer };
-      }
+/** @throws ShapeError or DataError when the data does not fit the model */
+function checkData(model: LatentVariableModel, data: TrainData): void {
+  for (const [name, ds] of Object.entries(data) as [string, Dataset | undefined][]) {
+    if (!ds) continue;
+    if (ds.dataDim !== model.dataDim) {
+      throw new ShapeError(`train: ${name} data (${ds.source}) has ${ds.dataDim} features per example, the model expects ${model.dataDim}`);
     }
-    flush();
-    const seconds = elapsed();
-
-    const e0 = performance.now();
-    const evalOpts = { batchSize: o.evalBatchSize, seed: o.seed };
-    const v = val ? evaluateElbo(vae, val, evalOpts) : null;
-    const t = test ? evaluateElbo(vae, test, evalOpts) : null;
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      trainLoss: sums[0] / sums[3],
-      reconstruction: sums[1] / sums[3],
-      kl: sums[2] / sums[3],
-      beta: o.beta,
-      valLoss: v?.loss ?? null,
-      valReconstruction: v?.reconstructionLoss ?? null,
-      valKl: v?.kl ?? null,
-      testLoss: t?.loss ?? null,
-      testReconstruction: t?.reconstructionLoss ?? null,
-      testKl: t?.kl ?? null,
-      examplesPerSecond: sums[3] / seconds,
-      seconds,
-      evalSeconds: (performance.now() - e0) / 1000,
-    };
-    if (v && !Number.isFinite(v.loss)) {
-      throw new TrainingError(`training: the validation loss became ${v.loss} after epoch ${epoch + 1}; the last checkpoint is unchanged`);
+    if (model.conditionDim > 0 && !ds.conditions && !ds.labels) {
+      throw new DataError(`train: ${name} data (${ds.source}) has neither conditions nor labels, and the model is conditional (conditionDim ${model.conditionDim})`);
     }
-    const isBest = v === null || state.bestValLoss === null || v.loss < state.bestValLoss;
-    if (isBest) {
-      state.bestValLoss = v?.loss ?? null;
-      state.bestEpoch = epoch + 1;
-      state.epochsWithoutImprovement = 0;
-    } else {
-      state.epochsWithoutImprovement++;
-    }
-    state.history.push(metrics);
-    state.epoch++;
-    state.step = 0;
-    state.partial = [0, 0, 0, 0, 0];
-    await callbacks.onEpochEnd?.(metrics, { state, optimizer, isBest });
-    if (o.patience !== null && v && state.epochsWithoutImprovement >= o.patience) {
-      stoppedEarly = true;
-      break;
-    }
-    if (callbacks.shouldStop?.()) return { history: state.history, state, stoppedEarly, interrupted: true, optimizer };
   }
-  return { history: state.history, state, stoppedEarly, interrupted: false, optimizer };
+  if (data.train.numExamples === 0) throw new ShapeError(`train: the training set (${data.train.source}) is empty`);
+}
+
+/** An evaluation set as the trainer evaluates it: 'dynamic' becomes one fixed draw, so figures compare across epochs. */
+function evaluationSet(ds: Dataset | undefined, o: ResolvedTrainOptions, seed: number): Dataset | undefined {
+  if (!ds || ds.numExamples === 0) return undefined;
+  return applyBinarization(ds, o.binarize === 'dynamic' ? 'static' : o.binarize, seed, 0);
+}
+
+/** The loop over epochs: train, evaluate, record, stop early or on request. */
+async function runEpochs(run: Run): Promise<TrainResult> {
+  const { state, callbacks } = run;
+  const result = (stoppedEarly: boolean, interrupted: boolean): TrainResult => ({ history: state.history, state, stoppedEarly, interrupted, optimizer: run.optimizer });
+  while (state.epoch < run.o.epochs) {
+    const seconds = await trainEpoch(run);
+    if (seconds === null) return result(false, true);
+    const metrics = await evaluateEpoch(run, seconds);
+    const isBest = recordEpoch(state, metrics);
+    await callbacks.onEpochEnd?.(metrics, { state, optimizer: run.optimizer, isBest });
+    if (run.o.patience !== null && metrics.valLoss !== null && state.epochsWithoutImprovement >= run.o.patience) return result(true, false);
+    if (callbacks.shouldStop?.()) return result(false, true);
+  }
+  return result(false, false);
+}
+
+/**
+ * Trains the current epoch from `state.step` to its end, or until `shouldStop` asks to stop.
+ * @returns the epoch's training seconds, or null when interrupted mid-epoch (after `onInterrupt`)
+ */
+async function trainEpoch(run: Run): Promise<number | null> {
+  const { state, o, callbacks, stepsPerEpoch } = run;
+  const epoch = state.epoch; // 0-based index of the epoch being trained
+  const epochData = o.binarize === 'dynamic' ? applyBinarization(run.train, 'dynamic', o.seed, epoch) : run.staticTrain;
+  const order = deriveRng(o.seed, 'shuffle', epoch).permutation(run.train.numExamples);
+  const sums = state.partial;
+  const losses = new LossReadback(run.termNames);
+  callbacks.onEpochStart?.(epoch + 1, stepsPerEpoch);
+  const t0 = performance.now();
+  const elapsed = () => sums.seconds + (performance.now() - t0) / 1000;
+
+  while (state.step < stepsPerEpoch) {
+    await trainStep(run, epochData, order, losses);
+    state.step++;
+    if (state.step % o.logEvery === 0 || state.step === stepsPerEpoch) {
+      await losses.readInto(sums, epoch, state.step, stepsPerEpoch);
+      callbacks.onStep?.({ epoch: epoch + 1, step: state.step, stepsPerEpoch, loss: sums.loss / sums.examples, examplesPerSecond: sums.examples / elapsed() });
+      // Let pending events (a Ctrl-C handler, a browser's UI) run between steps.
+      if (callbacks.shouldStop) await new Promise((r) => setTimeout(r, 0));
+    }
+    if (callbacks.shouldStop?.() && state.step < stepsPerEpoch) {
+      await losses.readInto(sums, epoch, state.step, stepsPerEpoch);
+      sums.seconds = elapsed();
+      await callbacks.onInterrupt?.({ state, optimizer: run.optimizer });
+      return null;
+    }
+  }
+  await losses.readInto(sums, epoch, state.step, stepsPerEpoch);
+  return elapsed();
+}
+
+/** One optimizer step on the batch at `state.step` of the epoch's order. */
+async function trainStep(run: Run, epochData: Dataset, order: Int32Array, losses: LossReadback): Promise<void> {
+  const { state, o, model, optimizer } = run;
+  const start = state.step * o.batchSize;
+  const end = Math.min(start + o.batchSize, epochData.numExamples);
+  const full = end - start === o.batchSize;
+  const batch: HostBatch = gatherBatch(epochData, order, start, end, { conditionDim: model.conditionDim, buffers: full ? run.buffers : undefined });
+  const step = state.epoch * run.stepsPerEpoch + state.step; // global, 0-based
+  const ctx: StepContext = { seed: stepSeed(o.seed, state.epoch, state.step), step, klWeight: klWeight(o.beta, { step, stepsPerEpoch: run.stepsPerEpoch }) };
+  const { grads, stats } = await run.engine.gradients(batch, ctx);
+  optimizer.applyGradients(grads);
+  tf.dispose(grads.map((g) => g.tensor));
+  if (optimizer.iterations % SLOT_FLUSH_EVERY === 0) flushTinySlots(optimizer);
+  losses.push(stats, batch.numRows);
+}
+
+/**
+ * The steps' [loss, ...terms] batch means, kept on the device and read back together every
+ * `logEvery` steps (one asynchronous read instead of one per step).
+ */
+class LossReadback {
+  private pending: tf.Tensor[] = [];
+  private sizes: number[] = [];
+
+  constructor(private readonly termNames: readonly string[]) {}
+
+  /** Takes ownership of one step's stats [1 + T] for a batch of `rows` examples. */
+  push(stats: tf.Tensor, rows: number): void {
+    this.pending.push(stats);
+    this.sizes.push(rows);
+  }
+
+  /**
+   * Reads the pending stats and adds them, times their batch sizes, to `sums`.
+   * @param step - the 1-based step of the epoch the last pending entry belongs to (for messages)
+   * @throws TrainingError naming the epoch and step of the first non-finite loss
+   */
+  async readInto(sums: EpochSums, epoch: number, step: number, stepsPerEpoch: number): Promise<void> {
+    if (this.pending.length === 0) return;
+    const stacked = tf.stack(this.pending); // [steps, 1 + T]
+    tf.dispose(this.pending);
+    const v = await stacked.data();
+    stacked.dispose();
+    const width = 1 + this.termNames.length;
+    const sizes = this.sizes;
+    this.pending = [];
+    this.sizes = [];
+    for (let i = 0; i < sizes.length; i++) {
+      const loss = v[width * i];
+      const terms = this.termNames.map((name, j) => [name, v[width * i + 1 + j]] as const);
+      if (!Number.isFinite(loss)) {
+        throw new TrainingError(
+          `training: the loss became ${loss} at epoch ${epoch + 1}, step ${step - sizes.length + i + 1} of ${stepsPerEpoch} ` +
+            `(${terms.map(([n, t]) => `${n} ${t}`).join(', ')}); check the data for extreme values or try a lower ${setting('training.learningRate')}; ` +
+            'the last checkpoint is unchanged',
+        );
+      }
+      const b = sizes[i];
+      sums.loss += loss * b;
+      for (const [name, t] of terms) sums.terms[name] = (sums.terms[name] ?? 0) + t * b;
+      sums.examples += b;
+    }
+  }
+}
+
+/** The epoch's metrics: its training means, and the −ELBO on the validation and test sets. */
+async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
+  const { state, o, model } = run;
+  const sums = state.partial;
+  const e0 = performance.now();
+  const evalOpts = { batchSize: o.evalBatchSize, seed: o.seed };
+  const v: ElboSummary | null = run.val ? await evaluateElbo(model, run.val, evalOpts) : null;
+  const t: ElboSummary | null = run.test ? await evaluateElbo(model, run.test, evalOpts) : null;
+  if (v && !Number.isFinite(v.loss)) {
+    throw new TrainingError(`training: the validation loss became ${v.loss} after epoch ${state.epoch + 1}; the last checkpoint is unchanged`);
+  }
+  const terms = Object.fromEntries(run.termNames.map((n) => [n, sums.terms[n] / sums.examples]));
+  const lastStep = (state.epoch + 1) * run.stepsPerEpoch - 1;
+  return {
+    version: METRICS_VERSION,
+    epoch: state.epoch + 1,
+    trainLoss: sums.loss / sums.examples,
+    reconstruction: terms.reconstruction ?? null,
+    kl: terms.kl ?? null,
+    beta: klWeight(o.beta, { step: lastStep, stepsPerEpoch: run.stepsPerEpoch }),
+    terms,
+    valLoss: v?.loss ?? null,
+    valReconstruction: v?.reconstructionLoss ?? null,
+    valKl: v?.kl ?? null,
+    testLoss: t?.loss ?? null,
+    testReconstruction: t?.reconstructionLoss ?? null,
+    testKl: t?.kl ?? null,
+    examplesPerSecond: sums.examples / seconds,
+    seconds,
+    evalSeconds: (performance.now() - e0) / 1000,
+  };
+}
+
+/**
+ * Records an epoch in the state (history, best validation loss, epochs without improvement) and
+ * moves it to the next epoch.
+ * @returns true when the validation loss improved (or there is no validation set)
+ */
+function recordEpoch(state: TrainerState, m: EpochMetrics): boolean {
+  const isBest = m.valLoss === null || state.bestValLoss === null || m.valLoss < state.bestValLoss;
+  if (isBest) {
+    state.bestValLoss = m.valLoss;
+    state.bestEpoch = m.epoch;
+    state.epochsWithoutImprovement = 0;
+  } else {
+    state.epochsWithoutImprovement++;
+  }
+  state.history.push(m);
+  state.epoch++;
+  state.step = 0;
+  state.partial = emptySums();
+  return isBest;
 }

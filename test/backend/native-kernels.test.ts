@@ -191,7 +191,7 @@ function trainingLosses(steps: number, seed: number, phase: number): number[] {
   const optimizer = makeOptimizer(1e-2);
   const losses: number[] = [];
   for (let s = 1; s <= steps; s++) {
-    const cost = optimizer.minimize(() => negativeElboLoss(vae, x, { seed: s }).loss, true, vae.trainableVariables());
+    const cost = optimizer.minimize(() => negativeElboLoss(vae, { x }, { seed: s, step: 0, klWeight: 1 }).loss, true, vae.trainableVariables());
     losses.push(cost!.dataSync()[0]);
     cost!.dispose();
   }

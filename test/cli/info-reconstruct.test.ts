@@ -237,7 +237,7 @@ describe('vaekit info and reconstruct on table runs (Boston)', () => {
       assertAllClose(rows[0].slice(2).map(Number), s.invert(z), { rtol: 1e-6, atol: 1e-4 });
       assertAllClose(rows[1].slice(2).map(Number), expected, { rtol: 1e-5, atol: 1e-4 });
       assert.match(r.out[1], /^test \(60 examples\): −ELBO /);
-      const elbo = evaluateElbo(vae, test60, { seed: 0 });
+      const elbo = await evaluateElbo(vae, test60, { seed: 0 });
       assertAllClose(numberAfter(r.out[1], '−ELBO'), elbo.loss, { rtol: 0, atol: 5e-3 });
     } finally {
       vae.dispose();

@@ -166,7 +166,7 @@ describe('vaekit evaluate and score on a VAE run', () => {
     const vae = await VAE.load(join(vaeRun, 'model'), fsModelStore);
     try {
       const ds = takeFirst(loadDataSource('mnist', { scale: 255 }).test, 600);
-      const expected = -evaluateElbo(vae, ds, { seed: 0 }).loss;
+      const expected = -(await evaluateElbo(vae, ds, { seed: 0 })).loss;
       assert.ok(Math.abs(e.elbo.mean - expected) <= 1e-6 * Math.abs(expected), `${e.elbo.mean} vs ${expected}`);
       const is = await estimateLogLikelihood(vae, ds, { numSamples: 20, seed: 3 });
       assert.ok(Math.abs(e.logLikelihoodEstimate.value - is.value) <= 1e-9 * Math.abs(is.value), `${e.logLikelihoodEstimate.value} vs ${is.value}`);

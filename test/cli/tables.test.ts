@@ -145,7 +145,7 @@ describe('vaekit train --data boston (a VAE on a table)', () => {
     assert.equal(e.numExamples, 101);
     const vae = await VAE.load(join(run, 'model'), fsModelStore);
     try {
-      const expected = -evaluateElbo(vae, loadDataSource('boston').test, { seed: 0 }).loss;
+      const expected = -(await evaluateElbo(vae, loadDataSource('boston').test, { seed: 0 })).loss;
       assert.ok(Number.isFinite(expected));
       assertAllClose(e.elbo.mean, expected, { rtol: 1e-6 });
     } finally {

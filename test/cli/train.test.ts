@@ -59,9 +59,9 @@ describe('vaekit train (in process)', () => {
         assert.ok(typeof v === 'number' && Number.isFinite(v), `epoch ${e.epoch}: ${k} is ${v}`);
       }
       assert.equal(e.beta, 1);
-      const sum = e.reconstruction + e.kl;
+      const sum = e.reconstruction! + e.kl!;
       assert.ok(Math.abs(e.trainLoss - sum) <= 1e-5 * Math.abs(sum), `epoch ${e.epoch}: trainLoss ${e.trainLoss} ≠ rec + kl ${sum}`);
-      assert.ok(e.kl >= 0, `epoch ${e.epoch}: kl ${e.kl} < 0`);
+      assert.ok(e.kl! >= 0, `epoch ${e.epoch}: kl ${e.kl} < 0`);
       // −ELBO of 784 Bernoulli pixels is between 0 and 784·ln 2 (the loss of logits 0) plus KL at the start.
       assert.ok(e.trainLoss > 0 && e.trainLoss < 784 * Math.LN2 + 10, `epoch ${e.epoch}: trainLoss ${e.trainLoss}`);
       assert.ok(e.examplesPerSecond > 0 && e.seconds > 0);

@@ -93,7 +93,7 @@ describe('bernoulliLogProb', () => {
 });
 
 describe('BernoulliLikelihood', () => {
-  test('logProb is bernoulliLogProb, mean is σ(logits), and it has no variables', () => {
+  test('logProb is bernoulliLogProb, mean is σ(logits), and it has no variables', async () => {
     const like = new BernoulliLikelihood();
     const logits = [-2, 0, 1.5];
     const x = [0, 1, 1];
@@ -102,7 +102,7 @@ describe('BernoulliLikelihood', () => {
     const m = tf.tidy(() => like.mean(tf.tensor2d([logits])));
     assertAllClose(m, [logits.map((v) => 1 / (1 + Math.exp(-v)))], { rtol: 1e-5 });
     assert.deepEqual(like.variables(), []);
-    assert.deepEqual(like.toConfig(), { kind: 'bernoulli' });
+    assert.deepEqual(await like.toConfig(), { kind: 'bernoulli' });
     tf.dispose([lp, m]);
   });
 

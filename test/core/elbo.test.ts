@@ -118,15 +118,15 @@ describe('negativeElboLoss', () => {
       const w = readVaeWeights(bernoulliVae);
       const xt = tf.tensor2d(XBIN);
       const eps = tf.tensor2d(EPS[1]);
-      const t = await assertNoTensorLeak(() => negativeElboLoss(bernoulliVae, xt, { eps, beta }));
+      const t = await assertNoTensorLeak(() => negativeElboLoss(bernoulliVae, { x: xt }, { seed: 0, step: 0, klWeight: beta, noise: eps }));
       const oracle = XBIN.map((row, b) => elbo64(w, row, [EPS[1][b]], bernoulliLogProb64));
       const rec = -oracle.reduce((s, o) => s + o.reconstruction, 0) / B;
       const kl = oracle.reduce((s, o) => s + o.kl, 0) / B;
-      assertAllClose(t.reconstructionLoss, rec, { rtol: 1e-5 });
-      assertAllClose(t.kl, kl, { rtol: 1e-5 });
+      assertAllClose(t.terms.reconstruction, rec, { rtol: 1e-5 });
+      assertAllClose(t.terms.kl, kl, { rtol: 1e-5 });
       assertAllClose(t.loss, rec + beta * kl, { rtol: 1e-5 });
       assert.deepEqual(t.loss.shape, []);
-      tf.dispose([xt, eps, t.loss, t.reconstructionLoss, t.kl]);
+      tf.dispose([xt, eps, t.loss, t.terms.reconstruction, t.terms.kl]);
     });
   }
 });

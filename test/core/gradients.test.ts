@@ -104,7 +104,7 @@ describe('gradients of the negative ELBO', () => {
       const xt = tf.tensor2d(x);
       const eps = tf.tensor2d(EPS);
       const vars = vae.trainableVariables();
-      const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, xt, { eps, beta }).loss, vars);
+      const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, { x: xt }, { seed: 0, step: 0, klWeight: beta, noise: eps }).loss, vars);
       assertAllClose(value, f(), { rtol: 1e-5, message: 'loss' });
 
       const layers: Array<[tf.LayersModel, string, DenseWeights]> = [

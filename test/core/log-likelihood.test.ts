@@ -71,7 +71,7 @@ describe('importance weights and the IWAE bound', () => {
 
   test('rejects a non-integer or zero K', () => {
     const x = tf.tensor2d(X);
-    assert.throws(() => iwaeBound(vae, x, { numSamples: 0 }), /numSamples: expected a positive integer, got 0/);
+    assert.throws(() => iwaeBound(vae, x, { numSamples: 0 }), /numSamples: expected an integer ≥ 1, got 0/);
     assert.throws(() => iwaeBound(vae, x, { numSamples: 2.5 }), /got 2.5/);
     x.dispose();
   });
@@ -127,7 +127,7 @@ describe('estimateLogLikelihood', () => {
   });
 
   test('rejects bad options with the field named', async () => {
-    await assert.rejects(estimateLogLikelihood(vae, ds, { numSamples: -1 }), /numSamples: expected a positive integer, got -1/);
-    await assert.rejects(estimateLogLikelihood(vae, ds, { chunkRows: 0 }), /chunkRows: expected a positive integer, got 0/);
+    await assert.rejects(estimateLogLikelihood(vae, ds, { numSamples: -1 }), /numSamples: expected an integer ≥ 1, got -1/);
+    await assert.rejects(estimateLogLikelihood(vae, ds, { chunkRows: 0 }), /chunkRows: expected an integer ≥ 1, got 0/);
   });
 });

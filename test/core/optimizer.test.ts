@@ -44,7 +44,7 @@ describe('flushTinySlots', () => {
     for (let j = 0; j < 4; j++) x[j] = 1; // example 0 lights features 0..3 once
     const ds = makeDataset({ x, numExamples: n, dataDim: d, source: 'synthetic' });
     const vae = new VAE({ inputShape: [d], hidden: [8], latentDim: 2, seed: 3 });
-    const r = await train(vae, { train: ds }, { epochs: 100, batchSize: 8, seed: 3, logEvery: 100 }); // 800 steps
+    const r = await train(vae, { train: ds }, { options: { epochs: 100, batchSize: 8, seed: 3, logEvery: 100 } }); // 800 steps
     const slots = (await r.optimizer.getWeights()).slice(1);
     const total = slots.reduce((s, w) => s + denormals(w.tensor.dataSync()), 0);
     assert.equal(total, 0, `${total} denormal Adam moments after 800 steps`);

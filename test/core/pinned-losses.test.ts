@@ -33,13 +33,11 @@ const RUNS: Array<[string, LikelihoodConfig, number]> = [
 async function trainPinnedRun(likelihood: LikelihoodConfig, beta: number): Promise<PinnedRun> {
   const vae = new VAE({ inputShape: [28, 28, 1], hidden: [16], latentDim: 4, seed: 1, likelihood });
   const losses: number[] = [];
-  const r = await train(
-    vae,
-    { train: small, val: held, test: held },
-    { batchSize: 8, learningRate: 3e-3, seed: 4, logEvery: 1, epochs: 2, beta, binarize: 'none' },
-    { onStep: (s) => losses.push(s.loss) },
-  );
-  const history = r.history.map(({ seconds: _s, examplesPerSecond: _e, evalSeconds: _v, ...rest }) => rest as Record<string, number | null>);
+  const r = await train(vae, { train: small, val: held, test: held }, {
+    options: { batchSize: 8, learningRate: 3e-3, seed: 4, logEvery: 1, epochs: 2, beta, binarize: 'none' },
+    callbacks: { onStep: (s) => losses.push(s.loss) },
+  });
+  const history = r.history.map(({ seconds: _s, examplesPerSecond: _e, evalSeconds: _v, ...rest }) => rest as unknown as Record<string, number | null>);
   r.optimizer.dispose();
   vae.dispose();
   return { losses, history };

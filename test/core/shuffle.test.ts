@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { VAE } from '../../src/models/vae.js';
 import { makeDataset } from '../../src/data/dataset.js';
 import { train } from '../../src/training/trainer.js';
-import type { GradientEngine } from '../../src/training/gradients.js';
+import type { GradientEngine } from '../../src/training/engine.js';
 
 /** Trains `epochs` epochs of 23 examples (row i holds i) in batches of 5; returns each epoch's example order. */
 async function batchOrder(seed: number, epochs: number): Promise<number[][]> {
@@ -20,14 +20,14 @@ async function batchOrder(seed: number, epochs: number): Promise<number[][]> {
   const seen: number[] = [];
   const engine: GradientEngine = {
     numShards: 1,
-    gradients(x, batchSize) {
-      for (let r = 0; r < batchSize; r++) seen.push(x[r * 2]);
-      const grads = Object.fromEntries(vae.trainableVariables().map((v) => [v.name, tf.zerosLike(v)]));
+    async gradients(batch) {
+      for (let r = 0; r < batch.numRows; r++) seen.push(batch.x[r * 2]);
+      const grads = vae.trainableVariables().map((v) => ({ name: v.name, tensor: tf.zerosLike(v) }));
       return { grads, stats: tf.tensor1d([1, 1, 0]) };
     },
     async dispose() {},
   };
-  const res = await train(vae, { train: data }, { epochs, batchSize: 5, learningRate: 1e-3, seed, logEvery: 1 }, {}, undefined, engine);
+  const res = await train(vae, { train: data }, { options: { epochs, batchSize: 5, learningRate: 1e-3, seed, logEvery: 1 }, engine });
   res.optimizer.dispose();
   vae.dispose();
   return Array.from({ length: epochs }, (_, e) => seen.slice(e * n, (e + 1) * n));

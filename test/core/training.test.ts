@@ -38,7 +38,7 @@ function weights(vae: VAE): number[] {
 /** Trains and records the running loss after every step (logEvery 1). */
 async function trainRecording(vae: VAE, opts: TrainOptions): Promise<{ result: TrainResult; losses: number[] }> {
   const losses: number[] = [];
-  const result = await train(vae, { train: small, val: held }, { ...SMALL_OPTS, ...opts }, { onStep: (s) => losses.push(s.loss) });
+  const result = await train(vae, { train: small, val: held }, { options: { ...SMALL_OPTS, ...opts }, callbacks: { onStep: (s) => losses.push(s.loss) } });
   return { result, losses };
 }
 
@@ -51,14 +51,14 @@ describe('train on 2000 MNIST examples (wasm)', () => {
     const data = takeFirst(mnist.train, 2000);
     const val = takeFirst(mnist.test, 500);
     const vae = new VAE({ inputShape: [28, 28, 1], hidden: [64], latentDim: 8, seed: 0 });
-    const before = evaluateElbo(vae, val, { seed: 0 }).loss;
-    const r = await train(vae, { train: data, val }, { epochs: 3, batchSize: 32, learningRate: 3e-3, seed: 0 });
+    const before = (await evaluateElbo(vae, val, { seed: 0 })).loss;
+    const r = await train(vae, { train: data, val }, { options: { epochs: 3, batchSize: 32, learningRate: 3e-3, seed: 0 } });
     const losses = r.history.map((m) => m.valLoss ?? NaN);
     assert.ok(losses.every((v, i) => i === 0 || v < losses[i - 1]), `validation loss falls every epoch: ${losses}`);
     const trainLosses = r.history.map((m) => m.trainLoss);
     assert.ok(trainLosses.every((v, i) => i === 0 || v < trainLosses[i - 1]), `training loss falls every epoch: ${trainLosses}`);
     assert.ok(losses[2] < 0.5 * before, `validation loss ${losses[2]} after 3 epochs, ${before} before`);
-    for (const m of r.history) assert.ok(Math.abs(m.trainLoss - (m.reconstruction + m.kl)) < 1e-6 * m.trainLoss, 'trainLoss = reconstruction + β·kl');
+    for (const m of r.history) assert.ok(Math.abs(m.trainLoss - (m.reconstruction! + m.kl!)) < 1e-6 * m.trainLoss, 'trainLoss = reconstruction + β·kl');
     r.optimizer.dispose();
     vae.dispose();
   });
@@ -73,7 +73,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
     test('lowers the held-out loss in 16 steps and leaks no tensor once the optimizer is disposed', async () => {
       const vae = smallVae();
       const start = tf.memory().numTensors;
-      const initial = evaluateElbo(vae, held, { seed: 4 }).loss;
+      const initial = (await evaluateElbo(vae, held, { seed: 4 })).loss;
       const { result } = await trainRecording(vae, { epochs: 2 });
       assert.ok((result.history[1].valLoss ?? Infinity) < initial - 50, `held-out loss ${result.history[1].valLoss}, initially ${initial}`);
       result.optimizer.dispose();
@@ -98,7 +98,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
     test('holds as many tensors after step 100 as after step 10', async () => {
       const vae = smallVae();
       const counts: number[] = [];
-      const r = await train(vae, { train: small }, { ...SMALL_OPTS, epochs: 13 }, { onStep: () => counts.push(tf.memory().numTensors) });
+      const r = await train(vae, { train: small }, { options: { ...SMALL_OPTS, epochs: 13 }, callbacks: { onStep: () => counts.push(tf.memory().numTensors) } });
       assert.equal(counts.length, 104);
       assert.equal(counts[99], counts[9], `numTensors after step 10: ${counts[9]}, after step 100: ${counts[99]}`);
       r.optimizer.dispose();
@@ -115,7 +115,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
         bad.dispose();
       };
       await assert.rejects(
-        train(vae, { train: small }, { ...SMALL_OPTS, epochs: 3, logEvery: 4 }, { onEpochEnd: (m) => (m.epoch === 1 ? poison() : undefined) }),
+        train(vae, { train: small }, { options: { ...SMALL_OPTS, epochs: 3, logEvery: 4 }, callbacks: { onEpochEnd: (m) => (m.epoch === 1 ? poison() : undefined) } }),
         (e: unknown) => {
           assert.ok(e instanceof TrainingError, `expected a TrainingError, got ${String(e)}`);
           assert.match(e.message, /training: the loss became NaN at epoch 2, step 1 of 8 /);
@@ -133,7 +133,7 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const data = makeDataset({ x, numExamples: 16, dataDim: 4, source: 'nan-fixture' });
       const vae = new VAE({ inputShape: [4], hidden: [3], latentDim: 2, likelihood: { kind: 'gaussian', variance: 1 } });
       const start = tf.memory().numTensors;
-      await assert.rejects(train(vae, { train: data }, { epochs: 1, batchSize: 4, logEvery: 1 }), TrainingError);
+      await assert.rejects(train(vae, { train: data }, { options: { epochs: 1, batchSize: 4, logEvery: 1 } }), TrainingError);
       assert.equal(tf.memory().numTensors, start, `${tf.memory().numTensors - start} tensors outlive the error`);
       vae.dispose();
     });
@@ -144,13 +144,10 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const resumed = smallVae();
       const r1 = await trainRecording(resumed, { epochs: 1 });
       assert.equal(r1.result.state.epoch, 1);
-      const r2 = await train(
-        resumed,
-        { train: small, val: held },
-        { ...SMALL_OPTS, epochs: 2 },
-        {},
-        { state: r1.result.state, optimizerWeights: await r1.result.optimizer.getWeights() },
-      );
+      const r2 = await train(resumed, { train: small, val: held }, {
+        options: { ...SMALL_OPTS, epochs: 2 },
+        resumeFrom: { state: r1.result.state, optimizerWeights: await r1.result.optimizer.getWeights() },
+      });
       assert.deepEqual(r2.history.map(numbers), rs.result.history.map(numbers));
       assert.deepEqual(weights(resumed), weights(straight));
       for (const r of [rs.result, r1.result, r2]) r.optimizer.dispose();
@@ -165,21 +162,16 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const rs = await trainRecording(straight, { epochs: 2 });
       const resumed = smallVae();
       let steps = 0;
-      const r1 = await train(
-        resumed,
-        { train: small, val: held },
-        { ...SMALL_OPTS, epochs: 2 },
-        { onStep: () => steps++, shouldStop: () => steps === 11 },
-      );
+      const r1 = await train(resumed, { train: small, val: held }, {
+        options: { ...SMALL_OPTS, epochs: 2 },
+        callbacks: { onStep: () => steps++, shouldStop: () => steps === 11 },
+      });
       assert.equal(r1.interrupted, true);
       assert.deepEqual([r1.state.epoch, r1.state.step], [1, 3], 'stopped after step 3 of epoch 2');
-      const r2 = await train(
-        resumed,
-        { train: small, val: held },
-        { ...SMALL_OPTS, epochs: 2 },
-        {},
-        { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() },
-      );
+      const r2 = await train(resumed, { train: small, val: held }, {
+        options: { ...SMALL_OPTS, epochs: 2 },
+        resumeFrom: { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() },
+      });
       assert.equal(r2.interrupted, false);
       assert.deepEqual(r2.history.map(numbers), rs.result.history.map(numbers));
       assert.deepEqual(weights(resumed), weights(straight));

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
 import { Rng } from '../../src/math/rng.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, VAE, type VaeArtifacts } from '../../src/models/vae.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type VaeArtifacts } from '../../src/models/description.js';
+import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { decode64, encode64, readVaeWeights } from '../helpers/oracles.js';
@@ -68,7 +69,7 @@ describe('VAE', () => {
   test('decode rejects z that is not [N, Z] with a ShapeError', () => {
     for (const shape of [[2, 4], [3]]) {
       const z = tf.zeros(shape);
-      assertThrowsClass(() => vae.decode(z), ShapeError, /VAE\.decode: expected z of shape \[N, 3\]/);
+      assertThrowsClass(() => vae.decode(z as tf.Tensor2D), ShapeError, /VAE\.decode: expected z of shape \[N, 3\]/);
       z.dispose();
     }
   });
@@ -115,8 +116,8 @@ describe('VAE', () => {
   });
 
   test('rejects a bad architecture with a ConfigError naming the field', () => {
-    assertThrowsClass(() => new VAE({ inputShape: [4], latentDim: 0 }), ConfigError, /latentDim: expected a positive integer, got 0/);
-    assertThrowsClass(() => new VAE({ inputShape: [4], hidden: [3, 2.5] }), ConfigError, /hidden\[1\]: expected a positive integer, got 2\.5/);
+    assertThrowsClass(() => new VAE({ inputShape: [4], latentDim: 0 }), ConfigError, /latentDim: expected an integer ≥ 1, got 0/);
+    assertThrowsClass(() => new VAE({ inputShape: [4], hidden: [3, 2.5] }), ConfigError, /hidden\[1\]: expected an integer ≥ 1, got 2\.5/);
     assertThrowsClass(() => new VAE({ inputShape: [] }), ConfigError, /inputShape: expected a non-empty array/);
   });
 });

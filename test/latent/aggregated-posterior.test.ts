@@ -65,7 +65,7 @@ let vae: VAE;
 before(async () => {
   await useBackend('cpu');
   vae = new VAE({ inputShape: [D], latentDim: Z, hidden: [16], activation: 'tanh', likelihood: { kind: 'gaussian', variance: 0.1 }, seed: 3 });
-  const { optimizer } = await train(vae, { train: trainSet }, { epochs: 30, batchSize: 32, learningRate: 1e-2, seed: 0 });
+  const { optimizer } = await train(vae, { train: trainSet }, { options: { epochs: 30, batchSize: 32, learningRate: 1e-2, seed: 0 } });
   optimizer.dispose();
 });
 after(() => vae.dispose());
@@ -84,7 +84,7 @@ describe('encodeMeans', () => {
   test('a dataset of the wrong size is a ShapeError; batchSize 0 a ConfigError naming it', async () => {
     const wrong = makeDataset({ x: new Float32Array(10), numExamples: 2, dataDim: 5, source: 'five' });
     await assert.rejects(encodeMeans(vae, wrong), (e: unknown) => e instanceof ShapeError && /encodeMeans\(five\): expected examples of size dataDim = 6, got 5/.test(e.message));
-    await assert.rejects(encodeMeans(vae, testSet, { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && /batchSize: expected an integer >= 1, got 0/.test(e.message));
+    await assert.rejects(encodeMeans(vae, testSet, { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && /batchSize: expected an integer ≥ 1, got 0/.test(e.message));
   });
 });
 
@@ -134,7 +134,7 @@ describe('fitLatentMixture', () => {
       numComponents: 10, covariance: 'full', init: 'kmeans++', maxIter: 500, tol: 1e-4, seed: 0, covarianceFloor: 1e-6, batchSize: 1000,
     });
     assert.equal(resolveLatentMixtureOptions({ covariance: undefined }).covariance, 'full');
-    assert.throws(() => resolveLatentMixtureOptions({ covariance: 'spherical' as never }), (e: unknown) => e instanceof ConfigError && /covariance: expected one of 'full', 'diag'/.test(e.message));
+    assert.throws(() => resolveLatentMixtureOptions({ covariance: 'spherical' as never }), (e: unknown) => e instanceof ConfigError && /covariance: expected one of full, diag/.test(e.message));
     await assert.rejects(fitLatentMixture(vae, trainSet, { numComponents: 601 }), (e: unknown) => e instanceof ConfigError && /numComponents: expected an integer <= the number of examples 600, got 601/.test(e.message));
   });
 

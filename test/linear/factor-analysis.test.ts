@@ -112,8 +112,8 @@ test('stops when an iteration gains less than tol, reports each iteration, and i
 test('options and data errors: frozen defaults, ConfigError naming the field, ShapeError and DataError for bad data', () => {
   assert.ok(Object.isFrozen(FA_DEFAULTS));
   assert.deepEqual(resolveFactorAnalysisOptions({}), { latentDim: 20, maxIter: 1000, tol: 1e-4, seed: 0, varianceFloor: 1e-6 });
-  assert.throws(() => resolveFactorAnalysisOptions({ maxIter: 2.5 }), (e: unknown) => e instanceof ConfigError && /maxIter: expected an integer >= 1, got 2.5/.test(e.message));
-  assert.throws(() => resolveFactorAnalysisOptions({ varianceFloor: 0 }), (e: unknown) => e instanceof ConfigError && /varianceFloor: expected a positive finite number, got 0/.test(e.message));
+  assert.throws(() => resolveFactorAnalysisOptions({ maxIter: 2.5 }), (e: unknown) => e instanceof ConfigError && /maxIter: expected an integer ≥ 1, got 2.5/.test(e.message));
+  assert.throws(() => resolveFactorAnalysisOptions({ varianceFloor: 0 }), (e: unknown) => e instanceof ConfigError && /varianceFloor: expected a positive number, got 0/.test(e.message));
   const ds = faData(50, 6);
   assert.throws(() => FactorAnalysis.fit(ds, { latentDim: 8 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer < dataDim = 8, got 8/.test(e.message));
   const fa = FactorAnalysis.fit(ds, { latentDim: 1, maxIter: 5 });

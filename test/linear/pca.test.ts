@@ -94,7 +94,7 @@ test('PCA has no likelihood: it is not a density model and has no logLikelihood 
 test('options: defaults are frozen, bad fields and a latentDim above D are ConfigErrors naming the field', () => {
   assert.ok(Object.isFrozen(PCA_DEFAULTS));
   assert.deepEqual(resolvePcaOptions({}), { latentDim: 20, solver: 'auto' });
-  assert.throws(() => resolvePcaOptions({ latentDim: 0 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer >= 1, got 0/.test(e.message));
+  assert.throws(() => resolvePcaOptions({ latentDim: 0 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer ≥ 1, got 0/.test(e.message));
   assert.throws(() => resolvePcaOptions({ solver: 'qr' as never }), (e: unknown) => e instanceof ConfigError && /solver: expected one of/.test(e.message));
   assert.throws(() => PCA.fit(correlated(20, 3, 6), { latentDim: 4 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer <= 3/.test(e.message));
 });

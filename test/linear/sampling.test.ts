@@ -108,6 +108,6 @@ test('equal seeds give equal samples, the first m of n draws are sample(m), othe
     assert.deepEqual(m.sample(50, 1), a, m.kind);
     assert.deepEqual(m.sample(20, 1), a.slice(0, 20 * D), m.kind);
     assert.notDeepEqual(m.sample(50, 2), a, m.kind);
-    assert.throws(() => m.sample(-1, 1), (e: unknown) => e instanceof ConfigError && /numSamples: expected an integer >= 0, got -1/.test(e.message));
+    assert.throws(() => m.sample(-1, 1), (e: unknown) => e instanceof ConfigError && /numSamples: expected an integer ≥ 0, got -1/.test(e.message));
   }
 });

@@ -43,11 +43,11 @@ function meanLogPdf(ds: Dataset, mu: number[], cov: number[][]): number {
 }
 
 /** The VAE's own marginal N(b, WWᵀ + σ²I), read from its decoder weights, evaluated densely in float64. */
-function vaeExactMeanLogLikelihood(vae: VAE, ds: Dataset): number {
+async function vaeExactMeanLogLikelihood(vae: VAE, ds: Dataset): Promise<number> {
   const [kernel, bias] = vae.decoder.getLayer('decoder_output').getWeights(); // [Z, D], [D]
   const w = kernel.arraySync() as number[][];
   const b = Array.from(bias.dataSync());
-  const sigma2 = (vae.likelihood as unknown as { variance(): number }).variance();
+  const sigma2 = await (vae.likelihood as unknown as { variance(): Promise<number> }).variance();
   const cov = b.map((_, i) => b.map((_, j) => w.reduce((s, row) => s + row[i] * row[j], 0) + (i === j ? sigma2 : 0)));
   return meanLogPdf(ds, b, cov);
 }
@@ -59,7 +59,7 @@ let vae: VAE;
 before(async () => {
   await useBackend('cpu');
   vae = new VAE({ inputShape: [D], hidden: [], latentDim: Z, likelihood: { kind: 'gaussian', variance: 'learned' }, seed: 5 });
-  await train(vae, { train: trainSet }, { epochs: 60, batchSize: 100, learningRate: 1e-2, seed: 3, logEvery: 1000 });
+  await train(vae, { train: trainSet }, { options: { epochs: 60, batchSize: 100, learningRate: 1e-2, seed: 3, logEvery: 1000 } });
 });
 after(() => vae?.dispose());
 
@@ -75,19 +75,19 @@ describe('VAE estimators against exact linear-Gaussian log-likelihoods (data fro
     assert.ok(ppca.meanLogLikelihood(trainSet) < fa.meanLogLikelihood(trainSet), 'PPCA ⊂ FA: lower training log-likelihood');
   });
 
-  test('ELBO < exact log p_θ(x) ≤ the PPCA maximum-likelihood fit (same model class), and the VAE gets close to it', () => {
+  test('ELBO < exact log p_θ(x) ≤ the PPCA maximum-likelihood fit (same model class), and the VAE gets close to it', async () => {
     const ppca = PPCA.fit(trainSet, { latentDim: Z });
-    const exactTrain = vaeExactMeanLogLikelihood(vae, trainSet);
+    const exactTrain = await vaeExactMeanLogLikelihood(vae, trainSet);
     const ppcaTrain = ppca.meanLogLikelihood(trainSet);
-    const elboTrain = -evaluateElbo(vae, trainSet, { numSamples: 100 }).loss;
+    const elboTrain = -(await evaluateElbo(vae, trainSet, { numSamples: 100 })).loss;
     assert.ok(elboTrain < exactTrain, `ELBO ${elboTrain} < exact ${exactTrain}`);
     assert.ok(exactTrain <= ppcaTrain + 1e-3, `VAE exact ${exactTrain} ≤ PPCA maximum likelihood ${ppcaTrain}`);
     assert.ok(ppcaTrain - exactTrain < 0.05, `trained VAE within 0.05 nats of the PPCA fit: ${exactTrain} vs ${ppcaTrain}`);
   });
 
   test('the importance-sampled log p(x) lies above the ELBO and converges to the exact value as K grows, within its standard error', async () => {
-    const exact = vaeExactMeanLogLikelihood(vae, testSet);
-    const elboTest = -evaluateElbo(vae, testSet, { numSamples: 100 }).loss;
+    const exact = await vaeExactMeanLogLikelihood(vae, testSet);
+    const elboTest = -(await evaluateElbo(vae, testSet, { numSamples: 100 })).loss;
     const rows: string[] = [];
     let previousGap = exact - elboTest;
     for (const k of [1, 10, 100, 1000]) {

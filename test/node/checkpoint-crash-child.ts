@@ -35,5 +35,5 @@ proto.writeFile = async function (this: { write(b: Uint8Array, o: number, l: num
   await new Promise(() => {});
 };
 
-await writeCheckpoint(path, { vae, optimizer, state: { ...initialTrainerState(), epoch: 99 }, trainOptions: resolveTrainOptions({}) });
+await writeCheckpoint(path, { model: vae, optimizer, state: { ...initialTrainerState(), epoch: 99 }, trainOptions: resolveTrainOptions({}) });
 process.send('finished'); // never reached while the patch holds

@@ -44,7 +44,7 @@ function trainedModel(steps = 3): { vae: VAE; optimizer: tf.Optimizer } {
 function step(vae: VAE, optimizer: tf.Optimizer, n: number): void {
   const x = xs();
   for (let i = 0; i < n; i++) {
-    optimizer.minimize(() => negativeElboLoss(vae, x, { seed: 11 + i }).loss, false, vae.trainableVariables());
+    optimizer.minimize(() => negativeElboLoss(vae, { x }, { seed: 11 + i, step: i, klWeight: 1 }).loss, false, vae.trainableVariables());
   }
   x.dispose();
 }
@@ -53,7 +53,7 @@ const STATE: TrainerState = {
   ...initialTrainerState(),
   epoch: 3,
   step: 2,
-  partial: [10.5, 9.25, 1.25, 8, 0.5],
+  partial: { examples: 8, seconds: 0.5, loss: 10.5, terms: { reconstruction: 9.25, kl: 1.25 } },
   bestValLoss: 4.125,
   bestEpoch: 2,
   epochsWithoutImprovement: 1,
@@ -103,11 +103,11 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
   test('restores a model with identical encoder and decoder outputs', async () => {
     const { vae, optimizer } = trainedModel();
     const path = join(root, 'round-trip.vkc');
-    await writeCheckpoint(path, { vae, optimizer, state: STATE, trainOptions: OPTIONS, extra: { data: 'toy' } });
+    await writeCheckpoint(path, { model: vae, optimizer, state: STATE, trainOptions: OPTIONS, extra: { data: 'toy' } });
     const ckpt = await readCheckpoint(path);
-    const restored = await ckpt.restoreModel();
+    const restored = (await ckpt.restoreModel()) as VAE;
     assert.deepEqual(outputs(restored), outputs(vae));
-    assert.deepEqual(restored.describe(), vae.describe());
+    assert.deepEqual(await restored.describe(), await vae.describe());
     restored.dispose();
     vae.dispose();
     optimizer.dispose();
@@ -116,7 +116,7 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
   test("restores Adam's slots and iteration count, so the next step is the same as without the round trip", async () => {
     const { vae, optimizer } = trainedModel();
     const path = join(root, 'slots.vkc');
-    await writeCheckpoint(path, { vae, optimizer, state: STATE, trainOptions: OPTIONS });
+    await writeCheckpoint(path, { model: vae, optimizer, state: STATE, trainOptions: OPTIONS });
     const ckpt = await readCheckpoint(path);
     const saved = ckpt.optimizerWeights();
     const original = await optimizer.getWeights();
@@ -124,7 +124,7 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
     assert.deepEqual(await slotValues(saved), await slotValues(original));
     assert.deepEqual(Array.from(await saved[0].tensor.data()), [3], 'iterations');
 
-    const restored = await ckpt.restoreModel();
+    const restored = (await ckpt.restoreModel()) as VAE;
     const optimizer2 = makeOptimizer(1e-2);
     await restoreOptimizer(optimizer2, saved); // what train() does on resume
     tf.dispose([...saved.map((w) => w.tensor), original[0].tensor]);
@@ -139,14 +139,14 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
   test('keeps the trainer state, training options, extra data and model description', async () => {
     const { vae, optimizer } = trainedModel(1);
     vae.preprocessing = { scale: 255, binarize: 'dynamic' };
-    const state = { ...STATE, history: [{ epoch: 1, trainLoss: 1.5, reconstruction: 1, kl: 0.5 } as TrainerState['history'][number]] };
+    const state = { ...STATE, history: [{ version: 2, epoch: 1, trainLoss: 1.5, reconstruction: 1, kl: 0.5, terms: { reconstruction: 1, kl: 0.5 } } as TrainerState['history'][number]] };
     const path = join(root, 'state.vkc');
-    await writeCheckpoint(path, { vae, optimizer, state, trainOptions: OPTIONS, extra: { data: 'toy', backend: 'cpu' } });
+    await writeCheckpoint(path, { model: vae, optimizer, state, trainOptions: OPTIONS, extra: { data: 'toy', backend: 'cpu' } });
     const ckpt = await readCheckpoint(path);
     assert.deepEqual(ckpt.state, state);
     assert.deepEqual(ckpt.trainOptions, OPTIONS);
     assert.deepEqual(ckpt.extra, { data: 'toy', backend: 'cpu' });
-    assert.deepEqual(ckpt.description, JSON.parse(JSON.stringify(vae.describe())));
+    assert.deepEqual(ckpt.description, JSON.parse(JSON.stringify(await vae.describe())));
     assert.ok(!Number.isNaN(Date.parse(ckpt.savedAt)), `savedAt ${ckpt.savedAt}`);
     assert.deepEqual(tempFiles(root), []);
     vae.dispose();
@@ -155,7 +155,7 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
 
   test('writing a checkpoint leaves no tensor alive', async () => {
     const { vae, optimizer } = trainedModel(1);
-    await assertNoTensorLeak(() => writeCheckpoint(join(root, 'leak.vkc'), { vae, optimizer, state: STATE, trainOptions: OPTIONS }));
+    await assertNoTensorLeak(() => writeCheckpoint(join(root, 'leak.vkc'), { model: vae, optimizer, state: STATE, trainOptions: OPTIONS }));
     vae.dispose();
     optimizer.dispose();
   });
@@ -166,7 +166,7 @@ describe('readCheckpoint on a damaged file', () => {
   before(async () => {
     const { vae, optimizer } = trainedModel(1);
     const path = join(root, 'good.vkc');
-    await writeCheckpoint(path, { vae, optimizer, state: STATE, trainOptions: OPTIONS });
+    await writeCheckpoint(path, { model: vae, optimizer, state: STATE, trainOptions: OPTIONS });
     good = readFileSync(path);
     vae.dispose();
     optimizer.dispose();
@@ -221,7 +221,7 @@ describe('a checkpoint write that dies half-way', () => {
   /** Writes the previous checkpoint (epoch 1) into `dir` and returns its bytes. */
   async function previous(dir: string): Promise<Buffer> {
     const { vae, optimizer } = trainedModel(1);
-    await writeCheckpoint(join(dir, 'checkpoint.vkc'), { vae, optimizer, state: { ...STATE, epoch: 1 }, trainOptions: OPTIONS });
+    await writeCheckpoint(join(dir, 'checkpoint.vkc'), { model: vae, optimizer, state: { ...STATE, epoch: 1 }, trainOptions: OPTIONS });
     vae.dispose();
     optimizer.dispose();
     return readFileSync(join(dir, 'checkpoint.vkc'));
@@ -282,7 +282,7 @@ describe('a checkpoint write that dies half-way', () => {
     };
     const { vae, optimizer } = trainedModel(2);
     try {
-      await assert.rejects(writeCheckpoint(path, { vae, optimizer, state: { ...STATE, epoch: 2 }, trainOptions: OPTIONS }), (e: unknown) => {
+      await assert.rejects(writeCheckpoint(path, { model: vae, optimizer, state: { ...STATE, epoch: 2 }, trainOptions: OPTIONS }), (e: unknown) => {
         assert.ok(e instanceof VaeError, String(e));
         assert.ok(e.message.includes(path), e.message);
         assert.match(e.message, /ENOSPC/);

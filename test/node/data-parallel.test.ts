@@ -20,11 +20,14 @@ const X = Float32Array.from({ length: B * D }, () => (rng.next() < 0.3 ? 1 : 0))
 /** The single-threaded reference: ∇ of the batch-mean loss of the first `rows` rows, keyed by variable name. */
 function referenceGradients(vae: VAE, rows: number, seed: number, beta: number): { grads: Map<string, Float32Array>; loss: number } {
   const x = tf.tensor2d(X.subarray(0, rows * D), [rows, D]);
-  const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, x, { seed, beta }).loss, vae.trainableVariables());
+  const { value, grads } = tf.variableGrads(() => negativeElboLoss(vae, { x }, { seed, step: 0, klWeight: beta }).loss, vae.trainableVariables());
   const out = { grads: new Map(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array])), loss: value.dataSync()[0] };
   tf.dispose([x, value, ...Object.values(grads)]);
   return out;
 }
+
+/** A step's context: its noise seed and β (the step number does not enter the ELBO). */
+const ctx = (seed: number, klWeight: number) => ({ seed, step: 0, klWeight });
 
 describe('shardRows', () => {
   test('splits B rows into S nearly equal shards that sum to B', () => {
@@ -41,43 +44,44 @@ for (const backend of ['cpu', 'wasm'] as const) {
     before(async () => {
       await useBackend(backend);
       vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 2, likelihood: { kind: 'bernoulli' } });
-      engine = await DataParallelGradients.start(vae, { numShards: 3, batchSize: B, beta: 0.7, backend });
+      engine = await DataParallelGradients.start(vae, { numShards: 3, batchSize: B, objective: { kind: 'elbo' }, backend });
     });
     after(async () => {
       await engine.dispose();
       vae.dispose();
     });
 
-    test('equal the single-threaded gradient of the same batch and noise (3 shards of 4, 4, 3 rows)', () => {
+    test('equal the single-threaded gradient of the same batch and noise (3 shards of 4, 4, 3 rows)', async () => {
       const ref = referenceGradients(vae, B, 5, 0.7);
-      const { grads, stats } = engine.gradients(X, B, 5);
-      assert.deepEqual(Object.keys(grads).sort(), [...ref.grads.keys()].sort());
-      for (const [name, g] of Object.entries(grads)) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
+      const { grads, stats } = await engine.gradients({ numRows: B, x: X }, ctx(5, 0.7));
+      assert.deepEqual(grads.map((g) => g.name), vae.trainableVariables().map((v) => v.name), 'gradients in trainableVariables order');
+      assert.deepEqual(grads.map((g) => g.name).sort(), [...ref.grads.keys()].sort());
+      for (const { name, tensor: g } of grads) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
       assertAllClose(stats.dataSync()[0], ref.loss, { rtol: 1e-5 });
-      tf.dispose([...Object.values(grads), stats]);
+      tf.dispose([...grads.map((g) => g.tensor), stats]);
     });
 
-    test('workers see the weights after an optimizer step, and a short batch', () => {
+    test('workers see the weights after an optimizer step, and a short batch', async () => {
       tf.tidy(() => {
         for (const v of vae.trainableVariables()) v.assign(tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', 3), 0.05)));
       });
       const short = 7;
       const ref = referenceGradients(vae, short, 9, 0.7);
-      const { grads, stats } = engine.gradients(X, short, 9);
-      for (const [name, g] of Object.entries(grads)) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
+      const { grads, stats } = await engine.gradients({ numRows: short, x: X }, ctx(9, 0.7));
+      for (const { name, tensor: g } of grads) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
       assertAllClose(stats.dataSync()[0], ref.loss, { rtol: 1e-5 });
-      tf.dispose([...Object.values(grads), stats]);
+      tf.dispose([...grads.map((g) => g.tensor), stats]);
     });
 
     test('leaks no tensors on the training thread', async () => {
-      await assertNoTensorLeak(() => {
-        const { grads, stats } = engine.gradients(X, B, 1);
-        tf.dispose([...Object.values(grads), stats]);
+      await assertNoTensorLeak(async () => {
+        const { grads, stats } = await engine.gradients({ numRows: B, x: X }, ctx(1, 0.7));
+        tf.dispose([...grads.map((g) => g.tensor), stats]);
       });
     });
 
-    test('rejects a batch larger than it was started for', () => {
-      assert.throws(() => engine.gradients(X, B + 1, 1), /batch of 12 rows, started for at most 11/);
+    test('rejects a batch larger than it was started for', async () => {
+      await assert.rejects(engine.gradients({ numRows: B + 1, x: X }, ctx(1, 0.7)), /batch of 12 rows, started for at most 11/);
     });
   });
 }
@@ -92,9 +96,9 @@ describe('training with data-parallel gradients', () => {
     const data = makeDataset({ x: Float32Array.from({ length: n * D }, () => (r.next() < 0.3 ? 1 : 0)), numExamples: n, dataDim: D, source: 'test' });
     const run = async (threads: number) => {
       const vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 7 });
-      const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 32, beta: 1 }) : undefined;
+      const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 32, objective: { kind: 'elbo' } }) : undefined;
       const losses: number[] = [];
-      const res = await train(vae, { train: data }, { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1, logEvery: 1 }, { onStep: (s) => losses.push(s.loss) }, undefined, engine);
+      const res = await train(vae, { train: data }, { options: { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1, logEvery: 1 }, callbacks: { onStep: (s) => losses.push(s.loss) }, engine });
       res.optimizer.dispose();
       await engine?.dispose();
       vae.dispose();

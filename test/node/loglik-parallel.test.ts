@@ -35,5 +35,5 @@ test('on 3 threads equals the single-threaded estimate example by example, and r
 });
 
 test('a worker error is reported with its message', async () => {
-  await assert.rejects(estimateLogLikelihoodParallel(vae, ds, { numSamples: 0, numThreads: 2 }), /numSamples: expected a positive integer, got 0/);
+  await assert.rejects(estimateLogLikelihoodParallel(vae, ds, { numSamples: 0, numThreads: 2 }), /numSamples: expected an integer ≥ 1, got 0/);
 });

@@ -138,7 +138,7 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       oneOf('--likelihood', ['bernoulli', 'gaussian'] as const),
     )
     .option('--variance <v|learned|learned-diag>', `Gaussian decoder variance σ²: a number, 'learned' (one σ²) or 'learned-diag' (one per dimension) ${perKind(1, 'learned')}`)
-    .option('--beta <x>', 'KL weight β (1 = the ELBO)', nonNegativeNumber('--beta'), TRAIN_DEFAULTS.beta)
+    .option('--beta <x>', 'KL weight β (1 = the ELBO)', nonNegativeNumber('--beta'), 1)
     .option('--binarize <mode>', `input binarisation (${BINARIZE_MODES.join(', ')})`, oneOf('--binarize', BINARIZE_MODES), TRAIN_DEFAULTS.binarize)
     .option('--val <n>', `validation examples held out of the training set (0 = none) ${perKind(DATA_KIND_DEFAULTS.image.val, DATA_KIND_DEFAULTS.table.val)}`, int('--val', 0))
     .option('--patience <n>', 'early stopping: epochs without a better validation loss', int('--patience', 1))

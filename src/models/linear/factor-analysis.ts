@@ -18,7 +18,8 @@ import type { EmCallbacks } from './em.js';
 import { checkTag, readArray, readEmReport, readInt } from './json.js';
 import { fitLinearGaussianEm, LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
 import type { LinearGaussianParams } from './low-rank-gaussian.js';
-import { checkDataset, integer, intAtLeast, positiveNumber } from './validate.js';
+import { checkDataset } from './checks.js';
+import { check, integer, intAtLeast, positiveNumber } from '../../validate.js';
 
 /** Options of {@link FactorAnalysis.fit}. */
 export interface FactorAnalysisOptions {
@@ -53,11 +54,11 @@ export const FA_DEFAULTS: Readonly<ResolvedFactorAnalysisOptions> = Object.freez
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolveFactorAnalysisOptions(options: FactorAnalysisOptions = {}): ResolvedFactorAnalysisOptions {
   return {
-    latentDim: intAtLeast('latentDim', options.latentDim ?? FA_DEFAULTS.latentDim, 1),
-    maxIter: intAtLeast('maxIter', options.maxIter ?? FA_DEFAULTS.maxIter, 1),
-    tol: positiveNumber('tol', options.tol ?? FA_DEFAULTS.tol),
-    seed: integer('seed', options.seed ?? FA_DEFAULTS.seed),
-    varianceFloor: positiveNumber('varianceFloor', options.varianceFloor ?? FA_DEFAULTS.varianceFloor),
+    latentDim: check('latentDim', options.latentDim ?? FA_DEFAULTS.latentDim, intAtLeast(1)),
+    maxIter: check('maxIter', options.maxIter ?? FA_DEFAULTS.maxIter, intAtLeast(1)),
+    tol: check('tol', options.tol ?? FA_DEFAULTS.tol, positiveNumber),
+    seed: check('seed', options.seed ?? FA_DEFAULTS.seed, integer),
+    varianceFloor: check('varianceFloor', options.varianceFloor ?? FA_DEFAULTS.varianceFloor, positiveNumber),
   };
 }
 

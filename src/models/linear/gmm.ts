@@ -25,7 +25,8 @@ import { checkTag, readArray, readChoice, readEmReport, readInt } from './json.j
 import { GMM_INITS, initialCentres, type GmmInit } from './kmeans-init.js';
 import { floorCovariance, mStep, scatter, type GmmParams } from './gmm-em.js';
 import { cholesky, columnMoments, logDetFromCholesky, meanOf, solveLowerInPlace } from './linalg.js';
-import { checkDataset, checkSampleArgs, integer, intAtLeast, oneOf, positiveNumber } from './validate.js';
+import { checkDataset, checkSampleArgs } from './checks.js';
+import { check, integer, intAtLeast, oneOf, positiveNumber } from '../../validate.js';
 
 export type GmmCovariance = 'full' | 'diag';
 export const GMM_COVARIANCES: readonly GmmCovariance[] = Object.freeze(['full', 'diag']);
@@ -71,13 +72,13 @@ export const GMM_DEFAULTS: Readonly<ResolvedGmmOptions> = Object.freeze({
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolveGmmOptions(options: GmmOptions = {}): ResolvedGmmOptions {
   return {
-    numComponents: intAtLeast('numComponents', options.numComponents ?? GMM_DEFAULTS.numComponents, 1),
-    covariance: oneOf('covariance', options.covariance ?? GMM_DEFAULTS.covariance, GMM_COVARIANCES),
-    init: oneOf('init', options.init ?? GMM_DEFAULTS.init, GMM_INITS),
-    maxIter: intAtLeast('maxIter', options.maxIter ?? GMM_DEFAULTS.maxIter, 1),
-    tol: positiveNumber('tol', options.tol ?? GMM_DEFAULTS.tol),
-    seed: integer('seed', options.seed ?? GMM_DEFAULTS.seed),
-    covarianceFloor: positiveNumber('covarianceFloor', options.covarianceFloor ?? GMM_DEFAULTS.covarianceFloor),
+    numComponents: check('numComponents', options.numComponents ?? GMM_DEFAULTS.numComponents, intAtLeast(1)),
+    covariance: check('covariance', options.covariance ?? GMM_DEFAULTS.covariance, oneOf(GMM_COVARIANCES)),
+    init: check('init', options.init ?? GMM_DEFAULTS.init, oneOf(GMM_INITS)),
+    maxIter: check('maxIter', options.maxIter ?? GMM_DEFAULTS.maxIter, intAtLeast(1)),
+    tol: check('tol', options.tol ?? GMM_DEFAULTS.tol, positiveNumber),
+    seed: check('seed', options.seed ?? GMM_DEFAULTS.seed, integer),
+    covarianceFloor: check('covarianceFloor', options.covarianceFloor ?? GMM_DEFAULTS.covarianceFloor, positiveNumber),
   };
 }
 

@@ -13,7 +13,7 @@ import type { DensityModel, EmReport, LinearModelJson, ReconstructingModel } fro
 import { runEm, type EmCallbacks } from './em.js';
 import { columnMoments, covarianceMatrix, meanOf } from './linalg.js';
 import { LowRankGaussian, eStep, linearGaussianMStep, useCovariancePath, type LinearGaussianParams } from './low-rank-gaussian.js';
-import { checkDataset, checkSampleArgs } from './validate.js';
+import { checkDataset, checkSampleArgs } from './checks.js';
 
 /** The mean and the (1/N) variances of the training data, and the absolute noise floor. */
 export interface TrainingMoments {

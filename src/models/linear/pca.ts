@@ -12,7 +12,8 @@ import type { Dataset } from '../../data/dataset.js';
 import { LINEAR_MODEL_VERSION, type LinearModelJson, type ReconstructingModel } from './linear-model.js';
 import { checkTag, readArray, readInt, readNumber } from './json.js';
 import { PCA_SOLVERS, principalSubspace, type PcaSolver } from './principal-subspace.js';
-import { checkDataset, checkSampleArgs, intAtLeast, oneOf } from './validate.js';
+import { checkDataset, checkSampleArgs } from './checks.js';
+import { check, intAtLeast, oneOf } from '../../validate.js';
 
 /** Options of {@link PCA.fit}. */
 export interface PcaOptions {
@@ -32,8 +33,8 @@ export const PCA_DEFAULTS: Readonly<ResolvedPcaOptions> = Object.freeze({ latent
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolvePcaOptions(options: PcaOptions = {}): ResolvedPcaOptions {
   return {
-    latentDim: intAtLeast('latentDim', options.latentDim ?? PCA_DEFAULTS.latentDim, 1),
-    solver: oneOf('solver', options.solver ?? PCA_DEFAULTS.solver, PCA_SOLVERS),
+    latentDim: check('latentDim', options.latentDim ?? PCA_DEFAULTS.latentDim, intAtLeast(1)),
+    solver: check('solver', options.solver ?? PCA_DEFAULTS.solver, oneOf(PCA_SOLVERS)),
   };
 }
 

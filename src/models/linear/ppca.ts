@@ -18,7 +18,8 @@ import { checkTag, readArray, readEmReport, readInt, readNumber } from './json.j
 import { fitLinearGaussianEm, LinearGaussianModel, randomLoading, trainingMoments } from './linear-gaussian-model.js';
 import type { LinearGaussianParams } from './low-rank-gaussian.js';
 import { PCA_SOLVERS, principalSubspace, type PcaSolver } from './principal-subspace.js';
-import { checkDataset, integer, intAtLeast, oneOf, positiveNumber } from './validate.js';
+import { checkDataset } from './checks.js';
+import { check, integer, intAtLeast, oneOf, positiveNumber } from '../../validate.js';
 
 export type PpcaMethod = 'closed-form' | 'em';
 export const PPCA_METHODS: readonly PpcaMethod[] = Object.freeze(['closed-form', 'em']);
@@ -64,13 +65,13 @@ export const PPCA_DEFAULTS: Readonly<ResolvedPpcaOptions> = Object.freeze({
 /** Validates options and fills defaults. @throws ConfigError naming the bad field and value */
 export function resolvePpcaOptions(options: PpcaOptions = {}): ResolvedPpcaOptions {
   return {
-    latentDim: intAtLeast('latentDim', options.latentDim ?? PPCA_DEFAULTS.latentDim, 1),
-    method: oneOf('method', options.method ?? PPCA_DEFAULTS.method, PPCA_METHODS),
-    solver: oneOf('solver', options.solver ?? PPCA_DEFAULTS.solver, PCA_SOLVERS),
-    maxIter: intAtLeast('maxIter', options.maxIter ?? PPCA_DEFAULTS.maxIter, 1),
-    tol: positiveNumber('tol', options.tol ?? PPCA_DEFAULTS.tol),
-    seed: integer('seed', options.seed ?? PPCA_DEFAULTS.seed),
-    varianceFloor: positiveNumber('varianceFloor', options.varianceFloor ?? PPCA_DEFAULTS.varianceFloor),
+    latentDim: check('latentDim', options.latentDim ?? PPCA_DEFAULTS.latentDim, intAtLeast(1)),
+    method: check('method', options.method ?? PPCA_DEFAULTS.method, oneOf(PPCA_METHODS)),
+    solver: check('solver', options.solver ?? PPCA_DEFAULTS.solver, oneOf(PCA_SOLVERS)),
+    maxIter: check('maxIter', options.maxIter ?? PPCA_DEFAULTS.maxIter, intAtLeast(1)),
+    tol: check('tol', options.tol ?? PPCA_DEFAULTS.tol, positiveNumber),
+    seed: check('seed', options.seed ?? PPCA_DEFAULTS.seed, integer),
+    varianceFloor: check('varianceFloor', options.varianceFloor ?? PPCA_DEFAULTS.varianceFloor, positiveNumber),
   };
 }
 

@@ -3,27 +3,30 @@
  * each batch itself while S − 1 workers, each with its own TensorFlow.js backend, compute the
  * others; shard gradients meet in shared memory and are summed into the full-batch gradient, and
  * the trainer takes one optimizer step. On the wasm backend (single-threaded in Node) this is how
- * training uses more than one core.
+ * training uses more than one core. Each step's context (noise seed, step, β) goes to every worker
+ * with its shard, and the shards' noise is cut from the whole batch's draw, so a sharded step sees
+ * exactly the noise of the single-threaded one.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, TrainingError } from '../../errors.js';
-import type { VAE } from '../../models/vae.js';
-import { shardGradients, stepNoise, type GradientEngine } from '../../training/gradients.js';
+import type { HostBatch } from '../../data/batch.js';
+import { ConfigError, WorkerError } from '../../errors.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
+import { objectiveNoise, objectiveTerms, type ObjectiveConfig, type StepContext } from '../../objectives/index.js';
+import { batchTensors, shardGradients, type BatchGradients, type GradientEngine } from '../../training/engine.js';
 import { defaultNumThreads, startWorker } from './start-worker.js';
-import { CMD, CTRL, CTRL_WORDS, workerLayout, type WorkerInit, type WorkerLayout } from './protocol.js';
+import { CMD, CTRL, CTRL_BYTES, CTRL_WORDS, KL_WEIGHT_OFFSET, workerLayout, type WorkerInit, type WorkerLayout } from './protocol.js';
 
 export interface DataParallelOptions {
   /** S, shards per batch: this thread plus S − 1 workers. Default: the number of cores, at most 4. */
   numShards?: number;
   /** The largest batch, B. */
   batchSize: number;
-  /** β of the loss. */
-  beta: number;
+  /** The training objective. */
+  objective: ObjectiveConfig;
   /** The backend each worker uses. Default 'wasm'. */
   backend?: 'wasm' | 'cpu';
 }
-
 
 /** Rows of each shard for a batch of B rows: as equal as possible, the first shards one larger. */
 export function shardRows(batchRows: number, numShards: number): number[] {
@@ -39,8 +42,20 @@ interface WorkerHandle {
   worker: Worker;
   port: MessagePort;
   ctrl: Int32Array;
+  klWeight: Float64Array;
   block: Float32Array;
   layout: WorkerLayout;
+}
+
+/**
+ * Rows [start, start + rows) along the batch axis (second to last) of noise [lead, B, Z], copied
+ * into `out` as [lead, rows, Z].
+ */
+function copyNoiseRows(noise: Float32Array, lead: number, batchRows: number, latentDim: number, start: number, rows: number, out: Float32Array, offset: number): void {
+  for (let l = 0; l < lead; l++) {
+    const from = (l * batchRows + start) * latentDim;
+    out.set(noise.subarray(from, from + rows * latentDim), offset + l * rows * latentDim);
+  }
 }
 
 /**
@@ -51,6 +66,7 @@ export class DataParallelGradients implements GradientEngine {
   readonly numShards: number;
   private readonly weights: Float32Array;
   private readonly sizes: number[];
+  private readonly numStats: number;
   /** Bumped whenever the weights are copied to shared memory; workers reload on a change. */
   private weightsVersion = 0;
   /** True until this step's weights are in shared memory (the optimizer changes them after every step). */
@@ -61,39 +77,50 @@ export class DataParallelGradients implements GradientEngine {
   readonly profile = { publish: 0, local: 0, wait: 0, reduce: 0, steps: 0 };
 
   private constructor(
-    private readonly vae: VAE,
+    private readonly model: LatentVariableModel,
     private readonly handles: WorkerHandle[],
     weights: SharedArrayBuffer,
-    private readonly beta: number,
+    private readonly objective: ObjectiveConfig,
     private readonly batchSize: number,
   ) {
     this.numShards = handles.length + 1;
     this.weights = new Float32Array(weights);
-    this.sizes = vae.trainableVariables().map((v) => v.size);
+    this.sizes = model.trainableVariables().map((v) => v.size);
+    this.numStats = 1 + objectiveTerms(objective).length;
   }
 
   /**
    * Starts S − 1 workers and waits until each has built its model.
-   * @throws ConfigError for S < 1; TrainingError when a worker fails to start
+   * @throws ConfigError for S < 1; WorkerError when a worker fails to start
    */
-  static async start(vae: VAE, opts: DataParallelOptions): Promise<DataParallelGradients> {
+  static async start(model: LatentVariableModel, opts: DataParallelOptions): Promise<DataParallelGradients> {
     const numShards = opts.numShards ?? defaultNumThreads();
-    if (!Number.isInteger(numShards) || numShards < 1) throw new ConfigError(`workers: expected a positive integer, got ${numShards}`);
-    const vars = vae.trainableVariables();
+    if (!Number.isInteger(numShards) || numShards < 1) throw new ConfigError(`workers: expected an integer ≥ 1, got ${numShards}`);
+    const vars = model.trainableVariables();
     const numParams = vars.reduce((s, v) => s + v.size, 0);
-    const maxRows = Math.ceil(opts.batchSize / numShards);
-    const layout = workerLayout(maxRows, vae.dataDim, vae.latentDim, numParams);
+    const noiseShape = tf.tidy(() => objectiveNoise(opts.objective, 1, model.latentDim, 1).shape); // the batch axis is 1
+    const layout = workerLayout({
+      maxRows: Math.ceil(opts.batchSize / numShards),
+      dataDim: model.dataDim,
+      conditionDim: model.conditionDim,
+      latentDim: model.latentDim,
+      noiseLead: noiseShape.slice(0, -2).reduce((a, b) => a * b, 1),
+      numParams,
+      numStats: 1 + objectiveTerms(opts.objective).length,
+    });
     const weights = new SharedArrayBuffer(numParams * 4);
+    const description = await model.describe();
     const handles: WorkerHandle[] = [];
     try {
       for (let s = 1; s < numShards; s++) {
-        const control = new SharedArrayBuffer(CTRL_WORDS * 4);
+        const control = new SharedArrayBuffer(CTRL_BYTES);
         const block = new SharedArrayBuffer(layout.length * 4);
         const { port1, port2 } = new MessageChannel();
         const init: WorkerInit & { errors: MessagePort } = {
-          description: vae.describe(),
+          description,
           backend: opts.backend ?? 'wasm',
-          beta: opts.beta,
+          objective: opts.objective,
+          noiseShape,
           shapes: vars.map((v) => v.shape),
           weights,
           control,
@@ -102,11 +129,11 @@ export class DataParallelGradients implements GradientEngine {
           errors: port2,
         };
         const worker = startWorker('gradient-worker', init, [port2]);
-        handles.push({ worker, port: port1, ctrl: new Int32Array(control), block: new Float32Array(block), layout });
+        handles.push({ worker, port: port1, ctrl: new Int32Array(control, 0, CTRL_WORDS), klWeight: new Float64Array(control, KL_WEIGHT_OFFSET, 1), block: new Float32Array(block), layout });
         await new Promise<void>((resolve, reject) => {
-          port1.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new TrainingError(`gradient worker ${s}: ${m.error}`))));
-          worker.once('error', (e) => reject(new TrainingError(`gradient worker ${s} failed to start: ${e.message}`)));
-          worker.once('exit', (code) => reject(new TrainingError(`gradient worker ${s} exited with code ${code} while starting`)));
+          port1.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new WorkerError(`gradient worker ${s}: ${m.error}`))));
+          worker.once('error', (e) => reject(new WorkerError(`gradient worker ${s} failed to start: ${e.message}`)));
+          worker.once('exit', (code) => reject(new WorkerError(`gradient worker ${s} exited with code ${code} while starting`)));
         });
         worker.removeAllListeners('error');
         worker.removeAllListeners('exit');
@@ -117,84 +144,67 @@ export class DataParallelGradients implements GradientEngine {
       await Promise.all(handles.map((h) => h.worker.terminate()));
       throw e;
     }
-    return new DataParallelGradients(vae, handles, weights, opts.beta, opts.batchSize);
+    return new DataParallelGradients(model, handles, weights, opts.objective, opts.batchSize);
   }
 
-  private publishWeights(): void {
+  private async publishWeights(): Promise<void> {
     if (!this.weightsStale) return;
     let off = 0;
-    for (const v of this.vae.trainableVariables()) {
-      this.weights.set(v.dataSync() as Float32Array, off);
+    for (const v of this.model.trainableVariables()) {
+      this.weights.set((await v.data()) as Float32Array, off);
       off += v.size;
     }
     this.weightsVersion++;
     this.weightsStale = false;
   }
 
-  gradients(x: Float32Array, batchRows: number, seed: number): { grads: tf.NamedTensorMap; stats: tf.Tensor1D } {
-    if (this.disposed) throw new TrainingError('data-parallel gradients: used after dispose');
+  async gradients(batch: HostBatch, ctx: StepContext): Promise<BatchGradients> {
+    if (this.disposed) throw new WorkerError('data-parallel gradients: used after dispose');
+    const batchRows = batch.numRows;
     if (batchRows > this.batchSize) throw new ConfigError(`data-parallel gradients: batch of ${batchRows} rows, started for at most ${this.batchSize}`);
-    const d = this.vae.dataDim;
-    const z = this.vae.latentDim;
+    const { dataDim: d, conditionDim: cd, latentDim: z } = this.model;
     const rows = shardRows(batchRows, this.numShards);
     const t0 = performance.now();
-    this.publishWeights();
+    await this.publishWeights();
     const t1 = performance.now();
-    const eps = stepNoise(batchRows, z, seed); // [B, Z], as the single-threaded step draws it
-    const epsValues = eps.dataSync();
+    const noise = objectiveNoise(this.objective, batchRows, z, ctx.seed); // [lead, B, Z], as the single-threaded step draws it
+    const lead = noise.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const noiseValues = (await noise.data()) as Float32Array;
     this.seq++;
     let start = rows[0];
     this.handles.forEach((h, i) => {
       const b = rows[i + 1];
-      h.block.set(x.subarray(start * d, (start + b) * d), h.layout.x);
-      h.block.set(epsValues.subarray(start * z, (start + b) * z), h.layout.eps);
+      h.block.set(batch.x.subarray(start * d, (start + b) * d), h.layout.x);
+      if (cd > 0) h.block.set(batch.c!.subarray(start * cd, (start + b) * cd), h.layout.c);
+      copyNoiseRows(noiseValues, lead, batchRows, z, start, b, h.block, h.layout.noise);
       start += b;
       Atomics.store(h.ctrl, CTRL.rows, b);
       Atomics.store(h.ctrl, CTRL.batchRows, batchRows);
       Atomics.store(h.ctrl, CTRL.weightsVersion, this.weightsVersion);
+      Atomics.store(h.ctrl, CTRL.seed, ctx.seed);
+      Atomics.store(h.ctrl, CTRL.step, ctx.step);
+      h.klWeight[0] = ctx.klWeight;
       Atomics.store(h.ctrl, CTRL.cmd, CMD.step);
       Atomics.store(h.ctrl, CTRL.seq, this.seq);
       Atomics.notify(h.ctrl, CTRL.seq);
     });
     // This thread's shard: rows [0, b_0).
     const local = tf.tidy(() => {
-      const x0 = tf.tensor2d(x.subarray(0, rows[0] * d), [rows[0], d]);
-      const e0 = tf.slice(eps, [0, 0], [rows[0], z]) as tf.Tensor2D;
-      return shardGradients(this.vae, x0, e0, this.beta, rows[0] / batchRows);
+      const shard = batchTensors({ numRows: rows[0], x: batch.x, c: batch.c }, this.model);
+      const size = [...noise.shape.slice(0, -2), rows[0], z];
+      const shardNoise = tf.slice(noise, new Array(noise.rank).fill(0), size);
+      return shardGradients(this.model, this.objective, shard, { ...ctx, noise: shardNoise }, rows[0] / batchRows);
     });
-    eps.dispose();
+    noise.dispose();
     const t2 = performance.now();
-    for (const [i, h] of this.handles.entries()) {
-      // A worker reports errors through its status word; one that died outright never answers, so give up after a while.
-      const deadline = performance.now() + WORKER_TIMEOUT_MS;
-      while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) {
-        if (performance.now() > deadline) {
-          tf.dispose([...local.grads, local.stats]);
-          throw new TrainingError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
-        }
-        Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 1000);
-      }
-      if (Atomics.load(h.ctrl, CTRL.status) !== 0) {
-        tf.dispose([...local.grads, local.stats]);
-        const msg = receiveMessageOnPort(h.port)?.message as { error?: string } | undefined;
-        throw new TrainingError(`gradient worker ${i + 1}: ${msg?.error ?? 'failed'}`);
-      }
+    try {
+      this.waitForWorkers();
+    } catch (e) {
+      tf.dispose([...local.grads, local.stats]);
+      throw e;
     }
     const t3 = performance.now();
-    const vars = this.vae.trainableVariables();
-    const result = tf.tidy(() => {
-      const grads: tf.NamedTensorMap = {};
-      let off = 0;
-      vars.forEach((v, k) => {
-        let g = local.grads[k];
-        for (const h of this.handles) g = tf.add(g, tf.tensor(h.block.subarray(h.layout.grads + off, h.layout.grads + off + this.sizes[k]), v.shape));
-        grads[v.name] = g;
-        off += this.sizes[k];
-      });
-      let stats: tf.Tensor = local.stats;
-      for (const h of this.handles) stats = tf.add(stats, tf.tensor1d(h.block.subarray(h.layout.stats, h.layout.stats + 3)));
-      return { grads, stats: stats as tf.Tensor1D };
-    });
+    const result = this.sum(local);
     tf.dispose([...local.grads, local.stats]);
     this.weightsStale = true; // the caller's optimizer step changes them
     const p = this.profile;
@@ -204,6 +214,39 @@ export class DataParallelGradients implements GradientEngine {
     p.reduce += performance.now() - t3;
     p.steps++;
     return result;
+  }
+
+  /** Blocks until every worker has answered this step. @throws WorkerError for a failed or silent worker */
+  private waitForWorkers(): void {
+    for (const [i, h] of this.handles.entries()) {
+      // A worker reports errors through its status word; one that died outright never answers, so give up after a while.
+      const deadline = performance.now() + WORKER_TIMEOUT_MS;
+      while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) {
+        if (performance.now() > deadline) throw new WorkerError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
+        Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 1000);
+      }
+      if (Atomics.load(h.ctrl, CTRL.status) !== 0) {
+        const msg = receiveMessageOnPort(h.port)?.message as { error?: string } | undefined;
+        throw new WorkerError(`gradient worker ${i + 1}: ${msg?.error ?? 'failed'}`);
+      }
+    }
+  }
+
+  /** The shards' gradients and stats summed: this thread's plus each worker's from shared memory. */
+  private sum(local: { grads: tf.Tensor[]; stats: tf.Tensor1D }): BatchGradients {
+    const vars = this.model.trainableVariables();
+    return tf.tidy(() => {
+      let off = 0;
+      const grads = vars.map((v, k) => {
+        let g = local.grads[k];
+        for (const h of this.handles) g = tf.add(g, tf.tensor(h.block.subarray(h.layout.grads + off, h.layout.grads + off + this.sizes[k]), v.shape));
+        off += this.sizes[k];
+        return { name: v.name, tensor: g };
+      });
+      let stats: tf.Tensor = local.stats;
+      for (const h of this.handles) stats = tf.add(stats, tf.tensor1d(h.block.subarray(h.layout.stats, h.layout.stats + this.numStats)));
+      return { grads, stats: stats as tf.Tensor1D };
+    });
   }
 
   async dispose(): Promise<void> {

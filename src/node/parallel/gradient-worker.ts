@@ -1,28 +1,30 @@
 /**
- * A gradient worker thread: its own TensorFlow.js backend and a copy of the VAE; on each STEP it
- * loads the weights if they changed, computes its shard's gradients and writes them to shared memory.
- * It blocks on Atomics.wait between steps and never returns to its event loop until QUIT.
+ * A gradient worker thread: its own TensorFlow.js backend and a copy of the model; on each STEP it
+ * loads the weights if they changed, computes its shard's gradients of the objective at the step's
+ * context and writes them to shared memory. It blocks on Atomics.wait between steps and never
+ * returns to its event loop until QUIT.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { VAE, type ModelDescription } from '../../models/vae.js';
-import { shardGradients } from '../../training/gradients.js';
+import type { ModelDescription } from '../../models/description.js';
+import { modelFromDescription } from '../../models/index.js';
+import { shardGradients } from '../../training/engine.js';
 import { useBackend } from '../backend.js';
-import { CMD, CTRL, type WorkerInit } from './protocol.js';
+import { CMD, CTRL, CTRL_WORDS, KL_WEIGHT_OFFSET, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit & { errors: MessagePort };
 const report = (e: unknown) => init.errors.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 
 async function main(): Promise<void> {
   await useBackend(init.backend);
-  const vae = VAE.fromDescription(init.description as ModelDescription);
-  const vars = vae.trainableVariables();
-  const ctrl = new Int32Array(init.control);
+  const model = modelFromDescription(init.description as ModelDescription);
+  const vars = model.trainableVariables();
+  const ctrl = new Int32Array(init.control, 0, CTRL_WORDS);
+  const klWeight = new Float64Array(init.control, KL_WEIGHT_OFFSET, 1);
   const weights = new Float32Array(init.weights);
   const block = new Float32Array(init.block);
   const { layout } = init;
-  const d = vae.dataDim;
-  const z = vae.latentDim;
+  const { dataDim: d, conditionDim: cd } = model;
   const sizes = init.shapes.map((s) => s.reduce((a, b) => a * b, 1));
   let loadedVersion = -1;
   let seq = 0;
@@ -47,17 +49,21 @@ async function main(): Promise<void> {
       }
       const rows = Atomics.load(ctrl, CTRL.rows);
       const batchRows = Atomics.load(ctrl, CTRL.batchRows);
+      const noiseShape = init.noiseShape.map((n, i) => (i === init.noiseShape.length - 2 ? rows : n)); // the batch axis: this shard's rows
+      const noiseSize = noiseShape.reduce((a, b) => a * b, 1);
       const r = tf.tidy(() => {
         const x = tf.tensor2d(block.subarray(layout.x, layout.x + rows * d), [rows, d]);
-        const eps = tf.tensor2d(block.subarray(layout.eps, layout.eps + rows * z), [rows, z]);
-        return shardGradients(vae, x, eps, init.beta, rows / batchRows);
+        const c = cd > 0 ? tf.tensor2d(block.subarray(layout.c, layout.c + rows * cd), [rows, cd]) : undefined;
+        const noise = tf.tensor(block.subarray(layout.noise, layout.noise + noiseSize), noiseShape);
+        const ctx = { seed: Atomics.load(ctrl, CTRL.seed), step: Atomics.load(ctrl, CTRL.step), klWeight: klWeight[0], noise };
+        return shardGradients(model, init.objective, c ? { x, c } : { x }, ctx, rows / batchRows);
       });
       let off = layout.grads;
       for (const g of r.grads) {
-        block.set(g.dataSync(), off);
+        block.set(await g.data(), off);
         off += g.size;
       }
-      block.set(r.stats.dataSync(), layout.stats);
+      block.set(await r.stats.data(), layout.stats);
       tf.dispose([...r.grads, r.stats]);
       Atomics.store(ctrl, CTRL.status, 0);
     } catch (e) {
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
   }
-  vae.dispose();
+  model.dispose();
 }
 
 main().then(

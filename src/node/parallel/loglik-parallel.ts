@@ -5,9 +5,9 @@
  * the result equals the single-threaded `estimateLogLikelihood` for the same seed.
  */
 import type { Dataset } from '../../data/dataset.js';
-import { TrainingError } from '../../errors.js';
+import { WorkerError } from '../../errors.js';
 import { estimateLogLikelihood, summarizeLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from '../../evaluation/log-likelihood.js';
-import type { VAE } from '../../models/vae.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
 import { takeFirst } from '../../data/dataset.js';
 import { defaultNumThreads, startWorker } from './start-worker.js';
 
@@ -32,9 +32,9 @@ function slices(n: number, parts: number): Array<[number, number]> {
 /**
  * {@link estimateLogLikelihood} on `numThreads` threads.
  * @param ds - examples [N, D]
- * @throws TrainingError when a worker fails (its message included)
+ * @throws WorkerError when a worker fails (its message included)
  */
-export async function estimateLogLikelihoodParallel(vae: VAE, ds: Dataset, opts: ParallelLogLikelihoodOptions = {}): Promise<LogLikelihoodEstimate> {
+export async function estimateLogLikelihoodParallel(vae: LatentVariableModel, ds: Dataset, opts: ParallelLogLikelihoodOptions = {}): Promise<LogLikelihoodEstimate> {
   const threads = Math.min(opts.numThreads ?? defaultNumThreads(), Math.max(ds.numExamples, 1));
   const { numThreads: _t, backend, onProgress, ...est } = opts;
   if (threads <= 1) return estimateLogLikelihood(vae, ds, est);
@@ -59,14 +59,14 @@ export async function estimateLogLikelihoodParallel(vae: VAE, ds: Dataset, opts:
     });
     return new Promise<{ perExample: Float64Array; perExampleSe: Float64Array; perExampleEss: Float64Array }>((resolve, reject) => {
       worker.on('message', (m: { done?: number; error?: string; perExample?: Float64Array; perExampleSe?: Float64Array; perExampleEss?: Float64Array }) => {
-        if (m.error) reject(new TrainingError(`log-likelihood worker ${w + 1}: ${m.error}`));
+        if (m.error) reject(new WorkerError(`log-likelihood worker ${w + 1}: ${m.error}`));
         else if (m.done !== undefined) {
           done[w + 1] = m.done;
           report();
         } else resolve(m as { perExample: Float64Array; perExampleSe: Float64Array; perExampleEss: Float64Array });
       });
-      worker.on('error', (e) => reject(new TrainingError(`log-likelihood worker ${w + 1} failed: ${e.message}`)));
-      worker.on('exit', (code) => reject(new TrainingError(`log-likelihood worker ${w + 1} exited with code ${code}`)));
+      worker.on('error', (e) => reject(new WorkerError(`log-likelihood worker ${w + 1} failed: ${e.message}`)));
+      worker.on('exit', (code) => reject(new WorkerError(`log-likelihood worker ${w + 1} exited with code ${code}`)));
     }).finally(() => worker.terminate());
   });
   // Reject-safe: collect every outcome before deciding, so no worker is left running.

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeDataset } from '../../data/dataset.js';
 import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
-import { VAE, type VaeArtifacts } from '../../models/vae.js';
+import type { VaeArtifacts } from '../../models/description.js';
+import { modelFromArtifacts } from '../../models/index.js';
 import { useBackend } from '../backend.js';
 
 interface Init {
@@ -23,7 +24,7 @@ interface Init {
 async function main(): Promise<void> {
   const init = workerData as Init;
   await useBackend(init.backend);
-  const vae = await VAE.fromArtifacts(init.artifacts);
+  const vae = await modelFromArtifacts(init.artifacts);
   try {
     const ds = makeDataset({ x: init.x, numExamples: init.numExamples, dataDim: init.dataDim, source: 'worker slice' });
     const r = await estimateLogLikelihood(vae, ds, {

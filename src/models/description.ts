@@ -1,0 +1,44 @@
+/**
+ * A saved model's self-description (vaekit.json) and its artifacts in memory: the format a model
+ * store writes and reads, and every model kind shares.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { StandardizerJSON } from '../data/standardize.js';
+import type { VaeConfig } from './vae-config.js';
+
+/** Format tag and version of a saved model's vaekit.json. */
+export const MODEL_FORMAT = 'vaekit-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** How raw data was turned into the model's input; saved with the model so users can repeat it. */
+export interface Preprocessing {
+  /** Raw values were divided by this (255 for 8-bit pixels; 1 for none). */
+  scale: number;
+  /** Binarisation applied to training inputs. */
+  binarize: 'none' | 'static' | 'dynamic' | 'threshold';
+  /**
+   * Tables: the per-column z-score transform the model's inputs went through, z = (x − mean) / std
+   * (after the division by `scale`); invert it to read decoder outputs in raw units.
+   */
+  standardization?: StandardizerJSON;
+}
+
+/** Everything about a saved model that is not a weight: the self-description of the folder. */
+export interface ModelDescription {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  /** The model's config; `config.kind` picks the model class in the model registry. */
+  config: VaeConfig;
+  preprocessing?: Preprocessing;
+  /** Where and how it was trained (dataset, epochs, seed, backend, vaekit version, dates). */
+  provenance?: Record<string, unknown>;
+  /** Final figures, e.g. { testLoss: 104.9 } in nats per example. */
+  metrics?: Record<string, number | null>;
+}
+
+/** The tfjs parts of a saved model, in memory: what a store writes and reads. */
+export interface VaeArtifacts {
+  description: ModelDescription;
+  encoder: tf.io.ModelArtifacts;
+  decoder: tf.io.ModelArtifacts;
+}

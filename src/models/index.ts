@@ -1,0 +1,60 @@
+/**
+ * The model registry: each model class by its config's `kind`, so checkpoints, model stores and
+ * worker threads rebuild a saved model without naming its class. A new model kind is a file in
+ * models/ and one entry in {@link MODELS}.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError } from '../errors.js';
+import type { ModelDescription, VaeArtifacts } from './description.js';
+import type { LatentVariableModel } from './latent-model.js';
+import { modelStoreFor, type ModelStore } from './model-store.js';
+import { checkDescription, VAE, type VaeNetworks } from './vae.js';
+
+interface ModelEntry {
+  /** The model of a description, with fresh weights unless the networks are given. */
+  fromDescription(d: ModelDescription, networks?: VaeNetworks): LatentVariableModel;
+}
+
+const MODELS: Record<string, ModelEntry> = {
+  vae: { fromDescription: (d, networks) => VAE.fromDescription(d, networks) },
+};
+
+/** The kinds of model: 'vae'. */
+export const MODEL_KINDS = Object.keys(MODELS);
+
+/**
+ * The model a saved description names (its config's `kind`).
+ * @throws CheckpointError for another format or version, or an unknown kind
+ */
+export function modelFromDescription(d: ModelDescription, networks?: VaeNetworks): LatentVariableModel {
+  checkDescription(d);
+  const kind = d.config?.kind ?? 'vae';
+  const entry = Object.hasOwn(MODELS, kind) ? MODELS[kind] : undefined;
+  if (!entry) throw new CheckpointError(`model: expected a model of kind ${MODEL_KINDS.join(', ')}, got '${kind}'`);
+  return entry.fromDescription(d, networks);
+}
+
+/** The model of saved artifacts, with their weights. @throws CheckpointError */
+export async function modelFromArtifacts(a: VaeArtifacts): Promise<LatentVariableModel> {
+  checkDescription(a.description);
+  const encoder = await tf.loadLayersModel(tf.io.fromMemory(a.encoder));
+  const decoder = await tf.loadLayersModel(tf.io.fromMemory(a.decoder));
+  return modelFromDescription(a.description, { encoder, decoder });
+}
+
+/**
+ * Saves a model of any kind to a location (a folder in Node's file store).
+ * @throws CheckpointError when no store writes such locations, or VaeError when the write fails
+ */
+export async function saveModel(model: LatentVariableModel, location: string, store: ModelStore = modelStoreFor(location)): Promise<void> {
+  if (!store.write) throw new CheckpointError(`${location}: the model store for this location is read-only`);
+  await store.write(location, await model.toArtifacts());
+}
+
+/**
+ * Loads a saved model of any kind from a location (a folder in Node, an http(s) URL anywhere).
+ * @throws CheckpointError for a missing, corrupt or unknown model
+ */
+export async function loadModel(location: string, store: ModelStore = modelStoreFor(location)): Promise<LatentVariableModel> {
+  return modelFromArtifacts(await store.read(location));
+}

@@ -1,0 +1,84 @@
+/**
+ * The objective registry: each training objective by its config's `kind`, with the names of the
+ * terms it reports and the noise it draws for a batch. The trainer, the local gradient engine and
+ * the worker threads reach objectives only through {@link objectiveValue}; a new objective (the
+ * IWAE bound) is a file in objectives/ and one entry in {@link OBJECTIVES}.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { elboNoise } from '../math/noise.js';
+import type { LatentVariableModel } from '../models/latent-model.js';
+import { check, checkKnownKeys, oneOf } from '../validate.js';
+import { negativeElboLoss } from './elbo.js';
+import type { Batch, ObjectiveValue, StepContext } from './objective.js';
+
+export type { Batch, ObjectiveValue, StepContext } from './objective.js';
+
+/** A training objective's config, tagged by `kind`. `elbo`: the β-weighted negative ELBO. */
+export type ObjectiveConfig = { kind: 'elbo' };
+
+interface ObjectiveEntry<C extends ObjectiveConfig> {
+  /** Validates a config of this kind; `field` names it in messages. */
+  resolve(config: C, field: string): C;
+  /** The names of the terms `value` returns, in the order they are reported. */
+  terms: readonly string[];
+  /** The objective on a batch. */
+  value(model: LatentVariableModel, batch: Batch, ctx: StepContext, config: C): ObjectiveValue;
+  /**
+   * The noise `value` draws from `seed` for a batch of `batchSize` rows, batch axis second to last,
+   * so that a batch split into shards gives each shard its own rows of the same draw.
+   */
+  noise(config: C, batchSize: number, latentDim: number, seed: number): tf.Tensor;
+}
+
+const OBJECTIVES: { [K in ObjectiveConfig['kind']]: ObjectiveEntry<Extract<ObjectiveConfig, { kind: K }>> } = {
+  elbo: {
+    resolve: (c, field) => {
+      checkKnownKeys(field, c, ['kind']);
+      return { kind: 'elbo' };
+    },
+    terms: ['reconstruction', 'kl'],
+    value: (model, batch, ctx) => negativeElboLoss(model, batch, ctx),
+    noise: (_c, batchSize, latentDim, seed) => elboNoise(1, batchSize, latentDim, seed),
+  },
+};
+
+/** The kinds of objective: 'elbo'. */
+export const OBJECTIVE_KINDS = Object.keys(OBJECTIVES) as ObjectiveConfig['kind'][];
+
+/** The default objective: the ELBO. */
+export const DEFAULT_OBJECTIVE: Readonly<ObjectiveConfig> = Object.freeze({ kind: 'elbo' });
+
+function entryOf(config: ObjectiveConfig, field = 'objective'): ObjectiveEntry<ObjectiveConfig> {
+  return OBJECTIVES[check(`${field}.kind`, config?.kind, oneOf(OBJECTIVE_KINDS))] as ObjectiveEntry<ObjectiveConfig>;
+}
+
+/**
+ * Validates an objective config.
+ * @param field - where it sits, for messages (e.g. 'training.objective')
+ * @throws ConfigError naming the bad field and value
+ */
+export function resolveObjectiveConfig(config: ObjectiveConfig, field = 'objective'): ObjectiveConfig {
+  return entryOf(config, field).resolve(config, field);
+}
+
+/** The names of the terms an objective reports, in order: ['reconstruction', 'kl'] for the ELBO. */
+export function objectiveTerms(config: ObjectiveConfig): readonly string[] {
+  return entryOf(config).terms;
+}
+
+/**
+ * The objective a config names, on one batch at one step.
+ * @returns loss and terms, scalars in nats per example; caller disposes
+ */
+export function objectiveValue(config: ObjectiveConfig, model: LatentVariableModel, batch: Batch, ctx: StepContext): ObjectiveValue {
+  return entryOf(config).value(model, batch, ctx, config);
+}
+
+/**
+ * The noise the objective draws from `seed` for a whole batch, batch axis second to last
+ * ([B, Z] for the ELBO): cut along that axis, it gives each shard of the batch its rows.
+ * @returns float32; caller disposes
+ */
+export function objectiveNoise(config: ObjectiveConfig, batchSize: number, latentDim: number, seed: number): tf.Tensor {
+  return entryOf(config).noise(config, batchSize, latentDim, seed);
+}
