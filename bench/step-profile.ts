@@ -11,8 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend, type BackendName } from '../src/node/backend.js';
-import type { NativeChoice } from '../src/node/native-kernels.js';
+import { useBackend, type BackendName } from '../src/node/compute/backend.js';
+import type { NativeChoice } from '../src/node/compute/native-kernels.js';
 import { VAE } from '../src/models/vae.js';
 import { negativeElboLoss } from '../src/objectives/elbo.js';
 import { makeOptimizer } from '../src/training/optimizer.js';

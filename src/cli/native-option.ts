@@ -1,6 +1,6 @@
 /** The `--native` flag of the commands that compute with a VAE (train, evaluate, score). */
 import { Option } from 'commander';
-import { NATIVE_CHOICES } from '../node/native-kernels.js';
+import { NATIVE_CHOICES } from '../node/compute/native-kernels.js';
 import { oneOf } from './parse.js';
 
 export function nativeOption(): Option {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { MATMUL_CASES, wasmAndCpu } from '../helpers/backends.js';
 

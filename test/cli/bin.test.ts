@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { readCheckpoint } from '../../src/node/checkpoint.js';
+import { readCheckpoint } from '../../src/node/formats/checkpoint.js';
 import { CONFIG_ECHO } from './cli-helpers.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

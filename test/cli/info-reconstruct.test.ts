@@ -13,9 +13,9 @@ import { takeFirst, type Dataset } from '../../src/data/dataset.js';
 import { evaluateElbo } from '../../src/evaluation/elbo-eval.js';
 import { hasReconstruction, LinearGaussianModel, linearModelFromJSON, PCA, type LinearModel, type ReconstructingModel } from '../../src/models/linear/index.js';
 import { VAE } from '../../src/models/vae.js';
-import { loadDataSource } from '../../src/node/data-source.js';
-import { fsModelStore } from '../../src/node/model-store.js';
-import { decodePng } from '../../src/node/png.js';
+import { loadDataSource } from '../../src/node/datasets/data-source.js';
+import { fsModelStore } from '../../src/node/formats/model-store.js';
+import { decodePng } from '../../src/node/formats/png.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { errorLines, gridSide, gridTile, runCli, toBytes } from './cli-helpers.js';
 

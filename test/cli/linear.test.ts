@@ -13,9 +13,9 @@ import { evaluateElbo } from '../../src/evaluation/elbo-eval.js';
 import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { isDensityModel, linearModelFromJSON, PCA, type LinearModel } from '../../src/models/linear/index.js';
 import { VAE } from '../../src/models/vae.js';
-import { loadDataSource } from '../../src/node/data-source.js';
-import { fsModelStore } from '../../src/node/model-store.js';
-import { decodePng } from '../../src/node/png.js';
+import { loadDataSource } from '../../src/node/datasets/data-source.js';
+import { fsModelStore } from '../../src/node/formats/model-store.js';
+import { decodePng } from '../../src/node/formats/png.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { errorLines, runCli, tinyTrainArgs } from './cli-helpers.js';
 

@@ -13,11 +13,11 @@ import { encodeMeans, fitLatentMixture, sampleWithMixturePrior, standardNormalLo
 import { GaussianMixture } from '../../src/models/linear/gmm.js';
 import { linearModelFromJSON } from '../../src/models/linear/index.js';
 import { VAE } from '../../src/models/vae.js';
-import { LATENT_PRIOR_FILE, type LatentPriorJson } from '../../src/node/latent-prior.js';
-import { fsModelStore } from '../../src/node/model-store.js';
-import { decodePng } from '../../src/node/png.js';
-import { loadRunSplit } from '../../src/node/run-split.js';
-import { readRunConfig } from '../../src/node/train-run.js';
+import { LATENT_PRIOR_FILE, type LatentPriorJson } from '../../src/node/runs/latent-prior.js';
+import { fsModelStore } from '../../src/node/formats/model-store.js';
+import { decodePng } from '../../src/node/formats/png.js';
+import { loadRunSplit } from '../../src/node/runs/run-data.js';
+import { readRunConfig } from '../../src/node/runs/train-run.js';
 import { assertNoTensorLeak } from '../helpers/assert.js';
 import { errorLines, gridSide, gridTile, runCli, tinyTrainArgs, toBytes } from './cli-helpers.js';
 

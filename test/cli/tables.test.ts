@@ -13,9 +13,9 @@ import { Standardizer } from '../../src/data/standardize.js';
 import { evaluateElbo } from '../../src/evaluation/elbo-eval.js';
 import { isDensityModel, linearModelFromJSON, type LinearModel } from '../../src/models/linear/index.js';
 import { VAE } from '../../src/models/vae.js';
-import { readCsvTable } from '../../src/node/csv.js';
-import { loadDataSource } from '../../src/node/data-source.js';
-import { fsModelStore } from '../../src/node/model-store.js';
+import { readCsvTable } from '../../src/node/formats/csv.js';
+import { loadDataSource } from '../../src/node/datasets/data-source.js';
+import { fsModelStore } from '../../src/node/formats/model-store.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { errorLines, runCli } from './cli-helpers.js';
 

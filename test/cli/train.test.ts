@@ -10,10 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { run } from '../../src/cli/main.js';
 import { VAE } from '../../src/models/vae.js';
-import { readCheckpoint } from '../../src/node/checkpoint.js';
-import { loadDataSource } from '../../src/node/data-source.js';
-import { fsModelStore } from '../../src/node/model-store.js';
-import { decodePng } from '../../src/node/png.js';
+import { readCheckpoint } from '../../src/node/formats/checkpoint.js';
+import { loadDataSource } from '../../src/node/datasets/data-source.js';
+import { fsModelStore } from '../../src/node/formats/model-store.js';
+import { decodePng } from '../../src/node/formats/png.js';
 import { CONFIG_ECHO, errorLines, gridSide, gridTile, lossFields, readMetrics, runCli, tinyTrainArgs, toBytes, type CliResult } from './cli-helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-cli-'));

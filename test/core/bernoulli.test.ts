@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bernoulliLogProb } from '../../src/distributions/bernoulli.js';
 import { BernoulliLikelihood } from '../../src/likelihoods/bernoulli.js';
 import { Rng } from '../../src/math/rng.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { bernoulliLogProb64, meanAndStandardError } from '../helpers/oracles.js';
 

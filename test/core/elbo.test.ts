@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { elbo, negativeElboLoss } from '../../src/objectives/elbo.js';
 import { reparameterize } from '../../src/objectives/reparameterize.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';

@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { BernoulliLikelihood, GaussianLikelihood, makeLikelihood, type LikelihoodConfig } from '../../src/likelihoods/index.js';
 import { Rng } from '../../src/math/rng.js';
 import { elbo } from '../../src/objectives/elbo.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { gaussianLogProb64, LOG_2PI_64, meanAndStandardError } from '../helpers/oracles.js';
 

@@ -12,7 +12,7 @@ import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
 import { elbo } from '../../src/objectives/elbo.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { gaussianLogProb64, klGauss64, meanAndStandardError, mvnLogPdf64 } from '../helpers/oracles.js';
 

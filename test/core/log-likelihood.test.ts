@@ -9,7 +9,7 @@ import { makeDataset } from '../../src/data/dataset.js';
 import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { elbo } from '../../src/objectives/elbo.js';
 import { iwaeBound, logImportanceWeights } from '../../src/objectives/iwae.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { logMeanExp } from '../../src/math/logmeanexp.js';
 import { Rng } from '../../src/math/rng.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 
 before(async () => {

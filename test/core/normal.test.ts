@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { klDivergence, klToStandardNormal, normalLogProb, standardNormalLogProb } from '../../src/distributions/normal.js';
 import { Rng } from '../../src/math/rng.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { klGauss64, klStd64, LOG_2PI_64, meanAndStandardError, normalLogProb64 } from '../helpers/oracles.js';
 

@@ -1,7 +1,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { flushTinySlots, makeOptimizer, SLOT_FLUSH_THRESHOLD } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { makeDataset } from '../../src/data/dataset.js';

@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { takeFirst } from '../../src/data/dataset.js';
 import type { LikelihoodConfig } from '../../src/likelihoods/likelihood.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
-import { loadIdxDataset, mnistDataDir } from '../../src/node/mnist.js';
+import { useBackend } from '../../src/node/compute/backend.js';
+import { loadIdxDataset, mnistDataDir } from '../../src/node/datasets/mnist.js';
 import { train } from '../../src/training/trainer.js';
 
 interface PinnedRun {

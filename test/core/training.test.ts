@@ -10,8 +10,8 @@ import { makeDataset, takeFirst, type Dataset } from '../../src/data/dataset.js'
 import { TrainingError } from '../../src/errors.js';
 import { evaluateElbo } from '../../src/evaluation/elbo-eval.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend, type BackendName } from '../../src/node/backend.js';
-import { loadIdxDataset, mnistDataDir } from '../../src/node/mnist.js';
+import { useBackend, type BackendName } from '../../src/node/compute/backend.js';
+import { loadIdxDataset, mnistDataDir } from '../../src/node/datasets/mnist.js';
 import { train, type EpochMetrics, type TrainResult } from '../../src/training/trainer.js';
 import type { TrainOptions } from '../../src/training/options.js';
 

@@ -5,7 +5,7 @@ import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
 import { Rng } from '../../src/math/rng.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type VaeArtifacts } from '../../src/models/description.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { decode64, encode64, readVaeWeights } from '../helpers/oracles.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
-import { readCsvTable } from '../../src/node/csv.js';
+import { readCsvTable } from '../../src/node/formats/csv.js';
 import { assertDataError } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-csv-'));

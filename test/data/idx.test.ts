@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/errors.js';
-import { readIdx } from '../../src/node/idx.js';
+import { readIdx } from '../../src/node/formats/idx.js';
 import { idxBytes, writeIdx } from './write-idx.js';
 import { assertDataError } from '../helpers/assert.js';
 

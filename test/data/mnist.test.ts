@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { loadIdxDataset, mnistDataDir, MNIST_FILES } from '../../src/node/mnist.js';
+import { loadIdxDataset, mnistDataDir, MNIST_FILES } from '../../src/node/datasets/mnist.js';
 import { writeIdx } from './write-idx.js';
 import { assertDataError } from '../helpers/assert.js';
 

@@ -11,9 +11,9 @@ import { after, describe, test } from 'node:test';
 import { concatDatasets, makeDataset, splitTrainTest } from '../../src/data/dataset.js';
 import { Standardizer } from '../../src/data/standardize.js';
 import { ConfigError, DataError } from '../../src/errors.js';
-import { bostonCsvPath, loadBostonTable } from '../../src/node/boston.js';
-import { dataKindOf, loadDataSource, splitOf, TABLE_SPLIT } from '../../src/node/data-source.js';
-import { loadRunSplit } from '../../src/node/run-split.js';
+import { bostonCsvPath, loadBostonTable } from '../../src/node/datasets/boston.js';
+import { dataKindOf, loadDataSource, splitOf, TABLE_SPLIT } from '../../src/node/datasets/data-source.js';
+import { loadRunSplit } from '../../src/node/runs/run-data.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-table-source-'));

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend, type BackendOptions } from '../../src/node/backend.js';
+import { useBackend, type BackendOptions } from '../../src/node/compute/backend.js';
 
 /**
  * Runs `f` on the cpu backend, then on wasm (with `wasm` options: native kernels or not), each in

@@ -19,7 +19,7 @@ import {
 import { deriveRng } from '../../src/math/rng.js';
 import { GaussianMixture } from '../../src/models/linear/gmm.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { train } from '../../src/training/trainer.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 import { mvnLogPdf64 } from '../helpers/oracles.js';

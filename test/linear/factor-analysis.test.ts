@@ -5,7 +5,7 @@ import { makeDataset, takeFirst, type Dataset } from '../../src/data/dataset.js'
 import { deriveRng } from '../../src/math/rng.js';
 import { FactorAnalysis, FA_DEFAULTS, resolveFactorAnalysisOptions } from '../../src/models/linear/factor-analysis.js';
 import { PPCA } from '../../src/models/linear/ppca.js';
-import { loadIdxDataset, mnistDataDir } from '../../src/node/mnist.js';
+import { loadIdxDataset, mnistDataDir } from '../../src/node/datasets/mnist.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { mvnLogPdf64 } from '../helpers/oracles.js';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { ConfigError, DataError } from '../../src/errors.js';
 import { makeDataset, takeFirst, type Dataset } from '../../src/data/dataset.js';
-import { loadIdxDataset, mnistDataDir } from '../../src/node/mnist.js';
+import { loadIdxDataset, mnistDataDir } from '../../src/node/datasets/mnist.js';
 import { deriveRng } from '../../src/math/rng.js';
 import { GaussianMixture, GMM_DEFAULTS, resolveGmmOptions, type GmmCovariance } from '../../src/models/linear/gmm.js';
 import { initialCentres, type GmmInit } from '../../src/models/linear/kmeans-init.js';

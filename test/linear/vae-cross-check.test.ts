@@ -15,7 +15,7 @@ import { deriveRng } from '../../src/math/rng.js';
 import { FactorAnalysis } from '../../src/models/linear/factor-analysis.js';
 import { PPCA } from '../../src/models/linear/ppca.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { train } from '../../src/training/trainer.js';
 import { mvnLogPdf64 } from '../helpers/oracles.js';
 

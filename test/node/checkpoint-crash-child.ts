@@ -9,8 +9,8 @@ import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
-import { writeCheckpoint } from '../../src/node/checkpoint.js';
+import { useBackend } from '../../src/node/compute/backend.js';
+import { writeCheckpoint } from '../../src/node/formats/checkpoint.js';
 import { resolveTrainOptions } from '../../src/training/options.js';
 import { initialTrainerState, makeOptimizer } from '../../src/training/trainer.js';
 

@@ -14,9 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, VaeError } from '../../src/errors.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
-import { readCheckpoint, writeCheckpoint } from '../../src/node/checkpoint.js';
-import { removeStaleTempFiles } from '../../src/node/atomic.js';
+import { useBackend } from '../../src/node/compute/backend.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/node/formats/checkpoint.js';
+import { removeStaleTempFiles } from '../../src/node/formats/atomic.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { restoreOptimizer } from '../../src/training/optimizer.js';
 import { resolveTrainOptions } from '../../src/training/options.js';
@@ -139,7 +139,7 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
   test('keeps the trainer state, training options, extra data and model description', async () => {
     const { vae, optimizer } = trainedModel(1);
     vae.preprocessing = { scale: 255, binarize: 'dynamic' };
-    const state = { ...STATE, history: [{ version: 2, epoch: 1, trainLoss: 1.5, reconstruction: 1, kl: 0.5, terms: { reconstruction: 1, kl: 0.5 } } as TrainerState['history'][number]] };
+    const state = { ...STATE, history: [{ version: 2, epoch: 1, trainLoss: 1.5, reconstruction: 1, kl: 0.5, terms: { reconstruction: 1, kl: 0.5 } } as unknown as TrainerState['history'][number]] };
     const path = join(root, 'state.vkc');
     await writeCheckpoint(path, { model: vae, optimizer, state, trainOptions: OPTIONS, extra: { data: 'toy', backend: 'cpu' } });
     const ckpt = await readCheckpoint(path);

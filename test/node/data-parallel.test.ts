@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { DataParallelGradients, shardRows } from '../../src/node/parallel/data-parallel.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';

@@ -8,7 +8,7 @@ import { makeDataset } from '../../src/data/dataset.js';
 import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
-import { useBackend } from '../../src/node/backend.js';
+import { useBackend } from '../../src/node/compute/backend.js';
 import { estimateLogLikelihoodParallel } from '../../src/node/parallel/loglik-parallel.js';
 import { assertAllClose } from '../helpers/assert.js';
 

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../../src/errors.js';
 import { VAE } from '../../src/node/index.js'; // the Node entry registers the file-system store
-import { useBackend, type BackendName } from '../../src/node/backend.js';
-import { readModelDescription } from '../../src/node/model-store.js';
+import { useBackend, type BackendName } from '../../src/node/compute/backend.js';
+import { readModelDescription } from '../../src/node/formats/model-store.js';
 import { elbo } from '../../src/objectives/elbo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-model-store-'));

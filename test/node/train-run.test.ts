@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../../src/errors.js';
 import type { LikelihoodConfig } from '../../src/likelihoods/likelihood.js';
-import { useBackend } from '../../src/node/backend.js';
-import { readCheckpoint } from '../../src/node/checkpoint.js';
-import { RUN_FILES, trainRun, type RunConfig } from '../../src/node/train-run.js';
+import { useBackend } from '../../src/node/compute/backend.js';
+import { readCheckpoint } from '../../src/node/formats/checkpoint.js';
+import { RUN_FILES, trainRun, type RunConfig } from '../../src/node/runs/train-run.js';
 import { TRAIN_DEFAULTS } from '../../src/training/options.js';
 import type { EpochMetrics } from '../../src/training/trainer.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DataError } from '../../src/errors.js';
-import { LOSS_CURVE_FILE, renderSpecToSvg, writeLossCurve } from '../../src/node/plot.js';
+import { LOSS_CURVE_FILE, renderSpecToSvg, writeLossCurve } from '../../src/node/formats/plot.js';
 import { lossCurveSpec, type LossCurveRow } from '../../src/render/loss-curve.js';
 
 const ROWS: LossCurveRow[] = [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { DataError, ShapeError } from '../../src/errors.js';
-import { decodePng, encodePng, writePngFile } from '../../src/node/png.js';
+import { decodePng, encodePng, writePngFile } from '../../src/node/formats/png.js';
 import type { RasterImage } from '../../src/render/grid.js';
 
 /** A raster whose bytes run through 0..255 with a stride that is coprime with 256. */

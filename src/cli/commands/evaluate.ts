@@ -1,12 +1,12 @@
 /** `vaekit evaluate RUN`: parse → evaluateRun (writes RUN/evaluation.json) → a one-row table. */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import type { NativeChoice } from '../../node/native-kernels.js';
+import { useBackend, BACKENDS, type BackendName } from '../../node/compute/backend.js';
+import type { NativeChoice } from '../../node/compute/native-kernels.js';
 import { nativeOption } from '../native-option.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
-import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/evaluate-run.js';
-import { SPLITS, type Split } from '../../node/run-split.js';
+import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/runs/evaluate-run.js';
+import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf } from '../parse.js';
 

@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
 import { isDensityModel, type LinearModel, type LinearModelByKind, type LinearModelKind } from '../../models/linear/index.js';
-import { isLinearRun, LINEAR_RUN_DEFAULTS, readLinearRun, readLinearRunMetrics } from '../../node/linear-run.js';
-import { readModelDescription } from '../../node/model-store.js';
-import { RUN_FILES } from '../../node/train-run.js';
+import { isLinearRun, LINEAR_RUN_DEFAULTS, readLinearRun, readLinearRunMetrics } from '../../node/runs/linear-run.js';
+import { readModelDescription } from '../../node/formats/model-store.js';
+import { RUN_FILES } from '../../node/runs/train-run.js';
 import type { CliIo } from '../io.js';
 import { modelDirOf } from './saved-model.js';
 

@@ -4,9 +4,9 @@
  * −ELBO; PCA's projection; PPCA's and factor analysis's posterior mean mapped back.
  */
 import { Command } from 'commander';
-import { BACKENDS, useBackend, type BackendName } from '../../node/backend.js';
-import { isLinearRun } from '../../node/linear-run.js';
-import { RECONSTRUCT_DEFAULTS, reconstructRun } from '../../node/reconstruct-run.js';
+import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
+import { isLinearRun } from '../../node/runs/linear-run.js';
+import { RECONSTRUCT_DEFAULTS, reconstructRun } from '../../node/runs/reconstruct-run.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf } from '../parse.js';
 import { modelDirOf } from './saved-model.js';

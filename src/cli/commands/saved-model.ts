@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../../errors.js';
 import { VAE } from '../../models/vae.js';
-import { fsModelStore, MODEL_JSON } from '../../node/model-store.js';
-import { RUN_FILES } from '../../node/train-run.js';
+import { fsModelStore, MODEL_JSON } from '../../node/formats/model-store.js';
+import { RUN_FILES } from '../../node/runs/train-run.js';
 
 /**
  * The model folder of RUN: RUN itself when it holds vaekit.json, else RUN/model.

@@ -1,12 +1,12 @@
 /** `vaekit score RUN`: parse → scoreRun → CSV of per-example anomaly scores → the 5 highest. */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../node/atomic.js';
-import { useBackend, BACKENDS, type BackendName } from '../../node/backend.js';
-import type { NativeChoice } from '../../node/native-kernels.js';
+import { writeFileAtomic } from '../../node/formats/atomic.js';
+import { useBackend, BACKENDS, type BackendName } from '../../node/compute/backend.js';
+import type { NativeChoice } from '../../node/compute/native-kernels.js';
 import { nativeOption } from '../native-option.js';
-import { SPLITS, type Split } from '../../node/run-split.js';
-import { scoreRun, scoresCsv } from '../../node/score-run.js';
+import { SPLITS, type Split } from '../../node/runs/run-data.js';
+import { scoreRun, scoresCsv } from '../../node/runs/score-run.js';
 import type { CliIo } from '../io.js';
 import { int, oneOf } from '../parse.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';

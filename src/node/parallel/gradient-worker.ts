@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelDescription } from '../../models/description.js';
 import { modelFromDescription } from '../../models/index.js';
 import { shardGradients } from '../../training/engine.js';
-import { useBackend } from '../backend.js';
+import { useBackend } from '../compute/backend.js';
 import { CMD, CTRL, CTRL_WORDS, KL_WEIGHT_OFFSET, type WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit & { errors: MessagePort };

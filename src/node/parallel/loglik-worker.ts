@@ -7,7 +7,7 @@ import { makeDataset } from '../../data/dataset.js';
 import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
 import type { VaeArtifacts } from '../../models/description.js';
 import { modelFromArtifacts } from '../../models/index.js';
-import { useBackend } from '../backend.js';
+import { useBackend } from '../compute/backend.js';
 
 interface Init {
   artifacts: VaeArtifacts;

@@ -3,7 +3,7 @@
  * .ts files and a worker does not inherit tsx's loader, so a small bootstrap registers it first;
  * in dist the .js file starts directly.
  */
-import { nativeKernelsInfo } from '../native-kernels.js';
+import { nativeKernelsInfo } from '../compute/native-kernels.js';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 

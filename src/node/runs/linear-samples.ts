@@ -2,12 +2,12 @@
  * Samples of a linear run written to a file: a PNG grid for image data (values clipped to [0, 1]),
  * otherwise CSV with one example per row, in raw units under a header of column names.
  */
-import { isImageShape } from '../data/dataset.js';
-import type { Standardizer } from '../data/standardize.js';
-import type { LinearModel } from '../models/linear/index.js';
-import { imageGrid, type ImageShape } from '../render/grid.js';
-import { writeFileAtomic } from './atomic.js';
-import { writePngFile } from './png.js';
+import { isImageShape } from '../../data/dataset.js';
+import type { Standardizer } from '../../data/standardize.js';
+import type { LinearModel } from '../../models/linear/index.js';
+import { imageGrid, type ImageShape } from '../../render/grid.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { writePngFile } from '../formats/png.js';
 import { tableCsv } from './table-csv.js';
 
 /**

@@ -11,8 +11,8 @@
  *   vaekit never depends on it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../errors.js';
-import { installWasmMatMulFix } from '../backend/wasm-matmul.js';
+import { ConfigError } from '../../errors.js';
+import { installWasmMatMulFix } from '../../backend/wasm-matmul.js';
 import { installNativeKernels, type NativeChoice } from './native-kernels.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;

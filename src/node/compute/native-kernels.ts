@@ -34,10 +34,10 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../errors.js';
-import { overrideKernel, restoreKernel } from '../backend/kernel-override.js';
-import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../training/optimizer.js';
-import { BERNOULLI_LOG_PROB_KERNEL } from '../distributions/bernoulli.js';
+import { ConfigError } from '../../errors.js';
+import { overrideKernel, restoreKernel } from '../../backend/kernel-override.js';
+import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../../training/optimizer.js';
+import { BERNOULLI_LOG_PROB_KERNEL } from '../../distributions/bernoulli.js';
 
 /** The addon's exports (native/vaekit_native.c). */
 interface NativeAddon {
@@ -123,7 +123,7 @@ function loadAddon(): NativeAddon {
   try {
     // src/node/ and dist/node/ both sit two levels below the package root.
     const require = createRequire(import.meta.url);
-    addon = require('../../build/Release/vaekit_native.node') as NativeAddon;
+    addon = require('../../../build/Release/vaekit_native.node') as NativeAddon;
     return addon;
   } catch (cause) {
     addonError = cause;

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../data/table.js';
-import { DataError } from '../errors.js';
+import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../../data/table.js';
+import { DataError } from '../../errors.js';
 
 /**
  * Reads a numeric CSV file.

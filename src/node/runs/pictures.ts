@@ -2,11 +2,11 @@
  * The pictures of a run: test images beside their reconstructions, and samples from the prior.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
-import type { VAE } from '../models/vae.js';
-import { imageGrid, sideBySide, type ImageShape } from '../render/grid.js';
-import { writePngFile } from './png.js';
-import { ShapeError } from '../errors.js';
+import type { Dataset } from '../../data/dataset.js';
+import type { VAE } from '../../models/vae.js';
+import { imageGrid, sideBySide, type ImageShape } from '../../render/grid.js';
+import { writePngFile } from '../formats/png.js';
+import { ShapeError } from '../../errors.js';
 
 function imageShape(shape: number[]): ImageShape {
   if (shape.length !== 3 || (shape[2] !== 1 && shape[2] !== 3)) {

@@ -5,13 +5,13 @@
  * log p(x) (Prince eq. 17.28) with K samples per example.
  */
 import { join } from 'node:path';
-import { isDensityModel, PCA } from '../models/linear/index.js';
-import { evaluateElbo } from '../evaluation/elbo-eval.js';
-import { estimateLogLikelihoodParallel } from './parallel/loglik-parallel.js';
-import { writeFileAtomic } from './atomic.js';
-import { loadRunSplit, type Split } from './run-split.js';
-import { openRun } from './saved-run.js';
-import { VAEKIT_VERSION } from './version.js';
+import { isDensityModel, PCA } from '../../models/linear/index.js';
+import { evaluateElbo } from '../../evaluation/elbo-eval.js';
+import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { loadRunSplit, type Split } from './run-data.js';
+import { openRun } from './open-run.js';
+import { VAEKIT_VERSION } from '../version.js';
 
 export const EVALUATION_FILE = 'evaluation.json';
 export const EVALUATION_VERSION = 1;

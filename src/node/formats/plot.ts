@@ -4,8 +4,8 @@
  */
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { VaeError } from '../errors.js';
-import { lossCurveSpec, type LossCurveOptions, type LossCurveRow } from '../render/loss-curve.js';
+import { VaeError } from '../../errors.js';
+import { lossCurveSpec, type LossCurveOptions, type LossCurveRow } from '../../render/loss-curve.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** Conventional file name of the loss curve inside a run folder. */

@@ -8,31 +8,31 @@
  *   OUT/reconstructions.png, OUT/samples.png (images) or OUT/reconstructions.csv, OUT/samples.csv
  *   (tables, raw units), OUT/loss-curve.svg, OUT/summary.json
  */
-import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from './native-kernels.js';
+import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from '../compute/native-kernels.js';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { auditData, auditWarnings, checkLikelihoodFit } from '../data/audit.js';
-import { isImageShape, splitValidation, takeFirst, type Dataset } from '../data/dataset.js';
-import type { Standardizer } from '../data/standardize.js';
-import { CheckpointError, ConfigError } from '../errors.js';
-import type { LikelihoodConfig } from '../likelihoods/likelihood.js';
-import type { Activation } from '../nets/mlp.js';
-import { VAE } from '../models/vae.js';
-import { saveModel } from '../models/index.js';
-import { resolveTrainOptions, type TrainOptions } from '../training/options.js';
-import { train, type EpochMetrics, type StepInfo, type TrainerState } from '../training/trainer.js';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { DEFAULT_SCALE, describeLoaded, type DataKind } from './data-source.js';
-import { fsModelStore } from './model-store.js';
-import { LOSS_CURVE_FILE, writeLossCurve } from './plot.js';
+import { auditData, auditWarnings, checkLikelihoodFit } from '../../data/audit.js';
+import { isImageShape, splitValidation, takeFirst, type Dataset } from '../../data/dataset.js';
+import type { Standardizer } from '../../data/standardize.js';
+import { CheckpointError, ConfigError } from '../../errors.js';
+import type { LikelihoodConfig } from '../../likelihoods/likelihood.js';
+import type { Activation } from '../../nets/mlp.js';
+import { VAE } from '../../models/vae.js';
+import { saveModel } from '../../models/index.js';
+import { resolveTrainOptions, type TrainOptions } from '../../training/options.js';
+import { train, type EpochMetrics, type StepInfo, type TrainerState } from '../../training/trainer.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../formats/atomic.js';
+import { readCheckpoint, writeCheckpoint } from '../formats/checkpoint.js';
+import { DEFAULT_SCALE, describeLoaded, type DataKind } from '../datasets/data-source.js';
+import { fsModelStore } from '../formats/model-store.js';
+import { LOSS_CURVE_FILE, writeLossCurve } from '../formats/plot.js';
 import { renderReconstructions, renderSamples } from './pictures.js';
-import { loadRunData, type RunDataFields } from './run-split.js';
+import { loadRunData, type RunDataFields } from './run-data.js';
 import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
-import { VAEKIT_VERSION } from './version.js';
-import { DataParallelGradients } from './parallel/data-parallel.js';
+import { VAEKIT_VERSION } from '../version.js';
+import { DataParallelGradients } from '../parallel/data-parallel.js';
 
 export const RUN_FILES = {
   config: 'config.json',

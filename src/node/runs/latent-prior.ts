@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { splitValidation, type Dataset } from '../data/dataset.js';
+import { splitValidation, type Dataset } from '../../data/dataset.js';
 import {
   encodeMeans,
   fitLatentMixture,
@@ -20,14 +20,14 @@ import {
   standardNormalLogLikelihood,
   type LatentMixtureOptions,
   type ResolvedLatentMixtureOptions,
-} from '../latent/aggregated-posterior.js';
-import type { EmCallbacks } from '../models/linear/em.js';
-import { GaussianMixture, type GmmJson } from '../models/linear/gmm.js';
-import type { VAE } from '../models/vae.js';
-import { writeFileAtomic } from './atomic.js';
-import { loadRunSplit } from './run-split.js';
+} from '../../latent/aggregated-posterior.js';
+import type { EmCallbacks } from '../../models/linear/em.js';
+import { GaussianMixture, type GmmJson } from '../../models/linear/gmm.js';
+import type { VAE } from '../../models/vae.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { loadRunSplit } from './run-data.js';
 import type { RunConfig } from './train-run.js';
-import { VAEKIT_VERSION } from './version.js';
+import { VAEKIT_VERSION } from '../version.js';
 
 export const LATENT_PRIOR_FILE = 'latent-prior-gmm.json';
 

@@ -5,9 +5,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, DataError } from '../errors.js';
-import { makeDataset, type Dataset } from '../data/dataset.js';
-import { readIdx } from './idx.js';
+import { ConfigError, DataError } from '../../errors.js';
+import { makeDataset, type Dataset } from '../../data/dataset.js';
+import { readIdx } from '../formats/idx.js';
 
 /** The four files an MNIST-style folder holds (each may instead be present as `<name>.gz`). */
 export const MNIST_FILES = {

@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointError } from '../errors.js';
-import type { LinearModel } from '../models/linear/index.js';
-import { VAE } from '../models/vae.js';
+import { CheckpointError } from '../../errors.js';
+import type { LinearModel } from '../../models/linear/index.js';
+import { VAE } from '../../models/vae.js';
 import { isLinearRun, readLinearRun, type LinearRunConfig } from './linear-run.js';
-import { fsModelStore, MODEL_JSON } from './model-store.js';
+import { fsModelStore, MODEL_JSON } from '../formats/model-store.js';
 import { readRunConfig, RUN_FILES, type RunConfig } from './train-run.js';
 
 export type SavedRun =

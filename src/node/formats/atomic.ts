@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { VaeError } from '../errors.js';
+import { VaeError } from '../../errors.js';
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { takeFirst, type Dataset } from '../data/dataset.js';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { takeFirst, type Dataset } from '../../data/dataset.js';
+import { CheckpointError, ConfigError } from '../../errors.js';
 import {
   fitLinearModel,
   isDensityModel,
@@ -20,11 +20,11 @@ import {
   type LinearModel,
   type LinearModelKind,
   type LinearOptionsByKind,
-} from '../models/linear/index.js';
-import { writeFileAtomic } from './atomic.js';
-import { describeLoaded } from './data-source.js';
-import { loadRunData, type RunDataFields } from './run-split.js';
-import { VAEKIT_VERSION } from './version.js';
+} from '../../models/linear/index.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { describeLoaded } from '../datasets/data-source.js';
+import { loadRunData, type RunDataFields } from './run-data.js';
+import { VAEKIT_VERSION } from '../version.js';
 
 export const LINEAR_RUN_FILES = { config: 'config.json', model: 'model.json', metrics: 'metrics.json' } as const;
 

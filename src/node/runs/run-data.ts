@@ -4,10 +4,10 @@
  * the same units; and one split of it with the run's example limit (and, for a VAE run, the fixed
  * binarisation its test figures used).
  */
-import { applyBinarization, type BinarizeMode } from '../data/binarize.js';
-import { takeFirst, type Dataset } from '../data/dataset.js';
-import { Standardizer, type StandardizerJSON } from '../data/standardize.js';
-import { loadDataSource, splitOf, type LoadedData } from './data-source.js';
+import { applyBinarization, type BinarizeMode } from '../../data/binarize.js';
+import { takeFirst, type Dataset } from '../../data/dataset.js';
+import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
+import { loadDataSource, splitOf, type LoadedData } from '../datasets/data-source.js';
 
 export const SPLITS = ['test', 'train', 'all'] as const;
 /** 'all': a table's every row in file order, or an image source's train then test examples. */
