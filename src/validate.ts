@@ -71,6 +71,7 @@ export function nullable<T>(inner: Rule<T>): Rule<T | null> {
 /** A value for messages: JSON where it can be written so, else its string form. */
 export function shown(v: unknown): string {
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // JSON would write NaN and ±Infinity as null
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {

@@ -15,6 +15,7 @@ import { reconstructCommand } from './commands/reconstruct.js';
 import { sampleCommand } from './commands/sample.js';
 import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
+import { flagNamer } from './flags.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 
 export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -41,7 +42,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       io.err(`vaekit: ${e.message}`);
       return 2;
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    // vaekit's own errors name settings as flags here (training.learningRate → --lr).
+    const msg = e instanceof VaeError ? e.describe(flagNamer) : e instanceof Error ? e.message : String(e);
     io.err(`vaekit: ${e instanceof VaeError ? '' : 'error: '}${msg}`);
     if (verbose && e instanceof Error) io.err(e.stack ?? '');
     return 1;

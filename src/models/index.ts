@@ -8,7 +8,7 @@ import { CheckpointError } from '../errors.js';
 import type { ModelDescription, VaeArtifacts } from './description.js';
 import type { LatentVariableModel } from './latent-model.js';
 import { modelStoreFor, type ModelStore } from './model-store.js';
-import { checkDescription, VAE, type VaeNetworks } from './vae.js';
+import { asSavedModel, checkDescription, VAE, type VaeNetworks } from './vae.js';
 
 interface ModelEntry {
   /** The model of a description, with fresh weights unless the networks are given. */
@@ -26,20 +26,20 @@ export const MODEL_KINDS = Object.keys(MODELS);
  * The model a saved description names (its config's `kind`).
  * @throws CheckpointError for another format or version, or an unknown kind
  */
-export function modelFromDescription(d: ModelDescription, networks?: VaeNetworks): LatentVariableModel {
-  checkDescription(d);
-  const kind = d.config?.kind ?? 'vae';
+export function modelFromDescription(d: ModelDescription, networks?: VaeNetworks, where = 'model'): LatentVariableModel {
+  checkDescription(d, where);
+  const kind = d.config.kind ?? 'vae';
   const entry = Object.hasOwn(MODELS, kind) ? MODELS[kind] : undefined;
-  if (!entry) throw new CheckpointError(`model: expected a model of kind ${MODEL_KINDS.join(', ')}, got '${kind}'`);
-  return entry.fromDescription(d, networks);
+  if (!entry) throw new CheckpointError(`${where}: expected a model of kind ${MODEL_KINDS.join(', ')}, got '${kind}'`);
+  return asSavedModel(where, () => entry.fromDescription(d, networks), networks ? [networks.encoder, networks.decoder] : []);
 }
 
 /** The model of saved artifacts, with their weights. @throws CheckpointError */
-export async function modelFromArtifacts(a: VaeArtifacts): Promise<LatentVariableModel> {
-  checkDescription(a.description);
+export async function modelFromArtifacts(a: VaeArtifacts, where = 'model'): Promise<LatentVariableModel> {
+  checkDescription(a.description, where);
   const encoder = await tf.loadLayersModel(tf.io.fromMemory(a.encoder));
   const decoder = await tf.loadLayersModel(tf.io.fromMemory(a.decoder));
-  return modelFromDescription(a.description, { encoder, decoder });
+  return modelFromDescription(a.description, { encoder, decoder }, where);
 }
 
 /**
@@ -56,5 +56,5 @@ export async function saveModel(model: LatentVariableModel, location: string, st
  * @throws CheckpointError for a missing, corrupt or unknown model
  */
 export async function loadModel(location: string, store: ModelStore = modelStoreFor(location)): Promise<LatentVariableModel> {
-  return modelFromArtifacts(await store.read(location));
+  return modelFromArtifacts(await store.read(location), location);
 }

@@ -7,7 +7,7 @@
  * functions in objectives/ that take any model of the contract (LatentVariableModel).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointError, ShapeError } from '../errors.js';
+import { CheckpointError, ConfigError, ShapeError } from '../errors.js';
 import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
 import { deriveRng } from '../math/rng.js';
 import { makeDecoder, makeEncoder } from '../nets/index.js';
@@ -38,12 +38,13 @@ export class VAE implements LatentVariableModel {
   /**
    * @param options - architecture; see {@link VaeOptions} for defaults (784-400-20 style MLP, Bernoulli)
    * @param networks - trained networks to use instead of fresh ones (their shapes must fit the options)
-   * @throws ConfigError naming the bad field
+   * @throws ConfigError naming the bad field; ShapeError when the networks do not fit the options
    */
   constructor(options: VaeOptions, networks?: VaeNetworks) {
     this.config = resolveVaeConfig(options);
     const rng = deriveRng(this.config.seed, 'init');
     const dims = { dataDim: this.dataDim, inputShape: this.inputShape, latentDim: this.latentDim, conditionDim: this.conditionDim };
+    if (networks) checkNetworks(networks, dims);
     this.encoder = networks?.encoder ?? makeEncoder(this.config.encoder, dims, rng);
     this.decoder = networks?.decoder ?? makeDecoder(this.config.decoder, dims, rng);
     this.likelihood = makeLikelihood(this.config.likelihood, this.dataDim);
@@ -173,11 +174,11 @@ export class VAE implements LatentVariableModel {
    * Rebuilds a model from artifacts. No code is deserialised: standard tfjs layers and a JSON config.
    * @throws CheckpointError for a wrong format tag or unsupported version
    */
-  static async fromArtifacts(a: VaeArtifacts): Promise<VAE> {
-    checkDescription(a.description);
+  static async fromArtifacts(a: VaeArtifacts, where = 'model'): Promise<VAE> {
+    checkDescription(a.description, where);
     const encoder = await tf.loadLayersModel(tf.io.fromMemory(a.encoder));
     const decoder = await tf.loadLayersModel(tf.io.fromMemory(a.decoder));
-    return VAE.fromDescription(a.description, { encoder, decoder });
+    return asSavedModel(where, () => VAE.fromDescription(a.description, { encoder, decoder }), [encoder, decoder]);
   }
 
   /**
@@ -207,7 +208,7 @@ export class VAE implements LatentVariableModel {
    * @throws CheckpointError for a missing, corrupt or unknown model
    */
   static async load(location: string, store: ModelStore = modelStoreFor(location)): Promise<VAE> {
-    return VAE.fromArtifacts(await store.read(location));
+    return VAE.fromArtifacts(await store.read(location), location);
   }
 
   /** Frees every tensor the model holds. */
@@ -218,8 +219,46 @@ export class VAE implements LatentVariableModel {
   }
 }
 
-/** @throws CheckpointError for a description of another format or version */
-export function checkDescription(d: ModelDescription | undefined): void {
-  if (d?.format !== MODEL_FORMAT) throw new CheckpointError(`model: expected format '${MODEL_FORMAT}', got '${d?.format}'`);
-  if (d.version !== MODEL_FORMAT_VERSION) throw new CheckpointError(`model: expected format version ${MODEL_FORMAT_VERSION}, got ${d.version}`);
+/**
+ * @param where - the model's location, for messages
+ * @throws CheckpointError for a description of another format or version, or without a config
+ */
+export function checkDescription(d: ModelDescription | undefined, where = 'model'): void {
+  if (d?.format !== MODEL_FORMAT) throw new CheckpointError(`${where}: expected format '${MODEL_FORMAT}', got '${d?.format}'`);
+  if (d.version !== MODEL_FORMAT_VERSION) throw new CheckpointError(`${where}: expected format version ${MODEL_FORMAT_VERSION}, got ${d.version}`);
+  if (typeof d.config !== 'object' || d.config === null) throw new CheckpointError(`${where}: expected a model config in its description, got ${JSON.stringify(d.config)}`);
+}
+
+/**
+ * A saved model built by `make`: a bad config or networks that do not fit it are a CheckpointError
+ * naming the location (the networks given are disposed then).
+ */
+export function asSavedModel<M>(where: string, make: () => M, networks: tf.LayersModel[]): M {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof ConfigError || e instanceof ShapeError)) throw e;
+    networks.forEach((n) => n.dispose());
+    throw new CheckpointError(`${where}: the saved model does not hold together (${e.message})`, { cause: e });
+  }
+}
+
+/** The size of each input and output of a network, without the batch axis. */
+function sizes(shapes: tf.Shape | tf.Shape[]): number[] {
+  const list = (Array.isArray(shapes[0]) || shapes.length === 0 ? shapes : [shapes]) as tf.Shape[];
+  return list.map((s) => s.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1));
+}
+
+/** @throws ShapeError when trained networks do not take and give the sizes of the config */
+function checkNetworks(n: VaeNetworks, dims: { dataDim: number; latentDim: number; conditionDim: number }): void {
+  const c = dims.conditionDim > 0 ? [dims.conditionDim] : [];
+  const expect = [
+    ['encoder inputs', sizes(n.encoder.inputs.map((i) => i.shape)), [dims.dataDim, ...c]],
+    ['encoder outputs', sizes(n.encoder.outputs.map((o) => o.shape)), [dims.latentDim, dims.latentDim]],
+    ['decoder inputs', sizes(n.decoder.inputs.map((i) => i.shape)), [dims.latentDim, ...c]],
+    ['decoder outputs', sizes(n.decoder.outputs.map((o) => o.shape)), [dims.dataDim]],
+  ] as const;
+  for (const [what, got, want] of expect) {
+    if (got.join(',') !== want.join(',')) throw new ShapeError(`VAE networks: expected ${what} of sizes [${want.join(', ')}] (from the config), got [${got.join(', ')}]`);
+  }
 }

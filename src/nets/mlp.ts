@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../math/rng.js';
-import { check, intAtLeast, oneOf } from '../validate.js';
+import { check, checkKnownKeys, expectThat, intAtLeast, oneOf } from '../validate.js';
 import type { NetDims } from './net.js';
 
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'softplus', 'swish', 'linear'] as const;
@@ -32,8 +32,11 @@ export const MLP_DEFAULTS: Readonly<MlpConfig> = Object.freeze({ kind: 'mlp', hi
  * @throws ConfigError naming the bad field and value
  */
 export function resolveMlpConfig(c: Partial<MlpConfig>, field: string): MlpConfig {
-  const hidden = [...(c.hidden ?? MLP_DEFAULTS.hidden)].map((h, i) => check(`${field}.hidden[${i}]`, h, intAtLeast(1)));
-  return { kind: 'mlp', hidden, activation: check(`${field}.activation`, c.activation ?? MLP_DEFAULTS.activation, oneOf(ACTIVATIONS)) };
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  checkKnownKeys(field || 'network', c, ['kind', 'hidden', 'activation']);
+  expectThat(c.hidden === undefined || Array.isArray(c.hidden), at('hidden'), 'a list of integers ≥ 1 (hidden layer widths)', c.hidden);
+  const hidden = [...(c.hidden ?? MLP_DEFAULTS.hidden)].map((h, i) => check(`${at('hidden')}[${i}]`, h, intAtLeast(1)));
+  return { kind: 'mlp', hidden, activation: check(at('activation'), c.activation ?? MLP_DEFAULTS.activation, oneOf(ACTIVATIONS)) };
 }
 
 function dense(units: number, fanIn: number, activation: Activation, name: string, rng: Rng): tf.layers.Layer {

@@ -2,6 +2,7 @@
  * What a training run records: one metrics row per epoch (a line of metrics.jsonl) and the state that
  * continues a run exactly (saved in checkpoints), with readers for both formats vaekit has written.
  */
+import { CheckpointError } from '../errors.js';
 
 /** The format version of a metrics row; rows of version 1 (vaekit 0.1) had no `version` and no `terms`. */
 export const METRICS_VERSION = 2;
@@ -84,6 +85,7 @@ type MetricsV1 = Omit<EpochMetrics, 'version' | 'terms'> & { version?: undefined
  */
 export function migrateMetrics(row: EpochMetrics | MetricsV1): EpochMetrics {
   if (row.version === METRICS_VERSION) return row as EpochMetrics;
+  if (row.version !== undefined) throw new CheckpointError(`metrics: expected a row of version ${METRICS_VERSION} (or an unversioned one of vaekit 0.1), got version ${JSON.stringify(row.version)}`);
   const { epoch, trainLoss, reconstruction, kl, beta, ...rest } = row as MetricsV1;
   return {
     version: METRICS_VERSION,

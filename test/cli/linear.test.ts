@@ -46,9 +46,10 @@ describe('vaekit train --model <linear kind>', () => {
       assert.equal(r.code, 0, r.err.join('\n'));
       assert.match(r.out.join('\n'), new RegExp(`done: ${kind}: `));
       const cfg = readJson(join(runOf(kind), 'config.json'));
-      assert.equal(cfg.model, kind);
-      assert.equal(cfg.varianceFloor, 1e-2);
-      assert.deepEqual(cfg.exampleShape, [28, 28, 1]);
+      assert.deepEqual([cfg.kind, cfg.version], ['linear-run', 2]);
+      assert.equal(cfg.model.kind, kind);
+      assert.equal(cfg.model.varianceFloor, 1e-2);
+      assert.deepEqual(cfg.data.exampleShape, [28, 28, 1]);
       const m = readJson(join(runOf(kind), 'metrics.json'));
       assert.equal(m.numTrain, LIMIT);
       assert.equal(m.numTest, LIMIT);

@@ -17,7 +17,7 @@ import { LATENT_PRIOR_FILE, type LatentPriorJson } from '../../src/node/runs/lat
 import { fsModelStore } from '../../src/node/formats/model-store.js';
 import { decodePng } from '../../src/node/formats/png.js';
 import { loadRunSplit } from '../../src/node/runs/run-data.js';
-import { readRunConfig } from '../../src/node/runs/train-run.js';
+import { readRunConfig, type VaeRunConfig } from '../../src/node/runs/config.js';
 import { assertNoTensorLeak } from '../helpers/assert.js';
 import { errorLines, gridSide, gridTile, runCli, tinyTrainArgs, toBytes } from './cli-helpers.js';
 
@@ -62,10 +62,10 @@ describe('vaekit sample --prior gmm', () => {
 
     // It is fitLatentMixture on the run's training examples proper (validation split off), and the
     // printed figures are the mixture's and N(0, I)'s mean log-densities of the test latent means.
-    const cfg = await readRunConfig(runDir);
+    const cfg = (await readRunConfig(runDir)) as VaeRunConfig;
     const vae = await VAE.load(join(runDir, 'model'), fsModelStore);
     try {
-      const train = splitValidation(loadRunSplit(cfg, 'train').ds, cfg.val, cfg.training.seed).train;
+      const train = splitValidation(loadRunSplit(cfg, 'train').ds, cfg.data.val, cfg.training.seed).train;
       const refit = await fitLatentMixture(vae, train, { numComponents: 3 });
       assert.deepEqual(refit.means, mixture.means);
       const testMeans = await encodeMeans(vae, loadRunSplit(cfg, 'test').ds);

@@ -62,12 +62,12 @@ describe('vaekit train --model fa --data boston, then evaluate', () => {
 
   test('config.json records the columns and the standardisation fitted on the 405 training rows', () => {
     const cfg = readJson(join(run, 'config.json'));
-    assert.equal(cfg.data, 'boston');
-    assert.equal(cfg.scale, 1);
-    assert.equal(cfg.latentDim, 2);
-    assert.deepEqual(cfg.exampleShape, [14]);
-    assert.equal(cfg.columns.join(','), BOSTON_COLUMNS);
-    const s = Standardizer.fromJSON(cfg.standardization);
+    assert.equal(cfg.data.source, 'boston');
+    assert.equal(cfg.data.scale, 1);
+    assert.equal(cfg.model.latentDim, 2);
+    assert.deepEqual(cfg.data.exampleShape, [14]);
+    assert.equal(cfg.data.columns.join(','), BOSTON_COLUMNS);
+    const s = Standardizer.fromJSON(cfg.data.standardization);
     assert.equal(s.numExamples, 405);
     assert.deepEqual(s.toJSON(), loadDataSource('boston').standardizer!.toJSON());
     const m = readJson(join(run, 'metrics.json'));
@@ -114,9 +114,9 @@ describe('vaekit train --data boston (a VAE on a table)', () => {
   test('defaults to a Gaussian decoder with learned variance, Z = 2, no validation split, and prints the units', () => {
     assert.equal(trained.code, 0, trained.err.join('\n'));
     const cfg = readJson(join(run, 'config.json'));
-    assert.deepEqual(cfg.likelihood, { kind: 'gaussian', variance: 'learned' });
-    assert.deepEqual([cfg.latentDim, cfg.val, cfg.scale], [2, 0, 1]);
-    assert.equal(cfg.standardization.numExamples, 405);
+    assert.deepEqual(cfg.model.likelihood, { kind: 'gaussian', variance: 'learned' });
+    assert.deepEqual([cfg.model.latentDim, cfg.data.val, cfg.data.scale], [2, 0, 1]);
+    assert.equal(cfg.data.standardization.numExamples, 405);
     assert.match(trained.out.join('\n'), /units: −ELBO figures are nats per example of the standardised table/);
   });
 
@@ -180,8 +180,8 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
 
   test('trains on the numeric columns but the label, leaving the text column out', () => {
     const cfg = readJson(join(run, 'config.json'));
-    assert.deepEqual(cfg.columns, ['a', 'b']);
-    assert.equal(cfg.labelColumn, 'y');
+    assert.deepEqual(cfg.data.columns, ['a', 'b']);
+    assert.equal(cfg.data.labelColumn, 'y');
     const m = readJson(join(run, 'metrics.json'));
     assert.deepEqual([m.numTrain, m.numTest], [72, 18]);
     assert.ok(Number.isFinite(m.testLogLikelihood));
@@ -196,7 +196,7 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
     assert.equal(header, 'index,label,nll');
     assert.deepEqual(rows.map((row) => row.slice(0, 2).join(',')), ['0,0', '1,1', '2,2', '3,2']);
     // the oracle: the run's standardisation applied to other.csv's columns a, b, read by hand
-    const s = Standardizer.fromJSON(readJson(join(run, 'config.json')).standardization);
+    const s = Standardizer.fromJSON(readJson(join(run, 'config.json')).data.standardization);
     const raw = readCsvTable(other, { columns: ['a', 'b'] }).data;
     const model = loadModel(run) as LinearModel & { logLikelihood(ds: unknown): Float64Array };
     const ll = model.logLikelihood(s.apply(raw));
@@ -219,7 +219,7 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
     rows.forEach((row, i) => assertAllClose(Number(row[2]), Number(labelled[i][2]), { rtol: 1e-9 }));
     // the run's own data must still have it
     const cfg = readJson(join(run, 'config.json'));
-    assert.throws(() => readCsvTable(unlabelled, { columns: cfg.columns, labelColumn: 'y' }), /label column 'y' not found/);
+    assert.throws(() => readCsvTable(unlabelled, { columns: cfg.data.columns, labelColumn: 'y' }), /label column 'y' not found/);
   });
 
   test('sample on the linear CSV run writes CSV under the column names', async () => {

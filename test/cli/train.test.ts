@@ -71,12 +71,14 @@ describe('vaekit train (in process)', () => {
 
   test('saves the resolved configuration, the same one it echoes on stderr', () => {
     const saved = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
-    assert.equal(saved.data, 'mnist');
-    assert.equal(saved.limit, 600);
-    assert.equal(saved.val, 100);
-    assert.equal(saved.latentDim, 4);
-    assert.deepEqual(saved.hidden, [32]);
-    assert.equal(saved.backend, 'wasm');
+    assert.deepEqual([saved.kind, saved.version], ['vae-run', 2]);
+    assert.equal(saved.data.source, 'mnist');
+    assert.equal(saved.data.limit, 600);
+    assert.equal(saved.data.val, 100);
+    assert.equal(saved.model.latentDim, 4);
+    assert.deepEqual(saved.model.encoder.hidden, [32]);
+    assert.deepEqual(saved.model.decoder, saved.model.encoder);
+    assert.equal(saved.compute.backend, 'wasm');
     assert.equal(saved.training.epochs, 2);
     const echo = trained.err.find((l) => CONFIG_ECHO.test(l));
     assert.ok(echo, 'no resolved-config line on stderr');
@@ -155,7 +157,7 @@ describe('vaekit train (in process)', () => {
     const r = await runCli(['train', '--config', cfgFile, '--data', 'mnist', '--limit', '600', '--val', '100', '--hidden', '32', '--latent', '4', '--out', dir, '--backend', 'wasm']);
     assert.equal(r.code, 0, r.err.join('\n'));
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    assert.equal(saved.latentDim, 4, '--latent 4 on the command line should override latent 3 from the file');
+    assert.equal(saved.model.latentDim, 4, '--latent 4 on the command line should override latent 3 from the file');
     assert.equal(saved.training.epochs, 1, 'epochs from the file should apply when --epochs is not given');
     assert.equal(saved.training.batchSize, 50);
     assert.equal(readMetrics(dir).length, 1);
@@ -166,7 +168,7 @@ describe('vaekit train (in process)', () => {
     const r = await runCli(tinyTrainArgs(dir, 2, ['--threads', '2']));
     assert.equal(r.code, 0, r.err.join('\n'));
     assert.ok(r.err.some((l) => /^threads: 2 \(this one and 1 gradient worker/.test(l)), r.err.join('\n'));
-    assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).threads, 2);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).compute.threads, 2);
     const a = readMetrics(runDir);
     const b = readMetrics(dir);
     assert.equal(b.length, a.length);

@@ -14,6 +14,7 @@ import { ConfigError, DataError } from '../../src/errors.js';
 import { bostonCsvPath, loadBostonTable } from '../../src/node/datasets/boston.js';
 import { dataKindOf, loadDataSource, splitOf, TABLE_SPLIT } from '../../src/node/datasets/data-source.js';
 import { loadRunSplit } from '../../src/node/runs/run-data.js';
+import { resolveRunConfig } from '../../src/node/runs/config.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vaekit-table-source-'));
@@ -117,12 +118,12 @@ describe('a CSV file as a data source', () => {
 
   test("a run's recorded standardisation is applied to other data, whose columns are found by name", () => {
     const loaded = loadDataSource(path);
-    const cfg = { data: path, scale: 1, limit: null, columns: ['x', 'y'], standardization: loaded.standardizer!.toJSON() };
+    const cfg = resolveRunConfig({ data: { source: path, scale: 1, columns: ['x', 'y'], standardization: loaded.standardizer!.toJSON() } });
     const { ds } = loadRunSplit(cfg, 'all', other);
     assert.deepEqual(ds.columns, ['x', 'y']);
     const s = loaded.standardizer!;
     assertAllClose(Array.from(ds.x), [(0 - s.mean[0]) / s.std[0], (1000 - s.mean[1]) / s.std[1], (0 - s.mean[0]) / s.std[0], (0 - s.mean[1]) / s.std[1]], { rtol: 1e-6 });
-    assert.throws(() => loadRunSplit({ ...cfg, columns: ['x', 'z'] }, 'test', other), (e: unknown) => e instanceof DataError && /column 'z' not found/.test(e.message));
+    assert.throws(() => loadRunSplit({ ...cfg, data: { ...cfg.data, columns: ['x', 'z'] } }, 'test', other), (e: unknown) => e instanceof DataError && /column 'z' not found/.test(e.message));
   });
 
   test('table options on image data are a ConfigError', () => {

@@ -13,8 +13,10 @@ import { CheckpointError } from '../../src/errors.js';
 import type { LikelihoodConfig } from '../../src/likelihoods/likelihood.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { readCheckpoint } from '../../src/node/formats/checkpoint.js';
-import { RUN_FILES, trainRun, type RunConfig } from '../../src/node/runs/train-run.js';
-import { TRAIN_DEFAULTS } from '../../src/training/options.js';
+import type { PartialRunConfig } from '../../src/node/runs/config.js';
+import { RUN_FILES } from '../../src/node/runs/folder.js';
+import { trainRun as trainAnyRun } from '../../src/node/runs/kinds.js';
+import type { RunSummary } from '../../src/node/runs/vae-train.js';
 import type { EpochMetrics } from '../../src/training/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-train-run-'));
@@ -23,22 +25,19 @@ before(async () => {
   await useBackend('wasm');
 });
 
-function config(out: string, likelihood: LikelihoodConfig, epochs = 2): RunConfig {
+function config(out: string, likelihood: LikelihoodConfig, epochs = 2): PartialRunConfig {
   return {
-    data: 'mnist',
     out,
-    scale: 255,
-    val: 100,
-    limit: 600,
-    latentDim: 4,
-    hidden: [32],
-    activation: 'relu',
-    likelihood,
-    backend: 'wasm',
+    data: { source: 'mnist', scale: 255, val: 100, limit: 600 },
+    model: { latentDim: 4, hidden: [32], activation: 'relu', likelihood },
     // logEvery 3: the interruption at step 4 falls between two loss read-backs.
-    training: { ...TRAIN_DEFAULTS, epochs, batchSize: 64, logEvery: 3 },
+    training: { epochs, batchSize: 64, logEvery: 3 },
+    compute: { backend: 'wasm' },
   };
 }
+
+/** A VAE run trained through the run layer, its summary. */
+const trainRun = async (...args: Parameters<typeof trainAnyRun>) => (await trainAnyRun(...args)) as RunSummary;
 
 const LOSS_KEYS = ['trainLoss', 'reconstruction', 'kl', 'valLoss', 'valReconstruction', 'valKl', 'testLoss', 'testReconstruction', 'testKl'] as const;
 const losses = (h: EpochMetrics[]) => h.map((m) => [m.epoch, ...LOSS_KEYS.map((k) => m[k])]);
@@ -82,7 +81,7 @@ describe('trainRun interrupted by shouldStop and resumed', () => {
     assert.equal(r.ckpt.state.epoch, 1);
     assert.equal(r.ckpt.state.step, 4);
     assert.equal(r.ckpt.state.partial.examples, r.ckpt.state.step * 64, 'the partial sums do not cover the steps taken');
-    assert.ok(r.logs.some((l) => /^interrupted: checkpoint saved at epoch 2, step 4; continue with --resume$/.test(l)), r.logs.join('\n'));
+    assert.ok(r.logs.some((l) => /^interrupted: checkpoint saved at epoch 2, step 4; continue with resume$/.test(l)), r.logs.join('\n'));
     assert.deepEqual(losses(r.metricsWhenInterrupted), losses(r.straight.state.history).slice(0, 1), 'metrics.jsonl must hold the finished epoch only');
 
     assert.equal(r.resumed.interrupted, false);

@@ -1,14 +1,14 @@
 /** `vaekit evaluate RUN`: parse → evaluateRun (writes RUN/evaluation.json) → a one-row table. */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { useBackend, BACKENDS, type BackendName } from '../../node/compute/backend.js';
+import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
-import { nativeOption } from '../native-option.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
-import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluateRun } from '../../node/runs/evaluate-run.js';
+import { evaluateRun } from '../../node/runs/kinds.js';
+import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
+import { int, nativeOption, oneOf } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { int, oneOf } from '../parse.js';
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
@@ -25,35 +25,24 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .addOption(nativeOption())
     .action(async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName; native: NativeChoice }) => {
       await useBackend(o.backend, { native: o.native });
-      const workers = workerThreadsFor(o.backend, o.threads);
       let last = 0;
       const e = await evaluateRun(run, {
         split: o.split,
         data: o.data,
         numSamples: o.samples,
         seed: o.seed,
-        ...workers,
-        onProgress: (done, total) => {
+        ...workerThreadsFor(o.backend, o.threads),
+        onProgress: (n, total) => {
           const now = performance.now();
-          if (now - last > 30_000 || done === total) {
+          if (now - last > 30_000 || n === total) {
             last = now;
-            io.err(`log p(x), K = ${o.samples}: ${done}/${total} examples`);
+            io.err(`log p(x), K = ${o.samples}: ${n}/${total} examples`);
           }
         },
       });
       const est = e.logLikelihoodEstimate;
       const header = ['model', 'split', 'examples', 'log p(x) exact', `log p(x) IS${est ? ` (K=${est.numSamples})` : ''}`, '± se', 'bits/dim', 'ELBO', 'recon. error'];
-      const row = [
-        e.model,
-        e.split,
-        String(e.numExamples),
-        f(e.logLikelihood?.mean),
-        f(est?.value),
-        f(est?.standardError),
-        f(e.bitsPerDim, 4),
-        f(e.elbo?.mean),
-        f(e.reconstructionError),
-      ];
+      const row = [e.model, e.split, String(e.numExamples), f(e.logLikelihood?.mean), f(est?.value), f(est?.standardError), f(e.bitsPerDim, 4), f(e.elbo?.mean), f(e.reconstructionError)];
       const widths = header.map((h, i) => Math.max(h.length, row[i].length));
       io.out(header.map((h, i) => h.padEnd(widths[i])).join('  '));
       io.out(row.map((c, i) => c.padEnd(widths[i])).join('  '));

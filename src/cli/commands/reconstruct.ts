@@ -5,11 +5,10 @@
  */
 import { Command } from 'commander';
 import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
-import { isLinearRun } from '../../node/runs/linear-run.js';
-import { RECONSTRUCT_DEFAULTS, reconstructRun } from '../../node/runs/reconstruct-run.js';
+import { readRun, reconstructRun } from '../../node/runs/kinds.js';
+import { RECONSTRUCT_DEFAULTS } from '../../node/runs/results.js';
+import { int, oneOf } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { int, oneOf } from '../parse.js';
-import { modelDirOf } from './saved-model.js';
 
 export function reconstructCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('reconstruct')
@@ -20,15 +19,11 @@ export function reconstructCommand(io: CliIo, done: (code: number) => void): Com
     .option('--out <file>', 'file to write (default RUN/reconstructions-test.png, or .csv for a table)')
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; n: number; out?: string; backend: BackendName }) => {
-      if (!isLinearRun(run)) {
-        modelDirOf(run); // a folder without a run: the one-line error every command gives
-        await useBackend(o.backend); // linear models are plain float64 JavaScript and need none
-      }
+      // Linear models are plain float64 JavaScript and need no backend; a missing run fails here, before one starts.
+      if ((await readRun(run)).config.kind === 'vae-run') await useBackend(o.backend);
       const r = await reconstructRun(run, { data: o.data, numShown: o.n, out: o.out });
       io.out(`wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`);
-      const elbo = r.elbo
-        ? `−ELBO ${r.elbo.loss.toFixed(2)} nats/example (reconstruction ${r.elbo.reconstructionLoss.toFixed(2)}, KL ${r.elbo.kl.toFixed(2)}); `
-        : '';
+      const elbo = r.elbo ? `−ELBO ${r.elbo.loss.toFixed(2)} nats/example (reconstruction ${r.elbo.reconstructionLoss.toFixed(2)}, KL ${r.elbo.kl.toFixed(2)}); ` : '';
       const over = r.numErrorExamples < r.numExamples ? `, first ${r.numErrorExamples}` : '';
       io.out(
         `test (${r.numExamples} examples): ${elbo}squared error ‖x − x̂‖² ${r.squaredError.toFixed(3)} per example, ` +

@@ -1,15 +1,14 @@
 /** `vaekit score RUN`: parse → scoreRun → CSV of per-example anomaly scores → the 5 highest. */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../node/formats/atomic.js';
-import { useBackend, BACKENDS, type BackendName } from '../../node/compute/backend.js';
+import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
-import { nativeOption } from '../native-option.js';
-import { SPLITS, type Split } from '../../node/runs/run-data.js';
-import { scoreRun, scoresCsv } from '../../node/runs/score-run.js';
-import type { CliIo } from '../io.js';
-import { int, oneOf } from '../parse.js';
+import { writeFileAtomic } from '../../node/formats/atomic.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
+import { scoreRun, scoresCsv } from '../../node/runs/kinds.js';
+import { SPLITS, type Split } from '../../node/runs/run-data.js';
+import { int, nativeOption, oneOf } from '../flags.js';
+import type { CliIo } from '../io.js';
 
 export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('score')
@@ -27,7 +26,9 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
       const s = await scoreRun(run, { split: o.split, data: o.data, numSamples: o.samples, ...workerThreadsFor(o.backend, o.threads) });
       const out = o.out ?? join(run, `scores-${s.split}.csv`);
       await writeFileAtomic(out, scoresCsv(s));
-      const top = Array.from(s.scores.keys()).sort((a, b) => s.scores[b] - s.scores[a]).slice(0, 5);
+      const top = Array.from(s.scores.keys())
+        .sort((a, b) => s.scores[b] - s.scores[a])
+        .slice(0, 5);
       io.out(`wrote ${s.scores.length} ${s.column} scores (${s.model}, ${s.split}) to ${out}`);
       io.out(`highest: ${top.map((i) => `#${i} (${s.scores[i].toFixed(2)})`).join(', ')}`);
       done(0);

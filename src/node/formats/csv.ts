@@ -1,10 +1,11 @@
 /**
  * Numeric CSV files: a header row of column names, then one row of numbers per example, read with
  * csv-parse (RFC 4180 quoting, a leading BOM, blank lines skipped, cells trimmed) and checked by
- * {@link numericTable}.
+ * {@link numericTable}; and CSV text written with csv-stringify.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../../data/table.js';
 import { DataError } from '../../errors.js';
 
@@ -37,4 +38,14 @@ export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'sour
     line: info.lines - record.reduce((s, c) => s + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
   }));
   return numericTable(records, { ...opts, source });
+}
+
+/**
+ * CSV text of rows of cells (numbers or strings), written by csv-stringify: RFC 4180 quoting, so a
+ * column name holding a comma, a quote or a line break stays one cell; numbers as JavaScript writes them.
+ * @param rows - the rows, a header row first if there is one
+ * @returns the text, one record a line, ending with a newline
+ */
+export function csvText(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  return stringify(rows as (string | number)[][], { record_delimiter: '\n', cast: { number: (v) => String(v) } });
 }

@@ -13,7 +13,8 @@
  * folder is code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../../errors.js';
 import type { ModelDescription, VaeArtifacts } from '../../models/description.js';
@@ -73,6 +74,17 @@ export async function readModelDescription(dir: string): Promise<ModelDescriptio
   }
 }
 
+/**
+ * The folder that holds the model saved at `dir`: `dir` itself, or `dir.old` when a process was
+ * killed between the two renames of an atomic replacement (src/node/formats/atomic.ts), which leaves
+ * the previous version there; null when neither holds a model. The one place that knows about `.old`.
+ */
+export function savedModelFolder(dir: string): string | null {
+  if (existsSync(join(dir, MODEL_JSON))) return dir;
+  if (existsSync(join(`${dir}.old`, MODEL_JSON))) return `${dir}.old`;
+  return null;
+}
+
 /** The file-system model store: `save(dir)` replaces the folder atomically. */
 export const fsModelStore: ModelStore = {
   async write(dir: string, a: VaeArtifacts): Promise<void> {
@@ -84,9 +96,7 @@ export const fsModelStore: ModelStore = {
     });
   },
   async read(dir: string): Promise<VaeArtifacts> {
-    // A process killed between the two renames of replaceDirAtomic leaves the previous version in dir.old.
-    const exists = await stat(join(dir, MODEL_JSON)).then(() => true, () => false);
-    const from = exists || !(await stat(`${dir}.old`).then(() => true, () => false)) ? dir : `${dir}.old`;
+    const from = savedModelFolder(dir) ?? dir;
     const description = await readModelDescription(from);
     return { description, encoder: await readNetwork(join(from, 'encoder')), decoder: await readNetwork(join(from, 'decoder')) };
   },

@@ -23,10 +23,10 @@ import {
 } from '../../latent/aggregated-posterior.js';
 import type { EmCallbacks } from '../../models/linear/em.js';
 import { GaussianMixture, type GmmJson } from '../../models/linear/gmm.js';
-import type { VAE } from '../../models/vae.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
 import { writeFileAtomic } from '../formats/atomic.js';
 import { loadRunSplit } from './run-data.js';
-import type { RunConfig } from './train-run.js';
+import type { VaeRunConfig } from './config.js';
 import { VAEKIT_VERSION } from '../version.js';
 
 export const LATENT_PRIOR_FILE = 'latent-prior-gmm.json';
@@ -77,7 +77,7 @@ export interface LatentPrior {
  * SHA-256 of the encoder's weights, in order: shapes and float32 values (not the variable names, which
  * tfjs makes unique per process, so one model loaded twice would differ).
  */
-export async function encoderFingerprint(vae: VAE): Promise<string> {
+export async function encoderFingerprint(vae: LatentVariableModel): Promise<string> {
   const hash = createHash('sha256');
   for (const w of vae.encoder.weights) {
     const values = (await w.read().data()) as Float32Array;
@@ -88,9 +88,9 @@ export async function encoderFingerprint(vae: VAE): Promise<string> {
 }
 
 /** The training examples the VAE was trained on: the run's training split less its validation examples. */
-function trainingExamples(cfg: RunConfig): Dataset {
+function trainingExamples(cfg: VaeRunConfig): Dataset {
   const { ds } = loadRunSplit(cfg, 'train');
-  return cfg.val > 0 ? splitValidation(ds, cfg.val, cfg.training.seed).train : ds;
+  return cfg.data.val > 0 ? splitValidation(ds, cfg.data.val, cfg.training.seed).train : ds;
 }
 
 /** The saved prior when it parses and its key equals `key`; otherwise why not. */
@@ -123,8 +123,8 @@ async function readSaved(path: string, key: LatentPriorKey): Promise<{ mixture: 
  */
 export async function latentPriorOfRun(
   run: string,
-  vae: VAE,
-  cfg: RunConfig,
+  vae: LatentVariableModel,
+  cfg: VaeRunConfig,
   options: LatentMixtureOptions = {},
   callbacks: EmCallbacks & { log?: (line: string) => void } = {},
 ): Promise<LatentPrior> {
@@ -133,7 +133,7 @@ export async function latentPriorOfRun(
   const t = cfg.training;
   const key: LatentPriorKey = {
     encoderSha256: await encoderFingerprint(vae),
-    data: { data: cfg.data, scale: cfg.scale, limit: cfg.limit ?? null, val: cfg.val, binarize: t.binarize, seed: t.seed },
+    data: { data: cfg.data.source, scale: cfg.data.scale, limit: cfg.data.limit, val: cfg.data.val, binarize: t.binarize, seed: t.seed },
     options: fitOptions,
   };
   const saved = await readSaved(path, key);

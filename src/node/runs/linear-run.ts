@@ -1,65 +1,52 @@
 /**
- * A linear-model run in a folder: what `vaekit train --model pca|ppca|fa|gmm` does, callable from code.
+ * A linear-model run in a folder: what `vaekit train --model pca|ppca|fa|gmm` does, callable from
+ * code, and the commands on such a run (evaluate, score, reconstruct, sample, describe). Registered as
+ * the 'linear-run' kind in src/node/runs/kinds.ts.
  *
- *   OUT/config.json    the resolved run configuration (LinearRunConfig, with `model`)
+ *   OUT/config.json    the resolved run configuration (kind 'linear-run')
  *   OUT/model.json     the fitted model's tagged JSON (linearModelFromJSON reloads it)
  *   OUT/metrics.json   fit time, EM history, train/test figures (LinearRunMetrics)
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { takeFirst, type Dataset } from '../../data/dataset.js';
-import { CheckpointError, ConfigError } from '../../errors.js';
+import type { Dataset } from '../../data/dataset.js';
+import { Standardizer } from '../../data/standardize.js';
+import { CheckpointError, ConfigError, renderMessage, setting, ShapeError, type SettingNamer } from '../../errors.js';
 import {
   fitLinearModel,
+  hasReconstruction,
   isDensityModel,
   linearModelFromJSON,
-  LINEAR_MODEL_KINDS,
   PCA,
-  type GmmCovariance,
   type LinearModel,
+  type LinearModelByKind,
   type LinearModelKind,
   type LinearOptionsByKind,
 } from '../../models/linear/index.js';
 import { writeFileAtomic } from '../formats/atomic.js';
-import { describeLoaded } from '../datasets/data-source.js';
-import { loadRunData, type RunDataFields } from './run-data.js';
 import { VAEKIT_VERSION } from '../version.js';
-
-export const LINEAR_RUN_FILES = { config: 'config.json', model: 'model.json', metrics: 'metrics.json' } as const;
-
-/** Everything `vaekit train --model <linear kind>` takes. */
-export interface LinearRunConfig extends RunDataFields {
-  model: LinearModelKind;
-  /** The run folder. */
-  out: string;
-  /** Z for pca, ppca, fa. */
-  latentDim: number;
-  /** K for gmm. */
-  numComponents: number;
-  /** gmm covariance form. */
-  covariance: GmmCovariance;
-  seed: number;
-  /** Most EM iterations (null = the library's default for the model). */
-  maxIter: number | null;
-  /**
-   * Floor on noise / component variances, as a fraction of the mean per-dimension training variance
-   * (ppca, fa: varianceFloor; gmm: covarianceFloor). The CLI's 1e-2 keeps pixels constant in the
-   * training examples from dominating test log-likelihoods (FA, Z = 20, 1000 MNIST examples: test
-   * −27987 nats with the library's 1e-6, 814 with 1e-2; full MNIST: 1327 and 855).
-   * Default LINEAR_RUN_DEFAULTS.varianceFloor = 1e-2; config.json records the value used.
-   */
-  varianceFloor?: number;
-  /** Shape of one example, recorded at fit time (e.g. [28, 28, 1]). */
-  exampleShape?: number[];
-}
-
-export const LINEAR_RUN_DEFAULTS = Object.freeze({
-  numComponents: 10,
-  covariance: 'diag' as GmmCovariance,
-  maxIter: null as number | null,
-  varianceFloor: 1e-2,
-});
+import { RUN_CONFIG_FILE, type LinearRunConfig } from './config.js';
+import { describeStandardization, field, fixed } from './describe-text.js';
+import { LINEAR_RUN_FILES } from './folder.js';
+import { writeLinearSamples } from './linear-samples.js';
+import { meanSquaredError, testSplit, writePairs } from './reconstruction.js';
+import {
+  EVALUATION_VERSION,
+  RECONSTRUCT_DEFAULTS,
+  type EvaluateRunOptions,
+  type Evaluation,
+  type ReconstructOptions,
+  type RunDescription,
+  type RunReconstructions,
+  type RunScores,
+  type SampleResult,
+  type SampleRunOptions,
+  type ScoreRunOptions,
+} from './results.js';
+import { loadRunData, loadRunSplit } from './run-data.js';
+import { takeFirst } from '../../data/dataset.js';
+import { describeLoaded } from '../datasets/data-source.js';
 
 /** OUT/metrics.json. Log-likelihoods in nats per example; reconstruction errors in squared data units per example. */
 export interface LinearRunMetrics {
@@ -90,43 +77,27 @@ export interface LinearRunMetrics {
 
 /** Each kind's library options from the run config (a registry, not an if-chain). */
 const OPTIONS_OF: { readonly [K in LinearModelKind]: (c: LinearRunConfig) => LinearOptionsByKind[K] } = {
-  pca: (c) => ({ latentDim: c.latentDim }),
-  ppca: (c) => ({ latentDim: c.latentDim, seed: c.seed, varianceFloor: c.varianceFloor, ...(c.maxIter !== null ? { maxIter: c.maxIter } : {}) }),
-  fa: (c) => ({ latentDim: c.latentDim, seed: c.seed, varianceFloor: c.varianceFloor, ...(c.maxIter !== null ? { maxIter: c.maxIter } : {}) }),
-  gmm: (c) => ({
-    numComponents: c.numComponents,
-    covariance: c.covariance,
-    seed: c.seed,
-    covarianceFloor: c.varianceFloor,
-    ...(c.maxIter !== null ? { maxIter: c.maxIter } : {}),
-  }),
+  pca: (c) => ({ latentDim: c.model.latentDim }),
+  ppca: (c) => ({ latentDim: c.model.latentDim, seed: c.training.seed, varianceFloor: c.model.varianceFloor, ...maxIter(c) }),
+  fa: (c) => ({ latentDim: c.model.latentDim, seed: c.training.seed, varianceFloor: c.model.varianceFloor, ...maxIter(c) }),
+  gmm: (c) => ({ numComponents: c.model.numComponents, covariance: c.model.covariance, seed: c.training.seed, covarianceFloor: c.model.varianceFloor, ...maxIter(c) }),
 };
 
-/** True when `kind` names a linear model. */
-export function isLinearKind(kind: unknown): kind is LinearModelKind {
-  return typeof kind === 'string' && (LINEAR_MODEL_KINDS as readonly string[]).includes(kind);
-}
-
-/** True when RUN holds a linear run (RUN/model.json). */
-export function isLinearRun(run: string): boolean {
-  return existsSync(join(run, LINEAR_RUN_FILES.model));
-}
+const maxIter = (c: LinearRunConfig) => (c.training.maxIter !== null ? { maxIter: c.training.maxIter } : {});
 
 /**
- * Reads a linear run's config and model.
- * @throws CheckpointError when a file is missing, not JSON, or not a saved linear model
+ * Reads a linear run's model.
+ * @throws CheckpointError when the file is missing, not JSON, or not a saved linear model
  */
-export async function readLinearRun(run: string): Promise<{ config: LinearRunConfig; model: LinearModel }> {
-  const read = async (file: string): Promise<unknown> => {
-    const where = join(run, file);
-    try {
-      return JSON.parse(await readFile(where, 'utf8'));
-    } catch (cause) {
-      throw new CheckpointError(`${where}: expected the linear run's ${file}, got ${(cause as Error).message}`, { cause });
-    }
-  };
-  const config = (await read(LINEAR_RUN_FILES.config)) as LinearRunConfig;
-  return { config, model: linearModelFromJSON(await read(LINEAR_RUN_FILES.model)) };
+export async function readLinearModel(run: string): Promise<LinearModel> {
+  const where = join(run, LINEAR_RUN_FILES.model);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(where, 'utf8'));
+  } catch (cause) {
+    throw new CheckpointError(`${where}: expected the linear run's model.json, got ${(cause as Error).message}`, { cause });
+  }
+  return linearModelFromJSON(json);
 }
 
 /**
@@ -155,39 +126,33 @@ function figures(model: LinearModel, ds: Dataset): { logLikelihood: number | nul
 
 /**
  * Fits a linear model on the whole training split and writes the run folder (atomic writes).
+ * @param cfgIn - a resolved linear run configuration
  * @throws ConfigError when the folder already holds a run and `overwrite` is not set, or for a bad option
  * @throws DataError for unreadable data; TrainingError when EM diverges
  */
 export async function trainLinearRun(
   cfgIn: LinearRunConfig,
   opts: { overwrite?: boolean } = {},
-  cb: { log?(line: string): void } = {},
+  cb: { log?(line: string): void; settingNamer?: SettingNamer } = {},
 ): Promise<LinearRunMetrics> {
-  const log = cb.log ?? (() => {});
-  if (!isLinearKind(cfgIn.model)) {
-    throw new ConfigError(`model: expected one of ${LINEAR_MODEL_KINDS.join(', ')}, got ${JSON.stringify(cfgIn.model)}`);
-  }
-  const taken = [LINEAR_RUN_FILES.model, LINEAR_RUN_FILES.config].find((f) => existsSync(join(cfgIn.out, f)));
+  const log = (line: string) => cb.log?.(renderMessage(line, cb.settingNamer));
+  const taken = [LINEAR_RUN_FILES.model, RUN_CONFIG_FILE].find((f) => existsSync(join(cfgIn.out, f)));
   if (taken && !opts.overwrite) {
-    throw new ConfigError(`--out ${cfgIn.out}: the folder already holds a run (${taken}); use --force to overwrite it, or another --out`);
+    throw new ConfigError(`${setting('out', cfgIn.out)}: the folder already holds a run (${taken}); use ${setting('overwrite')} to overwrite it, or another ${setting('out')}`);
   }
-  const loaded = loadRunData(cfgIn);
-  const train = cfgIn.limit !== null ? takeFirst(loaded.train, cfgIn.limit) : loaded.train;
-  const test = cfgIn.limit !== null ? takeFirst(loaded.test, cfgIn.limit) : loaded.test;
+  const loaded = loadRunData(cfgIn.data);
+  const train = cfgIn.data.limit !== null ? takeFirst(loaded.train, cfgIn.data.limit) : loaded.train;
+  const test = cfgIn.data.limit !== null ? takeFirst(loaded.test, cfgIn.data.limit) : loaded.test;
   const cfg: LinearRunConfig = {
     ...cfgIn,
-    varianceFloor: cfgIn.varianceFloor ?? LINEAR_RUN_DEFAULTS.varianceFloor,
-    exampleShape: train.exampleShape,
-    columns: train.columns ?? null,
-    labelColumn: cfgIn.labelColumn ?? null,
-    standardization: loaded.standardizer?.toJSON() ?? null,
+    data: { ...cfgIn.data, columns: train.columns ?? null, exampleShape: train.exampleShape, standardization: loaded.standardizer?.toJSON() ?? null },
   };
   log(`config: ${JSON.stringify(cfg)}`);
   log(`data: ${describeLoaded(loaded, train, test)}`);
 
-  const options = (OPTIONS_OF[cfg.model] as (c: LinearRunConfig) => LinearOptionsByKind[LinearModelKind])(cfg);
+  const options = (OPTIONS_OF[cfg.model.kind] as (c: LinearRunConfig) => LinearOptionsByKind[LinearModelKind])(cfg);
   const t0 = performance.now();
-  const model = fitLinearModel(cfg.model, train, options, {
+  const model = fitLinearModel(cfg.model.kind, train, options, {
     onIteration: (p) => {
       if (p.iteration % 10 === 0) log(`EM iteration ${p.iteration}: train ${p.meanLogLikelihood.toFixed(2)} nats/example`);
     },
@@ -197,7 +162,7 @@ export async function trainLinearRun(
   const tr = figures(model, train);
   const te = figures(model, test);
   const metrics: LinearRunMetrics = {
-    model: cfg.model,
+    model: cfg.model.kind,
     dataset: loaded.name,
     numTrain: train.numExamples,
     numTest: test.numExamples,
@@ -214,8 +179,148 @@ export async function trainLinearRun(
     vaekitVersion: VAEKIT_VERSION,
   };
   await mkdir(cfg.out, { recursive: true });
-  await writeFileAtomic(join(cfg.out, LINEAR_RUN_FILES.config), JSON.stringify(cfg, null, 2) + '\n');
+  await writeFileAtomic(join(cfg.out, RUN_CONFIG_FILE), JSON.stringify(cfg, null, 2) + '\n');
   await writeFileAtomic(join(cfg.out, LINEAR_RUN_FILES.model), JSON.stringify(model) + '\n');
   await writeFileAtomic(join(cfg.out, LINEAR_RUN_FILES.metrics), JSON.stringify(metrics, null, 2) + '\n');
   return metrics;
+}
+
+/** Evaluates a linear run: its exact log-likelihood (density models) or reconstruction error (PCA). */
+export async function evaluateLinearRun(dir: string, cfg: LinearRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
+  const split = opts.split ?? 'test';
+  const m = await readLinearModel(dir);
+  const { name, ds } = loadRunSplit(cfg, split, opts.data);
+  const ll = isDensityModel(m) ? m.meanLogLikelihood(ds) : null;
+  return {
+    version: EVALUATION_VERSION,
+    model: m.kind,
+    dataset: name,
+    split,
+    numExamples: ds.numExamples,
+    dataDim: ds.dataDim,
+    logLikelihood: ll === null ? null : { mean: ll, exact: true },
+    bitsPerDim: ll === null ? null : -ll / (ds.dataDim * Math.LN2),
+    elbo: null,
+    logLikelihoodEstimate: null,
+    reconstructionError: m instanceof PCA ? m.reconstructionError(ds) : null,
+    vaekitVersion: VAEKIT_VERSION,
+    evaluatedAt: new Date().toISOString(),
+  };
+}
+
+/** Scores every example: −log p(x) (density models) or the squared reconstruction error (PCA). */
+export async function scoreLinearRun(dir: string, cfg: LinearRunConfig, opts: ScoreRunOptions): Promise<RunScores> {
+  const split = opts.split ?? 'test';
+  const m = await readLinearModel(dir);
+  const { name, ds } = loadRunSplit(cfg, split, opts.data);
+  const labels = ds.labels ? { labels: ds.labels } : {};
+  if (isDensityModel(m)) return { model: m.kind, dataset: name, split, column: 'nll', scores: m.logLikelihood(ds).map((v) => -v), ...labels };
+  if (!(m instanceof PCA)) throw new ConfigError(`score: no anomaly score for model '${m.kind}'`);
+  const rec = m.reconstruct(ds.x); // [N, D]
+  const scores = new Float64Array(ds.numExamples); // [N]
+  for (let n = 0; n < ds.numExamples; n++) {
+    let s = 0;
+    for (let i = n * ds.dataDim; i < (n + 1) * ds.dataDim; i++) s += (ds.x[i] - rec[i]) ** 2;
+    scores[n] = s;
+  }
+  return { model: m.kind, dataset: name, split, column: 'squaredError', scores, ...labels };
+}
+
+/** How each linear kind reconstructs, or (no entry) why it cannot. */
+const LINEAR_RECONSTRUCTION: { readonly [K in LinearModelKind]?: string } = Object.freeze({
+  pca: 'x̂ = μ + U Uᵀ (x − μ), the projection onto the principal subspace',
+  ppca: 'x̂ = μ + W E[z|x], the posterior mean of z mapped back',
+  fa: 'x̂ = μ + W E[z|x], the posterior mean of z mapped back',
+});
+const NO_RECONSTRUCTION: { readonly [K in LinearModelKind]?: string } = Object.freeze({
+  gmm: 'a Gaussian mixture has no reconstruction; its latent variable is a component label, not a point that maps back to x (vaekit score RUN gives −log p(x) per example, vaekit sample RUN draws from it)',
+});
+
+/** The test examples beside their reconstructions: PCA's projection, PPCA's and FA's posterior mean mapped back. */
+export async function reconstructLinearRun(dir: string, cfg: LinearRunConfig, opts: ReconstructOptions): Promise<RunReconstructions> {
+  const numShown = opts.numShown ?? RECONSTRUCT_DEFAULTS.numShown;
+  const model = await readLinearModel(dir);
+  if (!hasReconstruction(model)) {
+    throw new ConfigError(`reconstruct: ${NO_RECONSTRUCTION[model.kind] ?? `a '${model.kind}' model has no reconstruction`}`);
+  }
+  const { name, ds } = testSplit(cfg, opts.data);
+  if (ds.dataDim !== model.dataDim) {
+    throw new ShapeError(`reconstruct: expected examples of size dataDim = ${model.dataDim} (the model's), got ${ds.dataDim} in ${name}`);
+  }
+  const rec = model.reconstruct(ds.x); // [N, D], float64
+  const m = Math.min(numShown, ds.numExamples);
+  const written = await writePairs(ds, rec, m, cfg.data.exampleShape ?? ds.exampleShape, cfg.data.standardization, dir, opts.out);
+  return {
+    model: model.kind,
+    dataset: name,
+    reconstruction: LINEAR_RECONSTRUCTION[model.kind] ?? model.kind,
+    ...written,
+    numShown: m,
+    numExamples: ds.numExamples,
+    squaredError: meanSquaredError(ds.x, rec, ds.numExamples), // = model.reconstructionError(ds), without reconstructing twice
+    numErrorExamples: ds.numExamples,
+    dataDim: ds.dataDim,
+    isStandardized: Boolean(cfg.data.standardization),
+    elbo: null,
+  };
+}
+
+/** Draws from the fitted model: a PNG grid for images, CSV in raw units for a table. */
+export async function sampleLinearRun(dir: string, cfg: LinearRunConfig, opts: SampleRunOptions): Promise<SampleResult> {
+  const model = await readLinearModel(dir);
+  if ((opts.prior ?? 'normal') !== 'normal') {
+    throw new ConfigError(
+      `${setting('prior', opts.prior)}: ${dir} is a linear '${model.kind}' run, which samples from its own fitted model; a fitted latent prior is for VAE runs`,
+    );
+  }
+  const n = opts.numSamples ?? 64;
+  const seed = opts.seed ?? 0;
+  const st = cfg.data.standardization;
+  const standardizer = st ? Standardizer.fromJSON(st) : null;
+  const file = await writeLinearSamples(model, cfg.data.exampleShape, n, seed, opts.out ?? join(dir, `samples-${seed}.png`), standardizer);
+  return { numSamples: n, files: [file], isRawUnits: Boolean(standardizer), notes: [] };
+}
+
+/** Each linear kind's one-line description of the fitted model (a registry, not an if-chain). */
+const MODEL_LINE: { readonly [K in LinearModelKind]: (m: LinearModelByKind[K]) => string } = {
+  pca: (m) => `PCA, ${m.latentDim} principal components (latent dim Z = ${m.latentDim}), no density`,
+  ppca: (m) => `probabilistic PCA, latent dim Z = ${m.latentDim}, noise variance σ² = ${m.noiseVariance.toPrecision(4)}`,
+  fa: (m) => {
+    const psi = m.noiseVariance;
+    return `factor analysis, latent dim Z = ${m.latentDim} factors, noise variances ψ in [${Math.min(...psi).toPrecision(3)}, ${Math.max(...psi).toPrecision(3)}]`;
+  },
+  gmm: (m) => `Gaussian mixture, ${m.numComponents} components, ${m.covariance} covariances`,
+};
+
+/** A linear run described: config.json, model.json and metrics.json. */
+export async function describeLinearRun(dir: string, cfg: LinearRunConfig): Promise<RunDescription> {
+  const model = await readLinearModel(dir);
+  const m = await readLinearRunMetrics(dir);
+  const lines = [field('run', `${dir} (linear model: config.json, model.json${m ? ', metrics.json' : ''})`)];
+  lines.push(field('model', (MODEL_LINE[model.kind] as (m: LinearModel) => string)(model)));
+  const d = cfg.data;
+  const counts = m ? `; ${m.numTrain} train, ${m.numTest} test examples` : '';
+  const shape = d.exampleShape ? `, example shape [${d.exampleShape.join(', ')}]` : '';
+  lines.push(field('data', `${m?.dataset ?? d.source}, dataDim ${model.dataDim}${shape}${counts}${d.limit !== null ? ` (${setting('data.limit', d.limit)})` : ''}, values / ${d.scale}`));
+  if (d.standardization) lines.push(field('standardised', describeStandardization(d.standardization)));
+  const fit: string[] = [];
+  if (m && m.emIterations !== null) {
+    fit.push(`EM, ${m.emIterations} iterations, ${m.converged ? 'converged' : `not converged (stopped at the iteration limit; raise ${setting('training.maxIter')})`}`);
+  } else {
+    fit.push('closed form (eigendecomposition)');
+  }
+  if (isDensityModel(model)) fit.push(`variance floor ${cfg.model.varianceFloor} × the mean training variance`);
+  fit.push(`seed ${cfg.training.seed}`);
+  if (m) fit.push(`${m.fitSeconds.toFixed(2)} s`);
+  lines.push(field('fit', fit.join('; ')));
+  if (m && isDensityModel(model)) {
+    const units = d.standardization ? ' of the standardised table (add logJacobian for raw units)' : '';
+    lines.push(field('log p(x)', `train ${fixed(m.trainLogLikelihood)}, test ${fixed(m.testLogLikelihood)} nats per example${units}`));
+  }
+  if (m && m.explainedVarianceRatio !== null) lines.push(field('explained', `${(100 * m.explainedVarianceRatio).toFixed(2)}% of the training variance`));
+  if (m && (m.trainReconstructionError !== null || m.testReconstructionError !== null)) {
+    lines.push(field('squared error', `train ${fixed(m.trainReconstructionError, 3)}, test ${fixed(m.testReconstructionError, 3)} per example (‖x − x̂‖²)`));
+  }
+  if (m) lines.push(field('vaekit', m.vaekitVersion));
+  return { lines, json: { config: cfg, metrics: m } };
 }

@@ -3,7 +3,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../data/dataset.js';
-import type { VAE } from '../../models/vae.js';
+import { reconstruct, sampleFromPrior } from '../../models/generate.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
 import { imageGrid, sideBySide, type ImageShape } from '../../render/grid.js';
 import { writePngFile } from '../formats/png.js';
 import { ShapeError } from '../../errors.js';
@@ -41,22 +42,22 @@ export async function writeReconstructionPicture(
  * Writes the first `n` examples of `ds` beside their reconstructions E[x | z = mean(x)] (8 pairs a row).
  * @throws ShapeError when the examples are not images
  */
-export async function renderReconstructions(vae: VAE, ds: Dataset, path: string, n = 32): Promise<void> {
+export async function renderReconstructions(model: LatentVariableModel, ds: Dataset, path: string, n = 32): Promise<void> {
   const m = Math.min(n, ds.numExamples);
   const x = ds.x.slice(0, m * ds.dataDim); // [m, D]
-  const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, ds.dataDim])));
+  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, ds.dataDim])));
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
-  await writeReconstructionPicture(x, r, m, vae.config.inputShape, path);
+  await writeReconstructionPicture(x, r, m, model.inputShape, path);
 }
 
 /**
  * Writes `n` decoder means E[x|z] for z ~ N(0, I) as a grid.
  * @throws ShapeError when the model's examples are not images
  */
-export async function renderSamples(vae: VAE, n: number, path: string, seed = 0, temperature = 1): Promise<void> {
-  const shape = imageShape(vae.config.inputShape);
-  const s = vae.sample(n, { seed, temperature });
+export async function renderSamples(model: LatentVariableModel, n: number, path: string, seed = 0, temperature = 1): Promise<void> {
+  const shape = imageShape([...model.inputShape]);
+  const s = sampleFromPrior(model, n, { seed, temperature });
   const v = (await s.data()) as Float32Array;
   s.dispose();
   await writePngFile(path, imageGrid(v, n, shape, { cols: Math.ceil(Math.sqrt(n)) }));

@@ -1,73 +1,88 @@
 /**
  * The data of a run: its source loaded with the run's scaling, columns and (tables) the
  * standardisation recorded in its config.json, so training, evaluation, scoring and sampling all see
- * the same units; and one split of it with the run's example limit (and, for a VAE run, the fixed
- * binarisation its test figures used).
+ * the same units; its training, validation and test examples as training saw them; and one split of
+ * it with the run's example limit (and, for a VAE run, the fixed binarisation its test figures used).
  */
-import { applyBinarization, type BinarizeMode } from '../../data/binarize.js';
-import { takeFirst, type Dataset } from '../../data/dataset.js';
-import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
-import { loadDataSource, splitOf, type LoadedData } from '../datasets/data-source.js';
+import { applyBinarization } from '../../data/binarize.js';
+import { splitValidation, takeFirst, type Dataset } from '../../data/dataset.js';
+import { Standardizer } from '../../data/standardize.js';
+import { ConfigError, setting } from '../../errors.js';
+import { describeLoaded, loadDataSource, splitOf, type DataKind, type LoadedData } from '../datasets/data-source.js';
+import type { RunConfig, RunDataConfig } from './config.js';
 
 export const SPLITS = ['test', 'train', 'all'] as const;
 /** 'all': a table's every row in file order, or an image source's train then test examples. */
 export type Split = (typeof SPLITS)[number];
 
-/** What a run's config.json says about its data (VAE and linear runs both hold these fields). */
-/** The data fields every run's config.json records (VAE and linear runs alike). */
-export interface RunDataFields {
-  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
-  data: string;
-  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are standardised). */
-  scale: number;
-  /** Use only the first N training and test examples (null = all). */
-  limit: number | null;
-  /** Tables: feature columns by name (null = every numeric column but the label); config.json records those used. */
-  columns?: string[] | null;
-  /** Tables: a column of integer labels, not a feature. */
-  labelColumn?: string | null;
-  /**
-   * Tables: the z-score transform, fitted on the training split (validation examples included) at
-   * the start of a run; config.json records it and every later command applies it. Log-likelihoods
-   * and ELBOs are in these standardised units; add `standardization.logJacobian` (−Σ log std) to
-   * a log-likelihood (subtract it from a −ELBO) for raw units. null for images.
-   */
-  standardization?: StandardizerJSON | null;
-}
-
-/** What reloading a run's data needs: its data fields, and for VAE runs the training binarisation and seed. */
-export interface RunDataConfig extends RunDataFields {
-  training?: { binarize: BinarizeMode; seed: number };
-}
-
 /**
- * Loads `data` (default: the run's own source) as the run sees it: same scale and columns, and for
- * tables the run's recorded standardisation (fitted on the training split when the config has none yet).
+ * Loads `source` (default: the run's own) as the run sees it: same scale and columns, and for tables
+ * the run's recorded standardisation (fitted on the training split when the run has none yet).
  * Another table than the run's own may lack the run's label column: it is then read unlabelled.
  * @throws DataError for an unknown source, unreadable files, or a table lacking one of the run's feature columns
  */
-export function loadRunData(cfg: RunDataConfig, data?: string): LoadedData {
-  return loadDataSource(data ?? cfg.data, {
-    scale: cfg.scale,
-    columns: cfg.columns ?? null,
-    labelColumn: cfg.labelColumn ?? null,
-    labelColumnOptional: data !== undefined && data !== cfg.data,
-    standardizer: cfg.standardization ? Standardizer.fromJSON(cfg.standardization) : null,
+export function loadRunData(data: RunDataConfig, source?: string): LoadedData {
+  return loadDataSource(source ?? data.source, {
+    scale: data.scale,
+    columns: data.columns,
+    labelColumn: data.labelColumn,
+    labelColumnOptional: source !== undefined && source !== data.source,
+    standardizer: data.standardization ? Standardizer.fromJSON(data.standardization) : null,
   });
 }
 
+/** The examples a run trains on, validates on and reports on, as training sees them (before binarisation). */
+export interface RunExamples {
+  train: Dataset;
+  /** Present when the run holds out validation examples (data.val > 0). */
+  val?: Dataset;
+  test: Dataset;
+  /** The source's name as given (`mnist`) or its absolute path. */
+  name: string;
+  kind: DataKind;
+  /** Tables: the transform applied (fitted on the training split unless the run recorded one). */
+  standardizer: Standardizer | null;
+  /** One line about the data, for a run's log. */
+  description: string;
+}
+
 /**
- * Loads `split` of `data` (default: the run's own data source), in the run's units.
- * Binarisation as the trainer evaluates: 'dynamic' becomes one fixed 'static' draw; seed + 2 for test.
+ * The run's training, validation and test examples: its source, the first `limit` training and test
+ * examples, and `val` of the training examples held out by the seeded split of `seed`.
+ * @throws ConfigError when val is not below the number of training examples; DataError for unreadable data
+ */
+export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples {
+  const loaded = loadRunData(data);
+  let train = loaded.train;
+  let test = loaded.test;
+  if (data.limit !== null) {
+    train = takeFirst(train, data.limit);
+    test = takeFirst(test, data.limit);
+  }
+  const common = { test, name: loaded.name, kind: loaded.kind, standardizer: loaded.standardizer };
+  if (data.val > 0) {
+    if (data.val >= train.numExamples) {
+      throw new ConfigError(`${setting('data.val')}: expected fewer validation examples than the ${train.numExamples} training examples, got ${data.val}`);
+    }
+    const s = splitValidation(train, data.val, seed);
+    return { ...common, train: s.train, val: s.val, description: describeLoaded(loaded, s.train, test, data.val) };
+  }
+  return { ...common, train, description: describeLoaded(loaded, train, test) };
+}
+
+/**
+ * Loads `split` of `source` (default: the run's own data source), in the run's units, with the run's
+ * limit. A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
+ * draw; its seed + 2 for the test split, the seed itself otherwise.
  * @returns the dataset name and examples [N, D]
  * @throws DataError for an unknown source or unreadable files
  */
-export function loadRunSplit(cfg: RunDataConfig, split: Split, data?: string): { name: string; ds: Dataset } {
-  const loaded = loadRunData(cfg, data);
+export function loadRunSplit(run: RunConfig, split: Split, source?: string): { name: string; ds: Dataset } {
+  const loaded = loadRunData(run.data, source);
   let ds = splitOf(loaded, split);
-  if (cfg.limit !== null && cfg.limit !== undefined) ds = takeFirst(ds, cfg.limit);
-  const t = cfg.training;
-  if (t && t.binarize !== 'none') {
+  if (run.data.limit !== null) ds = takeFirst(ds, run.data.limit);
+  if (run.kind === 'vae-run' && run.training.binarize !== 'none') {
+    const t = run.training;
     ds = applyBinarization(ds, t.binarize === 'dynamic' ? 'static' : t.binarize, split === 'test' ? t.seed + 2 : t.seed, 0);
   }
   return { name: loaded.name, ds };

@@ -8,8 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../data/dataset.js';
 import type { Standardizer } from '../../data/standardize.js';
-import type { VAE } from '../../models/vae.js';
+import { reconstruct, sampleFromPrior } from '../../models/generate.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
 import { writeFileAtomic } from '../formats/atomic.js';
+import { csvText } from '../formats/csv.js';
 
 /** A number as CSV text: float32 precision (7 significant digits), shortest form. */
 function cell(v: number): string {
@@ -40,23 +42,20 @@ export function columnNames(d: number, standardizer: Standardizer | null): strin
 export function tableCsv(z: ArrayLike<number>, d: number, standardizer: Standardizer | null, leadHeader: string[] = [], lead?: (i: number) => string[]): string {
   const x = standardizer ? standardizer.invert(z) : Float64Array.from(z); // [N, D], raw units
   const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j]) : (v: number) => cell(v);
-  const lines = [[...leadHeader, ...columnNames(d, standardizer)].join(',')];
-  for (let i = 0; i < x.length / d; i++) {
-    const values = Array.from(x.subarray(i * d, (i + 1) * d), format);
-    lines.push([...(lead?.(i) ?? []), ...values].join(','));
-  }
-  return lines.join('\n') + '\n';
+  const rows: string[][] = [[...leadHeader, ...columnNames(d, standardizer)]];
+  for (let i = 0; i < x.length / d; i++) rows.push([...(lead?.(i) ?? []), ...Array.from(x.subarray(i * d, (i + 1) * d), format)]);
+  return csvText(rows);
 }
 
 /**
  * Writes `n` decoder means E[x|z], z ~ N(0, temperature² I), as CSV in raw units.
  * @param path - the .csv file (written atomically)
  */
-export async function writeVaeSamplesCsv(vae: VAE, n: number, path: string, standardizer: Standardizer | null, seed = 0, temperature = 1): Promise<void> {
-  const s = vae.sample(n, { seed, temperature }); // [n, D]
+export async function writeVaeSamplesCsv(model: LatentVariableModel, n: number, path: string, standardizer: Standardizer | null, seed = 0, temperature = 1): Promise<void> {
+  const s = sampleFromPrior(model, n, { seed, temperature }); // [n, D]
   const v = (await s.data()) as Float32Array;
   s.dispose();
-  await writeFileAtomic(path, tableCsv(v, vae.config.dataDim, standardizer));
+  await writeFileAtomic(path, tableCsv(v, model.dataDim, standardizer));
 }
 
 /**
@@ -64,11 +63,11 @@ export async function writeVaeSamplesCsv(vae: VAE, n: number, path: string, stan
  * units: `index,what,<columns>`, what = data | reconstruction, two rows per example.
  * @param ds - examples [N, D] in model (standardised) units
  */
-export async function writeVaeReconstructionsCsv(vae: VAE, ds: Dataset, path: string, standardizer: Standardizer | null, n = 32): Promise<void> {
+export async function writeVaeReconstructionsCsv(model: LatentVariableModel, ds: Dataset, path: string, standardizer: Standardizer | null, n = 32): Promise<void> {
   const m = Math.min(n, ds.numExamples);
   const d = ds.dataDim;
   const x = ds.x.slice(0, m * d); // [m, D]
-  const recon = tf.tidy(() => vae.reconstruct(tf.tensor2d(x, [m, d]))); // [m, D]
+  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, d]))); // [m, D]
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
   await writeReconstructionsCsv(x, r, m, d, path, standardizer);

@@ -1,0 +1,216 @@
+/**
+ * The command line's flags: how each one's text is parsed (with the rules of src/validate.ts, so a
+ * flag is judged as its setting is), and where each `vaekit train` flag goes in the run
+ * configuration (src/node/runs/config.ts), one path per flag. The same table names settings in
+ * messages: the library writes `training.learningRate`, the CLI shows `--lr`.
+ */
+import { Option } from 'commander';
+import { BINARIZE_MODES } from '../data/binarize.js';
+import type { SettingNamer } from '../errors.js';
+import { LIKELIHOOD_KINDS } from '../likelihoods/index.js';
+import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
+import { ACTIVATIONS } from '../nets/index.js';
+import { TRAIN_DEFAULTS } from '../training/options.js';
+import { intAtLeast, nonNegativeNumber, oneOf as oneOfRule, positiveNumber, type Rule } from '../validate.js';
+import { BACKENDS } from '../node/compute/backend.js';
+import { NATIVE_CHOICES } from '../node/compute/native-kernels.js';
+import { BUILT_IN_DATA } from '../node/datasets/data-source.js';
+import { DATA_KIND_DEFAULTS, RUN_DEFAULTS } from '../node/runs/config.js';
+import { UsageError } from './io.js';
+
+/** A flag's value parsed from its text by `parse` and checked by `rule`; a UsageError names the flag and the text. */
+function parsed<T>(flag: string, rule: Rule<T>, parse: (raw: string) => unknown): (raw: string) => T {
+  return (raw: string) => {
+    const v = parse(raw.trim());
+    if (!rule.test(v)) throw new UsageError(`${flag}: expected ${rule.what}, got '${raw}'`);
+    return v;
+  };
+}
+
+const asInt = (s: string) => (/^-?\d+$/.test(s) ? Number(s) : NaN);
+const asNumber = (s: string) => (s === '' ? NaN : Number(s));
+
+/** An integer ≥ min. */
+export const int = (flag: string, min = 0) => parsed(flag, intAtLeast(min), asInt);
+/** A finite number > 0. */
+export const positiveNumberFlag = (flag: string) => parsed(flag, positiveNumber, asNumber);
+/** A finite number ≥ 0. */
+export const nonNegativeNumberFlag = (flag: string) => parsed(flag, nonNegativeNumber, asNumber);
+/** One of the given words. */
+export const oneOf = <T extends string>(flag: string, values: readonly T[]) => parsed(flag, oneOfRule(values), (s) => s);
+
+/** A comma-separated list of integers ≥ 1, e.g. --hidden 200,200. */
+export function intList(flag: string) {
+  const element = intAtLeast(1);
+  return (raw: string): number[] => {
+    const parts = raw.split(',').map((s) => asInt(s.trim()));
+    if (!parts.every((p) => element.test(p))) throw new UsageError(`${flag}: expected ${element.plural} separated by commas, got '${raw}'`);
+    return parts;
+  };
+}
+
+/** A comma-separated list of non-empty names, e.g. CSV columns 'crim,rm,medv'. */
+export function nameList(flag: string) {
+  return (raw: string): string[] => {
+    const parts = raw.split(',').map((s) => s.trim());
+    if (parts.some((p) => p === '')) throw new UsageError(`${flag}: expected names separated by commas, got '${raw}'`);
+    return parts;
+  };
+}
+
+/** A Gaussian decoder's variance: a positive number, 'learned' or 'learned-diag'. */
+function variance(raw: string): number | 'learned' | 'learned-diag' {
+  if (raw === 'learned' || raw === 'learned-diag') return raw;
+  const v = Number(raw);
+  if (!positiveNumber.test(v)) throw new UsageError(`--variance: expected a positive number, 'learned' or 'learned-diag', got '${raw}'`);
+  return v;
+}
+
+/** Which runs a train flag applies to. */
+type Applies = 'vae' | 'linear' | 'both';
+
+/** One `vaekit train` flag: its commander syntax, its place in the run configuration, its parser and help. */
+export interface TrainFlag {
+  /** Commander's syntax, e.g. '--epochs <n>'. */
+  flags: string;
+  /** The setting's path in the (partial) run configuration, e.g. 'training.epochs'. */
+  path: string;
+  applies: Applies;
+  description: string;
+  parse?: (raw: string) => unknown;
+}
+
+const perKind = (image: unknown, table: unknown) => `[images: ${image}; tables: ${table}]`;
+const MODELS = ['vae', ...LINEAR_MODEL_KINDS] as const;
+const T = TRAIN_DEFAULTS;
+
+/** Every `vaekit train` flag that sets part of the run configuration (defaults are the configuration's). */
+export const TRAIN_FLAGS: readonly TrainFlag[] = [
+  { flags: '--model <kind>', path: 'model.kind', applies: 'both', description: `model: ${MODELS.join(', ')} [vae]`, parse: oneOf('--model', MODELS) },
+  {
+    flags: '--data <name|dir|file>',
+    path: 'data.source',
+    applies: 'both',
+    description: `dataset: ${BUILT_IN_DATA.map((n) => `'${n}'`).join(' or ')} (built in), a folder of MNIST-format IDX files, or a numeric CSV file with a header row [${RUN_DEFAULTS.source}]`,
+  },
+  { flags: '--columns <list>', path: 'data.columns', applies: 'both', description: 'tables: feature columns by name, e.g. crim,rm,medv (default: every numeric column but the label)', parse: nameList('--columns') },
+  { flags: '--label-column <name>', path: 'data.labelColumn', applies: 'both', description: 'tables: a column of integer class labels, kept as labels and not as a feature' },
+  { flags: '--out <dir>', path: 'out', applies: 'both', description: 'run folder [runs/<data>, or runs/<data>-<model> for a linear model]' },
+  { flags: '--epochs <n>', path: 'training.epochs', applies: 'vae', description: `passes over the training set [${T.epochs}]`, parse: int('--epochs', 1) },
+  { flags: '--batch-size <n>', path: 'training.batchSize', applies: 'vae', description: `examples per step [${T.batchSize}]`, parse: int('--batch-size', 1) },
+  { flags: '--lr <x>', path: 'training.learningRate', applies: 'vae', description: `Adam learning rate [${T.learningRate}]`, parse: positiveNumberFlag('--lr') },
+  {
+    flags: '--latent <n>',
+    path: 'model.latentDim',
+    applies: 'both',
+    description: `latent size Z ${perKind(DATA_KIND_DEFAULTS.image.latentDim, DATA_KIND_DEFAULTS.table.latentDim)}`,
+    parse: int('--latent', 1),
+  },
+  { flags: '--hidden <list>', path: 'model.hidden', applies: 'vae', description: 'hidden layer widths of the MLP encoder (the decoder mirrors them), e.g. 400 or 200,200 [400]', parse: intList('--hidden') },
+  { flags: '--activation <name>', path: 'model.activation', applies: 'vae', description: `hidden activation (${ACTIVATIONS.join(', ')}) [relu]`, parse: oneOf('--activation', ACTIVATIONS) },
+  {
+    flags: '--likelihood <kind>',
+    path: 'model.likelihood.kind',
+    applies: 'vae',
+    description: `decoder likelihood: bernoulli (logits) or gaussian ${perKind(DATA_KIND_DEFAULTS.image.likelihood.kind, DATA_KIND_DEFAULTS.table.likelihood.kind)}`,
+    parse: oneOf('--likelihood', LIKELIHOOD_KINDS),
+  },
+  {
+    flags: '--variance <v|learned|learned-diag>',
+    path: 'model.likelihood.variance',
+    applies: 'vae',
+    description: `Gaussian decoder variance σ²: a number, 'learned' (one σ²) or 'learned-diag' (one per dimension) ${perKind(1, 'learned')}`,
+    parse: variance,
+  },
+  { flags: '--beta <x>', path: 'training.beta', applies: 'vae', description: 'KL weight β (1 = the ELBO) [1]', parse: nonNegativeNumberFlag('--beta') },
+  { flags: '--binarize <mode>', path: 'training.binarize', applies: 'vae', description: `input binarisation (${BINARIZE_MODES.join(', ')}) [${T.binarize}]`, parse: oneOf('--binarize', BINARIZE_MODES) },
+  {
+    flags: '--val <n>',
+    path: 'data.val',
+    applies: 'vae',
+    description: `validation examples held out of the training set (0 = none) ${perKind(DATA_KIND_DEFAULTS.image.val, DATA_KIND_DEFAULTS.table.val)}`,
+    parse: int('--val', 0),
+  },
+  { flags: '--patience <n>', path: 'training.patience', applies: 'vae', description: 'early stopping: epochs without a better validation loss [none]', parse: int('--patience', 1) },
+  { flags: '--seed <n>', path: 'training.seed', applies: 'both', description: `seed of initialisation, shuffling and sampling [${T.seed}]`, parse: int('--seed', 0) },
+  { flags: '--limit <n>', path: 'data.limit', applies: 'both', description: 'use only the first n training and test examples', parse: int('--limit', 1) },
+  {
+    flags: '--scale <x>',
+    path: 'data.scale',
+    applies: 'both',
+    description: `divide raw values by this (255: bytes to [0, 1]; tables are then standardised per column) ${perKind(DATA_KIND_DEFAULTS.image.scale, DATA_KIND_DEFAULTS.table.scale)}`,
+    parse: positiveNumberFlag('--scale'),
+  },
+  { flags: '--backend <name>', path: 'compute.backend', applies: 'both', description: `compute backend (${BACKENDS.join(', ')}) [${RUN_DEFAULTS.compute.backend}]`, parse: oneOf('--backend', BACKENDS) },
+  {
+    flags: '--threads <n>',
+    path: 'compute.threads',
+    applies: 'vae',
+    description: 'threads per training step (this one and n − 1 gradient workers on shards of each batch; wasm, cpu) [1]',
+    parse: int('--threads', 1),
+  },
+  { flags: '--components <k>', path: 'model.numComponents', applies: 'linear', description: `gmm: number of mixture components K [${RUN_DEFAULTS.linear.numComponents}]`, parse: int('--components', 1) },
+  { flags: '--covariance <form>', path: 'model.covariance', applies: 'linear', description: `gmm: covariance form (${GMM_COVARIANCES.join(', ')}) [${RUN_DEFAULTS.linear.covariance}]`, parse: oneOf('--covariance', GMM_COVARIANCES) },
+  { flags: '--max-iter <n>', path: 'training.maxIter', applies: 'linear', description: "ppca/fa/gmm: most EM iterations [the model's: 1000, gmm 500]", parse: int('--max-iter', 1) },
+  {
+    flags: '--variance-floor <x>',
+    path: 'model.varianceFloor',
+    applies: 'linear',
+    description: `ppca/fa/gmm: floor on noise/component variances as a fraction of the mean data variance [${RUN_DEFAULTS.linear.varianceFloor}] (keeps pixels constant in training from dominating test log-likelihoods; the library's 1e-6 fits full MNIST tighter)`,
+    parse: positiveNumberFlag('--variance-floor'),
+  },
+];
+
+/** The flag name of a train flag ('--epochs <n>' → '--epochs'), and commander's attribute name ('batchSize'). */
+export const flagName = (f: TrainFlag) => f.flags.split(' ')[0];
+export const attributeName = (f: TrainFlag) => new Option(f.flags).attributeName();
+
+/** Settings that are options of commands rather than parts of a run configuration, by their flags. */
+const COMMAND_SETTINGS: Readonly<Record<string, string>> = {
+  resume: '--resume',
+  overwrite: '--force',
+  native: '--native',
+  prior: '--prior',
+  config: '--config',
+};
+
+/** Configuration paths that other paths stand for in messages (a network's hidden widths are --hidden). */
+const ALIASES: Readonly<Record<string, string>> = {
+  'model.encoder.hidden': 'model.hidden',
+  'model.encoder.activation': 'model.activation',
+  'model.likelihood': 'model.likelihood.kind',
+  'training.beta.value': 'training.beta',
+};
+
+const FLAG_OF_PATH = new Map<string, string>([...TRAIN_FLAGS.map((f) => [f.path, flagName(f)] as [string, string]), ...Object.entries(COMMAND_SETTINGS)]);
+
+/**
+ * Names settings in library messages as flags: 'training.learningRate' → '--lr', and with a value
+ * 'data.source' '/no/such' → '--data /no/such'; a setting without a flag keeps the library's name.
+ */
+export const flagNamer: SettingNamer = (path, value) => {
+  const flag = FLAG_OF_PATH.get(ALIASES[path] ?? path) ?? FLAG_OF_PATH.get(path.replace(/\[\d+\]$/, ''));
+  if (!flag) return undefined;
+  return value === undefined || value === 'true' ? flag : `${flag} ${value}`;
+};
+
+/** Sets `value` at a dotted path of a nested object, creating the objects on the way. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = target;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[keys[keys.length - 1]] = value;
+}
+
+/** The `--native` flag of the commands that compute with a VAE (train, evaluate, score). */
+export function nativeOption(): Option {
+  return new Option(
+    '--native <mode>',
+    `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`,
+  )
+    .argParser(oneOf('--native', NATIVE_CHOICES))
+    .default('auto');
+}
