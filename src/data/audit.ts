@@ -2,7 +2,7 @@
  * A one-pass audit of a dataset before training: range, non-finite values, constant features,
  * and whether the values fit the chosen likelihood, with errors and warnings a user can act on.
  */
-import { ConfigError, DataError } from '../errors.js';
+import { ConfigError, DataError, renderMessage, setting, type SettingNamer } from '../errors.js';
 import type { Dataset } from './dataset.js';
 
 /** Summary statistics of a dataset; min, max and mean are over finite values only. */
@@ -119,7 +119,7 @@ export function checkLikelihoodFit(audit: DataAudit, likelihood: AuditLikelihood
     const hint = isPixels ? 'divide pixels by 255' : `map to [0, 1] with (x − ${min}) / (${max} − ${min})`;
     throw new DataError(
       `the Bernoulli likelihood needs values in [0, 1]; found ${found} in ${source} ` +
-        `(scale the data, e.g. ${hint}, or use --likelihood gaussian)`,
+        `(scale the data, e.g. ${hint}, or use ${setting('model.likelihood.kind', 'gaussian')})`,
     );
   }
 }
@@ -127,10 +127,11 @@ export function checkLikelihoodFit(audit: DataAudit, likelihood: AuditLikelihood
 /**
  * Human-readable warnings about data that can be trained on but may not be what the user meant:
  * constant features, continuous values under a Bernoulli likelihood, a wide range under a Gaussian.
+ * @param namer - how settings are named in the warnings (the CLI names its flags); default their configuration paths
  * @returns one line per warning, each starting with audit.source; empty when nothing stands out
  * @throws ConfigError for an unknown likelihood
  */
-export function auditWarnings(audit: DataAudit, likelihood: AuditLikelihood): string[] {
+export function auditWarnings(audit: DataAudit, likelihood: AuditLikelihood, namer?: SettingNamer): string[] {
   checkLikelihoodName(likelihood);
   const { source, min, max, dataDim } = audit;
   const warnings: string[] = [];
@@ -143,7 +144,7 @@ export function auditWarnings(audit: DataAudit, likelihood: AuditLikelihood): st
   if (likelihood === 'bernoulli' && !audit.isBinary && min >= 0 && max <= 1) {
     warnings.push(
       `${source}: continuous values in [0,1]: the Bernoulli likelihood treats them as probabilities ` +
-        '(as the PyTorch reference does); use --binarize dynamic for a proper likelihood',
+        `(as the PyTorch reference does); use ${setting('training.binarize', 'dynamic')} for a proper likelihood`,
     );
   }
   if (likelihood === 'gaussian' && max - min > GAUSSIAN_RANGE_WARNING) {
@@ -152,5 +153,5 @@ export function auditWarnings(audit: DataAudit, likelihood: AuditLikelihood): st
         'each feature to zero mean and unit variance (or scaling to [0, 1])',
     );
   }
-  return warnings;
+  return warnings.map((w) => renderMessage(w, namer));
 }

@@ -247,12 +247,11 @@ export function splitTrainTest(ds: Dataset, numTest: number, seed: number): { tr
  * @throws ShapeError when the example shapes or column names differ
  */
 export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Dataset {
-  if (
-    a.exampleShape.join(',') !== b.exampleShape.join(',') ||
-    (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000') ||
-    a.conditionDim !== b.conditionDim
-  ) {
+  if (a.exampleShape.join(',') !== b.exampleShape.join(',') || (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000')) {
     throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected equal example shapes and columns, got [${a.exampleShape}] and [${b.exampleShape}]`);
+  }
+  if (a.conditionDim !== b.conditionDim) {
+    throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected conditions of one size, got ${a.conditionDim ?? 'none'} and ${b.conditionDim ?? 'none'}`);
   }
   const x = new Float32Array(a.x.length + b.x.length); // [Na + Nb, D]
   x.set(a.x);

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
  * @param x - observations [..., D] in [0, 1]
  * @param logits - decoder logits, broadcastable to x
  * @returns log-likelihood [...], nats; caller disposes
- * @see seed 001 (Bernoulli decoder = binary cross-entropy with a logistic output)
+ * @see Kingma & Welling 2014, appendix C.1 (the Bernoulli MLP decoder; −log p is the binary cross-entropy)
  */
 export function bernoulliLogProb(x: tf.Tensor, logits: tf.Tensor): tf.Tensor {
   if (sameShape(x.shape, logits.shape)) return bernoulliLogProbFused(x, logits);

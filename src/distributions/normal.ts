@@ -36,7 +36,7 @@ export function standardNormalLogProb(x: tf.Tensor): tf.Tensor {
  * @param mean - posterior means [..., Z]
  * @param logVar - posterior log variances [..., Z]
  * @returns KL [...], nats, ≥ 0; caller disposes
- * @see seed 001 (closed-form KL between diagonal Gaussians); Prince eq. 17.24 (seed 004)
+ * @see Kingma & Welling 2014, appendix B; Prince, Understanding Deep Learning, eq. 17.24
  */
 export function klToStandardNormal(mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
@@ -49,7 +49,7 @@ export function klToStandardNormal(mean: tf.Tensor, logVar: tf.Tensor): tf.Tenso
  * Closed-form KL( N(m1, diag exp(lv1)) ‖ N(m2, diag exp(lv2)) ), summed over the last axis.
  *   KL = ½ Σ_d [ lv2 − lv1 + (exp(lv1) + (m1 − m2)²) / exp(lv2) − 1 ]
  * @returns KL [...], nats, ≥ 0; caller disposes
- * @see seed 001 (KL between two diagonal Gaussians)
+ * @see Bishop, Pattern Recognition and Machine Learning (2006), problem 2.13 (KL between two Gaussians), with diagonal covariances
  */
 export function klDivergence(m1: tf.Tensor, lv1: tf.Tensor, m2: tf.Tensor, lv2: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {

@@ -5,7 +5,7 @@ import { uniformObservationNoise } from '../math/noise.js';
 
 /**
  * Bernoulli decoder on logits: p(x|z) = Π_d σ(l_d)^x_d (1 − σ(l_d))^(1 − x_d).
- * @see seed 001 (Bernoulli decoder = BCE with a logistic output)
+ * @see Kingma & Welling 2014, appendix C.1 (the Bernoulli MLP decoder)
  */
 export class BernoulliLikelihood implements Likelihood {
   readonly kind = 'bernoulli' as const;

@@ -9,9 +9,9 @@ import type { Likelihood, LikelihoodConfig } from './likelihood.js';
  * learned, or N(x; f(z), diag σ²) with one learned σ²_d per dimension ('learned-diag', the decoder
  * counterpart of factor analysis's diagonal noise). Normalising constant included:
  *   log p(x|z) = −½ Σ_d [ log 2π + log σ²_d + (x_d − f_d(z))² / σ²_d ]
- * With σ² = 1 this is −½‖x − f(z)‖² + const, the "MSE" decoder of seed 001; with σ² learned it is
- * the loss D·log σ² + ‖x − f(z)‖²/σ² of seed 002.
- * @see seed 001 (Gaussian decoder N(μ_x, I) = MSE); seed 002 (learned decoder variance)
+ * With σ² = 1 this is −½‖x − f(z)‖² + const, the "MSE" decoder; with σ² learned it is (up to ½ and
+ * constants) the loss D·log σ² + ‖x − f(z)‖²/σ² of a calibrated decoder.
+ * @see Kingma & Welling 2014, appendix C.2 (the Gaussian MLP decoder); Rybkin, Daniilidis & Levine 2021 (a learned decoder variance, σ-VAE)
  */
 export class GaussianLikelihood implements Likelihood {
   readonly kind = 'gaussian' as const;

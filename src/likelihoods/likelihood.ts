@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 export type LikelihoodConfig =
   | { kind: 'bernoulli' }
   /**
-   * Gaussian N(params, σ² I) with σ² fixed to `variance`, or learned (one shared σ², seed 002), or
+   * Gaussian N(params, σ² I) with σ² fixed to `variance`, or learned (one shared σ², Rybkin et al. 2021), or
    * N(params, diag σ²) with one learned σ²_d per data dimension ('learned-diag'; `logVar` then [D]).
    */
   | { kind: 'gaussian'; variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] };

@@ -62,7 +62,7 @@ function inputs(name: string, size: number, conditionDim: number): { list: tf.Sy
 /**
  * Encoder network x → (mean, logVar) of q(z|x) = N(mean, diag exp(logVar)).
  * @returns a LayersModel: x [B, D] (and c [B, C]) → [mean [B, Z], logVar [B, Z]]
- * @see seed 001 (the encoder outputs μ and log σ²)
+ * @see Kingma & Welling 2014, appendix C.2 (an MLP encoder that outputs μ and log σ²)
  */
 export function mlpEncoder(config: MlpConfig, dims: NetDims, rng: Rng): tf.LayersModel {
   const { list, joined, width } = inputs('x', dims.dataDim, dims.conditionDim);

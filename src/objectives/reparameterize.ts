@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
  * @param logVar - posterior log variances [B, Z]
  * @param eps - standard normal noise [B, Z] or [K, B, Z] (explicit so tests can pin it)
  * @returns z with eps's shape; caller disposes
- * @see seed 001 (z = ε ⊙ σ + μ); seed 003; Prince §17.7 (seed 004)
+ * @see Kingma & Welling 2014, §2.4 and eq. 10; Prince, Understanding Deep Learning, §17.7
  */
 export function reparameterize(mean: tf.Tensor, logVar: tf.Tensor, eps: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps)));

@@ -162,7 +162,7 @@ describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
       const dir = join(root, 'mid-epoch');
       // 9 900 examples in steps of 32: 310 steps, about 2 s of training in one epoch.
       const cli = new Cli(trainArgs(dir, 10000, 1, ['--batch-size', '32']));
-      let sentAt = 0;
+      let sentAt: number | undefined;
       try {
         await cli.waitForLine('err', /^data: mnist:/, 120_000); // the last line before the first step
         await new Promise((r) => setTimeout(r, 300));
@@ -174,7 +174,7 @@ describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
         cli.kill();
       }
       const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
-      assert.equal(ckpt.state.epoch, 0, `the epoch ran to its end (${((performance.now() - sentAt) / 1000).toFixed(1)} s after SIGINT)`);
+      assert.equal(ckpt.state.epoch, 0, `the epoch ran to its end (${((performance.now() - (sentAt ?? 0)) / 1000).toFixed(1)} s after SIGINT)`);
       assert.ok(ckpt.state.step > 0, 'no step was recorded');
     },
   );

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { auditData, auditWarnings, checkLikelihoodFit, type AuditLikelihood } from '../../src/data/audit.js';
+import { flagNamer } from '../../src/cli/flags.js';
 import { makeDataset, type Dataset } from '../../src/data/dataset.js';
 import { ConfigError } from '../../src/errors.js';
 import { assertDataError } from '../helpers/assert.js';
+import type { DataError } from '../../src/errors.js';
 
 function table(rows: number[][], source = 'table.csv'): Dataset {
   return makeDataset({ x: Float32Array.from(rows.flat()), numExamples: rows.length, dataDim: rows[0]?.length ?? 1, source });
@@ -53,8 +55,10 @@ describe('checkLikelihoodFit', () => {
     assertDataError(
       () => checkLikelihoodFit(auditData(pixels), 'bernoulli'),
       /the Bernoulli likelihood needs values in \[0, 1\]; found max 255 in train-images-idx3-ubyte/,
-      /divide pixels by 255, or use --likelihood gaussian/,
+      /divide pixels by 255, or use model\.likelihood\.kind 'gaussian'/,
     );
+    // The command line names the setting by its flag.
+    assert.throws(() => checkLikelihoodFit(auditData(pixels), 'bernoulli'), (e: unknown) => /divide pixels by 255, or use --likelihood gaussian/.test((e as DataError).describe(flagNamer)));
   });
 
   test('names a negative minimum for Bernoulli data', () => {
@@ -87,7 +91,7 @@ describe('checkLikelihoodFit', () => {
 
 describe('auditWarnings', () => {
   test('warns that continuous [0, 1] values are treated as probabilities and suggests dynamic binarisation', () => {
-    const w = auditWarnings(auditData(table([[0, 0.3], [1, 0.7]])), 'bernoulli');
+    const w = auditWarnings(auditData(table([[0, 0.3], [1, 0.7]])), 'bernoulli', flagNamer);
     assert.equal(w.length, 1);
     assert.match(w[0], /continuous values in \[0,1\]: the Bernoulli likelihood treats them as probabilities/);
     assert.match(w[0], /--binarize dynamic/);

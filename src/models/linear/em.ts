@@ -4,7 +4,7 @@
  *   θ_{k+1} = argmax_θ Σ_n E_{p(h | x_n; θ_k)}[log p(x_n, h; θ)]
  * EM never lowers the log-likelihood; the loop records it and stops when an iteration gains less
  * than `tol` nats per example, or after `maxIter` iterations.
- * @see seed 002 ("The Expectation Maximization Algorithm"); Prince, problem 17.7 (seed 004)
+ * @see Dempster, Laird & Rubin 1977; Bishop 2006, §9.4 (EM never lowers the likelihood); Prince, Understanding Deep Learning, problem 17.7
  */
 import { TrainingError } from '../../errors.js';
 import type { EmReport } from './linear-model.js';

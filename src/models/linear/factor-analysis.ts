@@ -1,5 +1,5 @@
 /**
- * Factor analysis: the linear Gaussian model of seed 002 with a mean vector, fitted by EM.
+ * Factor analysis: the linear Gaussian model x = Wz + μ + e, e ~ N(0, diag ψ), fitted by EM.
  *   z ~ N(0, I_Z),  x = A z + μ + e,  e ~ N(0, Ψ),  Ψ = diag(ψ)  ⇒  p(x) = N(μ, A Aᵀ + Ψ)
  * μ is the sample mean (its maximum-likelihood value whatever A and Ψ are); A and Ψ come from EM:
  *   E-step:  E[z_n] = G Aᵀ Ψ⁻¹ (x_n − μ),  E[z_n z_nᵀ] = G + E[z_n] E[z_n]ᵀ,  G = (I + Aᵀ Ψ⁻¹ A)⁻¹
@@ -9,7 +9,7 @@
  * iteration costs O(D²·Z) whatever N is; otherwise from the examples, O(N·D·Z).
  * The floor (relative to the mean per-dimension variance) keeps Ψ non-singular when some
  * dimensions are constant (MNIST has 67 constant pixels), so log-likelihoods stay finite.
- * @see seed 002 ("EM for LGM", "LGM with incomplete information"); Ghahramani & Hinton 1996
+ * @see Ghahramani & Hinton 1996 (EM for factor analysis); Bishop 2006, §12.2.4
  */
 import { ConfigError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
@@ -79,7 +79,7 @@ export interface FactorAnalysisJson extends LinearModelJson {
 export class FactorAnalysis extends LinearGaussianModel {
   readonly kind = 'fa' as const;
 
-  /** ψ [D], the noise variance of each dimension (D in seed 002), squared data units. */
+  /** ψ [D], the noise variance of each dimension (the diagonal of Ψ), squared data units. */
   get noiseVariance(): Float64Array {
     return Float64Array.from(this.gaussian.noiseVariance);
   }

@@ -4,7 +4,7 @@
  *   Σ_k = floor_c(Σ_n r_nk (x_n − μ_k)(x_n − μ_k)ᵀ / N_k)
  * where floor_c raises every eigenvalue below c to c: the exact maximiser of the expected
  * complete log-likelihood subject to Σ_k ⪰ c·I, so EM stays monotone.
- * @see Prince, problem 17.7 (seed 004); Bishop 2006, eq. 9.24–9.26
+ * @see Prince, Understanding Deep Learning, problem 17.7; Bishop 2006, eq. 9.24–9.26
  */
 import type { Dataset } from '../../data/dataset.js';
 import { isPositiveDefinite, symmetricEigen } from './linalg.js';

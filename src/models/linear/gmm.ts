@@ -12,7 +12,7 @@
  * Cost per iteration: O(N·K·D) for 'diag'; O(N·K·D² + K·D³) for 'full', so on 784-D data
  * (MNIST) use 'diag' — 'full' would cost about 784³ ≈ 5·10⁸ per component per iteration plus
  * N·K·784² for the densities.
- * @see Prince, "Understanding Deep Learning", section 17.1.1 and problem 17.7 (seed 004);
+ * @see Prince, "Understanding Deep Learning", section 17.1.1 and problem 17.7;
  *   Bishop 2006, section 9.2.2
  */
 import { CheckpointError, ConfigError, DataError } from '../../errors.js';

@@ -4,7 +4,7 @@
  * with its exact log-likelihood (Woodbury identity and determinant lemma, never a D×D matrix),
  * exact posterior, posterior-mean reconstruction and ancestral sampling. PPCA has Ψ = σ² I,
  * factor analysis a diagonal Ψ.
- * @see seed 002 ("The Linear Gaussian Model"); ./low-rank-gaussian.ts for the formulas
+ * @see Bishop, Pattern Recognition and Machine Learning (2006), §12.2 (PPCA) and §12.2.4 (factor analysis); ./low-rank-gaussian.ts for the formulas
  */
 import { DataError, ShapeError } from '../../errors.js';
 import { deriveRng } from '../../math/rng.js';
@@ -50,7 +50,7 @@ export function randomLoading(variance: Float64Array, latentDim: number, seed: n
 
 /**
  * EM for the linear Gaussian model from `init`: E-step with the exact Gaussian posterior, M-step
- * with the expected sufficient statistics (seed 002); `isotropic` ties Ψ = σ² I (PPCA), otherwise
+ * with the expected sufficient statistics (Bishop 2006, eq. 12.54–12.57); `isotropic` ties Ψ = σ² I (PPCA), otherwise
  * Ψ is diagonal (factor analysis). Precomputes S once when N > D (see useCovariancePath).
  * @returns the fitted parameters and the EM report (monotone log-likelihood history, nats per example)
  */
@@ -103,7 +103,7 @@ export abstract class LinearGaussianModel implements DensityModel, Reconstructin
     return this.gaussian.mean;
   }
 
-  /** W [D, Z], row-major (A in seed 002). */
+  /** W [D, Z], row-major (the factor loadings). */
   get loading(): Float64Array {
     return this.gaussian.loading;
   }
@@ -140,7 +140,7 @@ export abstract class LinearGaussianModel implements DensityModel, Reconstructin
   }
 
   /**
-   * The exact posterior over the latent variables (seed 002, "The posterior P(z|x)").
+   * The exact posterior over the latent variables (Bishop 2006, eq. 12.42).
    *   p(z | x) = N(Wᵀ C⁻¹ (x − μ), I − Wᵀ C⁻¹ W) = N(G Wᵀ Ψ⁻¹ (x − μ), G),  G = (I + Wᵀ Ψ⁻¹ W)⁻¹
    * @param ds - examples [N, D]
    * @returns mean [N, Z] and covariance G [Z, Z] (shared by all examples), float64
@@ -160,7 +160,7 @@ export abstract class LinearGaussianModel implements DensityModel, Reconstructin
    * @param x - examples [N, D], row-major
    * @returns x̂ [N, D], float64, data units
    * @throws ShapeError when x.length is not a multiple of D
-   * @see Tipping & Bishop 1999 (PPCA's posterior mean and its shrinkage); seed 002 ("The posterior P(z|x)")
+   * @see Tipping & Bishop 1999 (PPCA's posterior mean and its shrinkage); Bishop 2006, eq. 12.42
    */
   reconstruct(x: ArrayLike<number>): Float64Array {
     if (x.length % this.dataDim !== 0) {

@@ -6,9 +6,9 @@
  *   determinant lemma:       log |C| = log |Ψ| + log |M|
  *   so with r = x − μ, u = Wᵀ Ψ⁻¹ r:   rᵀ C⁻¹ r = Σ_d r_d² / ψ_d − ‖L⁻¹ u‖²
  * Cost O(D·Z) per example plus O(D·Z² + Z³) once, never O(D²).
- * The exact posterior (seed 002; Tipping & Bishop 1999, eq. 6 and appendix) is
+ * The exact posterior (Tipping & Bishop 1999, eq. 6 and appendix) is
  *   p(z | x) = N(G Wᵀ Ψ⁻¹ r, G),  G = M⁻¹ = I − Wᵀ C⁻¹ W,  G Wᵀ Ψ⁻¹ = Wᵀ C⁻¹.
- * @see seed 002 (the linear Gaussian model x = Az + e, P(x) = N(0, AAᵀ + D), its posterior and EM)
+ * @see Bishop 2006, §12.2 (the linear Gaussian model x = Wz + μ + e, p(x) = N(μ, WWᵀ + Ψ), its posterior and EM); Ghahramani & Hinton 1996
  */
 import { LOG_2PI } from '../../math/constants.js';
 import type { Rng } from '../../math/rng.js';
@@ -154,7 +154,7 @@ export class LowRankGaussian {
 
   /**
    * E-step: the expected sufficient statistics of the complete data under p(z | x_n), and the
-   * mean log-likelihood at the current parameters (seed 002, "EM for LGM").
+   * mean log-likelihood at the current parameters (Ghahramani & Hinton 1996, the E-step).
    */
   expectedStatistics(ds: Dataset): LowRankStatistics {
     const { dataDim: d, latentDim: z } = this;
@@ -237,7 +237,7 @@ export class LowRankGaussian {
 }
 
 /**
- * M-step of EM for the linear Gaussian model (seed 002), from the E-step's statistics:
+ * M-step of EM for the linear Gaussian model (Ghahramani & Hinton 1996; Bishop 2006, eq. 12.56–12.57), from the E-step's statistics:
  *   W_new = [(1/N) Σ r E[z]ᵀ] [(1/N) Σ E[z zᵀ]]⁻¹
  *   ψ_new,d = max(S_dd − Σ_k W_new,dk [(1/N) Σ r E[z]ᵀ]_dk, floor)     (factor analysis)
  *   σ²_new = max((1/D) Σ_d (S_dd − Σ_k W_new,dk [(1/N) Σ r E[z]ᵀ]_dk), floor)   (probabilistic PCA)

@@ -4,7 +4,7 @@
  * PCA has no density: its generative reading x = μ + U Λ^{1/2} z is a Gaussian confined to the
  * subspace (singular covariance), so PCA implements {@link ReconstructingModel} but not `logLikelihood`;
  * use probabilistic PCA for a likelihood.
- * @see seed 002 ("Principal Component Analysis", "The generative story behind PCA")
+ * @see Bishop 2006, §12.1 (PCA) and §12.2 (its probabilistic form)
  */
 import { ShapeError } from '../../errors.js';
 import { deriveRng } from '../../math/rng.js';
@@ -150,7 +150,7 @@ export class PCA implements ReconstructingModel {
 
   /**
    * Samples PCA's degenerate Gaussian N(μ, U Λ Uᵀ): x = μ + Σ_i √λ_i z_i u_i, z ~ N(0, I_Z). It has
-   * no noise off the subspace (seed 002's PCA story with e = 0).
+   * no noise off the subspace (PPCA's generative story with σ² → 0; Bishop 2006, §12.2).
    * @returns [numSamples, D], float32
    * @throws ConfigError for a bad count or seed
    */

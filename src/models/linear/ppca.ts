@@ -8,7 +8,7 @@
  * log-likelihood with W determined up to a rotation. Posterior p(z|x) = N(M⁻¹ Wᵀ (x − μ), σ² M⁻¹),
  * M = Wᵀ W + σ² I (the same Gaussian as G Wᵀ Ψ⁻¹ (x − μ), G with Ψ = σ² I).
  * @see Tipping & Bishop 1999, "Probabilistic principal component analysis", JRSS B 61(3)
- * @see seed 002 ("The generative story behind PCA", "EM for PCA")
+ * @see Tipping & Bishop 1999; Bishop 2006, §12.2.1 (closed form) and §12.2.2 (EM)
  */
 import { ConfigError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';

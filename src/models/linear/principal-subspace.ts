@@ -6,7 +6,7 @@
  * Two solvers give the same λ_i and u_i (up to rounding): the symmetric eigendecomposition of the
  * D×D covariance (cost N·D² + D³), or the SVD of the centred data R = U_R Σ Vᵀ (λ_i = s_i² / N,
  * u_i = v_i; cost ≈ D·N² + N³), which is cheaper when N < D.
- * @see seed 002 ("Principal Component Analysis"); Tipping & Bishop 1999, section 3.2
+ * @see Bishop 2006, §12.1; Tipping & Bishop 1999, section 3.2
  */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { ConfigError } from '../../errors.js';

@@ -11,7 +11,7 @@
  *   vaekit never depends on it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, setting } from '../../errors.js';
 import { installWasmMatMulFix } from '../../backend/wasm-matmul.js';
 import { installNativeKernels, type NativeChoice } from './native-kernels.js';
 
@@ -50,7 +50,7 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
     } catch (cause) {
       throw new ConfigError(
         "backend: 'tensorflow' needs @tensorflow/tfjs-node, which is not installed " +
-          '(npm install @tensorflow/tfjs-node where its native binary can be downloaded); use --backend wasm',
+          `(npm install @tensorflow/tfjs-node where its native binary can be downloaded); use ${setting('compute.backend', 'wasm')}`,
         { cause },
       );
     }

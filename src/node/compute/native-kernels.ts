@@ -34,7 +34,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, setting } from '../../errors.js';
 import { overrideKernel, restoreKernel } from '../../backend/kernel-override.js';
 import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../../training/optimizer.js';
 import { BERNOULLI_LOG_PROB_KERNEL } from '../../distributions/bernoulli.js';
@@ -310,7 +310,7 @@ export function installNativeKernels(
       unavailable = notBuilt(firstLine(cause));
       return null;
     }
-    throw new ConfigError(`native: the native kernels are not available (${notBuilt(firstLine(cause))}), or use --native off`, { cause });
+    throw new ConfigError(`native: the native kernels are not available (${notBuilt(firstLine(cause))}), or use ${setting('native', 'off')}`, { cause });
   }
   let blas: NativeKernelsInfo['blas'] = null;
   if (parts.matmul === false) unwrapMatMul(backendName);
@@ -319,7 +319,7 @@ export function installNativeKernels(
     blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
   } catch (cause) {
     if (choice === 'on') {
-      throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use --native off`, { cause });
+      throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use ${setting('native', 'off')}`, { cause });
     }
     unavailable = firstLine(cause);
   }

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { concatDatasets, makeDataset, splitTrainTest, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import type { NumericTable } from '../../data/table.js';
-import { ConfigError, DataError } from '../../errors.js';
+import { ConfigError, DataError, setting } from '../../errors.js';
 import { loadBostonTable } from './boston.js';
 import { readCsvTable } from '../formats/csv.js';
 import { loadIdxDataset, mnistDataDir, MNIST_FILES } from './mnist.js';
@@ -99,13 +99,13 @@ export function loadDataSource(spec: string, opts: DataSourceOptions = {}): Load
   const builtIn = Object.hasOwn(BUILT_IN, spec) ? BUILT_IN[spec] : undefined;
   const kind = dataKindOf(spec);
   if (kind === 'image' && (opts.columns != null || opts.labelColumn != null || opts.standardizer != null)) {
-    throw new ConfigError(`--data ${spec}: columns, a label column and standardisation apply to tables; this source holds images`);
+    throw new ConfigError(`${setting('data.source', spec)}: columns, a label column and standardisation apply to tables; this source holds images`);
   }
   if (builtIn?.dir) return { name: spec, kind, ...loadIdxDataset(builtIn.dir(), { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
   if (builtIn?.table) return loadTable(spec, builtIn.table(opts), opts);
   if (!existsSync(spec)) {
     throw new DataError(
-      `--data ${spec}: no such dataset, folder or file; expected one of ${BUILT_IN_DATA.join(', ')}, ` +
+      `${setting('data.source', spec)}: no such dataset, folder or file; expected one of ${BUILT_IN_DATA.join(', ')}, ` +
         `a CSV file with a header row, or a folder holding ${Object.values(MNIST_FILES).join(', ')}`,
     );
   }
