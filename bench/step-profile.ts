@@ -22,18 +22,42 @@ const { values: a } = parseArgs({ options: { native: { type: 'string', default: 
 await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
 const vae = new VAE({ inputShape: [784], latentDim: 20, hidden: [400], seed: 1 });
 const optimizer = makeOptimizer(1e-3);
-const x = tf.tensor2d(new Float32Array(128 * 784).map((_, i) => ((i * 7919) % 5 === 0 ? 1 : 0)), [128, 784]);
+const x = tf.tensor2d(
+  new Float32Array(128 * 784).map((_, i) => ((i * 7919) % 5 === 0 ? 1 : 0)),
+  [128, 784],
+);
 const vars = vae.trainableVariables();
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 const r = (shape: number[]) => tf.randomNormal(shape);
 // The step's products: forward x·W1, h·Wμ, h·Wlogσ², z·W3, h3·W4; backward dW = inputᵀ·dY and dX = dY·Wᵀ.
-const [w1, w2, w3, w4, h, z, dOut, dh, dz] = [r([784, 400]), r([400, 20]), r([20, 400]), r([400, 784]), r([128, 400]), r([128, 20]), r([128, 784]), r([128, 400]), r([128, 20])];
+const [w1, w2, w3, w4, h, z, dOut, dh, dz] = [
+  r([784, 400]),
+  r([400, 20]),
+  r([20, 400]),
+  r([400, 784]),
+  r([128, 400]),
+  r([128, 20]),
+  r([128, 784]),
+  r([128, 400]),
+  r([128, 20]),
+];
 const products = () =>
   tf.tidy(() => {
     const outs = [
-      tf.matMul(x, w1), tf.matMul(h, w2), tf.matMul(h, w2), tf.matMul(z, w3), tf.matMul(h, w4),
-      tf.matMul(h, dOut, true, false), tf.matMul(dOut, w4, false, true), tf.matMul(z, dh, true, false), tf.matMul(dh, w3, false, true),
-      tf.matMul(h, dz, true, false), tf.matMul(h, dz, true, false), tf.matMul(dz, w2, false, true), tf.matMul(dz, w2, false, true), tf.matMul(x, dh, true, false),
+      tf.matMul(x, w1),
+      tf.matMul(h, w2),
+      tf.matMul(h, w2),
+      tf.matMul(z, w3),
+      tf.matMul(h, w4),
+      tf.matMul(h, dOut, true, false),
+      tf.matMul(dOut, w4, false, true),
+      tf.matMul(z, dh, true, false),
+      tf.matMul(dh, w3, false, true),
+      tf.matMul(h, dz, true, false),
+      tf.matMul(h, dz, true, false),
+      tf.matMul(dz, w2, false, true),
+      tf.matMul(dz, w2, false, true),
+      tf.matMul(x, dh, true, false),
     ];
     for (const o of outs) o.dataSync();
   });
@@ -49,7 +73,10 @@ const matmuls: number[] = [];
 for (let i = 0; i < 60; i++) {
   const td = performance.now();
   const start = (i * 128) % (n - 128);
-  const batch = tf.tensor2d(gatherRows({ x: pool, dataDim: 784, numExamples: n, source: 'bench' } as Parameters<typeof gatherRows>[0], perm, start, start + 128, batchBuffer), [128, 784]);
+  const batch = tf.tensor2d(
+    gatherRows({ x: pool, dataDim: 784, numExamples: n, source: 'bench' } as Parameters<typeof gatherRows>[0], perm, start, start + 128, batchBuffer),
+    [128, 784],
+  );
   const te = performance.now();
   batch.dispose();
   const t0 = performance.now();

@@ -63,35 +63,63 @@ if (a.limit) {
   test = takeFirst(test, Number(a.limit));
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
-console.log(`vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}, native kernels: ${nativeLabel}, ${threads} thread(s)`);
+console.log(
+  `vaekit bench: canonical MNIST VAE 784-400-20, batch 128, Adam 1e-3, ${tr.numExamples} train / ${test.numExamples} test, backend ${backend}, native kernels: ${nativeLabel}, ${threads} thread(s)`,
+);
 console.log(`machine: ${machine}`);
 
 const vae = new VAE({ inputShape: [28, 28, 1], latentDim: 20, hidden: [400], activation: 'relu', likelihood: { kind: 'bernoulli' }, seed: Number(a.seed) });
 const steps = Math.ceil(tr.numExamples / 128);
 const rows: Array<Record<string, number>> = [];
-const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, objective: { kind: 'elbo' }, backend: backend as 'wasm' | 'cpu' }) : undefined;
-const result = await train(vae, { train: tr, test }, { options: { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 }, engine, callbacks: {
-  onEpochEnd: (m) => {
-    if (a.gc) {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) throw new Error('--gc needs node --expose-gc (node --expose-gc --import tsx bench/train-mnist.ts --gc)');
-      gc(); // a full collection first, so "now" shows what is live rather than what V8 has not yet collected
-    }
-    const rssMiB = process.resourceUsage().maxRSS / 1024;
-    const nowMiB = process.memoryUsage().rss / 1048576;
-    const numTensors = tf.memory().numTensors;
-    const row = { epoch: m.epoch, seconds: m.seconds, examplesPerSecond: m.examplesPerSecond, msPerStep: (m.seconds * 1000) / steps, peakRssMiB: rssMiB, rssMiB: nowMiB, numTensors, trainLoss: m.trainLoss, testLoss: m.testLoss ?? NaN };
-    rows.push(row);
-    console.log(
-      `epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${m.examplesPerSecond.toFixed(0)} examples/s, ${row.msPerStep.toFixed(2)} ms/step, ` +
-        `peak RSS ${rssMiB.toFixed(0)} MiB (now ${nowMiB.toFixed(0)}, ${numTensors} tensors), train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
-    );
+const engine =
+  threads > 1
+    ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, objective: { kind: 'elbo' }, backend: backend as 'wasm' | 'cpu' })
+    : undefined;
+const result = await train(
+  vae,
+  { train: tr, test },
+  {
+    options: { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 },
+    engine,
+    callbacks: {
+      onEpochEnd: (m) => {
+        if (a.gc) {
+          const gc = (globalThis as { gc?: () => void }).gc;
+          if (!gc) throw new Error('--gc needs node --expose-gc (node --expose-gc --import tsx bench/train-mnist.ts --gc)');
+          gc(); // a full collection first, so "now" shows what is live rather than what V8 has not yet collected
+        }
+        const rssMiB = process.resourceUsage().maxRSS / 1024;
+        const nowMiB = process.memoryUsage().rss / 1048576;
+        const numTensors = tf.memory().numTensors;
+        const row = {
+          epoch: m.epoch,
+          seconds: m.seconds,
+          examplesPerSecond: m.examplesPerSecond,
+          msPerStep: (m.seconds * 1000) / steps,
+          peakRssMiB: rssMiB,
+          rssMiB: nowMiB,
+          numTensors,
+          trainLoss: m.trainLoss,
+          testLoss: m.testLoss ?? NaN,
+        };
+        rows.push(row);
+        console.log(
+          `epoch ${m.epoch}: ${m.seconds.toFixed(2)} s, ${m.examplesPerSecond.toFixed(0)} examples/s, ${row.msPerStep.toFixed(2)} ms/step, ` +
+            `peak RSS ${rssMiB.toFixed(0)} MiB (now ${nowMiB.toFixed(0)}, ${numTensors} tensors), train ${m.trainLoss.toFixed(2)}, test −ELBO ${m.testLoss?.toFixed(2)} nats`,
+        );
+      },
+    },
   },
-} });
+);
 result.optimizer.dispose();
 if (engine) {
   const p = engine.profile;
-  console.log(`data-parallel phases, ms per step: ${Object.entries(p).filter(([k]) => k !== 'steps').map(([k, v]) => `${k} ${(v / p.steps).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `data-parallel phases, ms per step: ${Object.entries(p)
+      .filter(([k]) => k !== 'steps')
+      .map(([k, v]) => `${k} ${(v / p.steps).toFixed(2)}`)
+      .join(', ')}`,
+  );
   await engine.dispose();
 }
 let loglik: Record<string, number> | null = null;
@@ -102,7 +130,17 @@ if (Number(a.loglik) > 0) {
   const t0 = performance.now();
   const est = await estimateLogLikelihoodParallel(vae, takeFirst(test, n), { numSamples: k, numThreads: lt, backend: backend as 'wasm' | 'cpu' });
   const seconds = (performance.now() - t0) / 1000;
-  loglik = { examples: n, numSamples: k, threads: lt, seconds, ms_per_example: (seconds * 1000) / n, minutes_per_10k: (seconds / n) * 10000 / 60, value: est.value, standardError: est.standardError, peak_rss_mib: process.resourceUsage().maxRSS / 1024 };
+  loglik = {
+    examples: n,
+    numSamples: k,
+    threads: lt,
+    seconds,
+    ms_per_example: (seconds * 1000) / n,
+    minutes_per_10k: ((seconds / n) * 10000) / 60,
+    value: est.value,
+    standardError: est.standardError,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+  };
   console.log(
     `log p(x), K = ${k}, first ${n} test images, ${lt} thread(s): ${seconds.toFixed(1)} s (${loglik.ms_per_example.toFixed(1)} ms/example` +
       `${n < 10000 ? `; at that rate the 10,000 test images take ${loglik.minutes_per_10k.toFixed(1)} min` : ''}); estimate ${est.value.toFixed(2)} ± ${est.standardError.toFixed(2)} nats`,
@@ -137,7 +175,11 @@ if (a.peer) {
     if (eq < 1) throw new Error(`--peer-env: expected K=V, got '${kv}'`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const r = spawnSync('/usr/bin/python3', [script, '--data', dir, '--epochs', String(epochs), '--threads', a['peer-threads']!], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('/usr/bin/python3', [script, '--data', dir, '--epochs', String(epochs), '--threads', a['peer-threads']!], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) throw new Error(`peer exited ${r.status}`);
   peer = JSON.parse(r.stdout.trim().split('\n').at(-1)!);

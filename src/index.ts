@@ -4,7 +4,18 @@
  */
 import './io/http-store.js';
 
-export { VaeError, ShapeError, ConfigError, DataError, CheckpointError, TrainingError, WorkerError, setting, renderMessage, type SettingNamer } from './errors.js';
+export {
+  VaeError,
+  ShapeError,
+  ConfigError,
+  DataError,
+  CheckpointError,
+  TrainingError,
+  WorkerError,
+  setting,
+  renderMessage,
+  type SettingNamer,
+} from './errors.js';
 export * as validate from './validate.js';
 export { Rng, deriveRng } from './math/rng.js';
 export { logMeanExp } from './math/logmeanexp.js';
@@ -12,7 +23,15 @@ export { LOG_2PI } from './math/constants.js';
 export { stepSeed, chunkSeed, elboNoise, iwaeNoise, exampleNoise, priorNoise } from './math/noise.js';
 export { normalLogProb, standardNormalLogProb, klToStandardNormal, klDivergence } from './distributions/normal.js';
 export { bernoulliLogProb } from './distributions/bernoulli.js';
-export { makeLikelihood, resolveLikelihoodConfig, LIKELIHOOD_KINDS, BernoulliLikelihood, GaussianLikelihood, type Likelihood, type LikelihoodConfig } from './likelihoods/index.js';
+export {
+  makeLikelihood,
+  resolveLikelihoodConfig,
+  LIKELIHOOD_KINDS,
+  BernoulliLikelihood,
+  GaussianLikelihood,
+  type Likelihood,
+  type LikelihoodConfig,
+} from './likelihoods/index.js';
 export {
   makeEncoder,
   makeDecoder,
@@ -50,7 +69,20 @@ export {
   type Batch,
 } from './objectives/index.js';
 export { iwaeBound, logImportanceWeights, type IwaeOptions } from './objectives/iwae.js';
-export { train, makeOptimizer, initialTrainerState, type TrainArgs, type TrainData, type EpochMetrics, type TrainerState, type TrainCallbacks, type TrainResult, type StepInfo, type ResumeFrom, type OptimizerWeights } from './training/trainer.js';
+export {
+  train,
+  makeOptimizer,
+  initialTrainerState,
+  type TrainArgs,
+  type TrainData,
+  type EpochMetrics,
+  type TrainerState,
+  type TrainCallbacks,
+  type TrainResult,
+  type StepInfo,
+  type ResumeFrom,
+  type OptimizerWeights,
+} from './training/trainer.js';
 export { LocalGradientEngine, shardGradients, batchTensors, type GradientEngine, type BatchGradients } from './training/engine.js';
 export { klWeight, resolveKlSchedule, SCHEDULE_KINDS, type KlSchedule, type ScheduleStep } from './training/schedules.js';
 export { METRICS_VERSION, migrateMetrics, migrateTrainerState, type EpochSums } from './training/state.js';
@@ -68,7 +100,18 @@ export {
   type LatentMixtureOptions,
   type ResolvedLatentMixtureOptions,
 } from './latent/aggregated-posterior.js';
-export { makeDataset, subset, takeFirst, splitValidation, splitTrainTest, concatDatasets, gatherRows, isImageShape, type Dataset, type DatasetInit } from './data/dataset.js';
+export {
+  makeDataset,
+  subset,
+  takeFirst,
+  splitValidation,
+  splitTrainTest,
+  concatDatasets,
+  gatherRows,
+  isImageShape,
+  type Dataset,
+  type DatasetInit,
+} from './data/dataset.js';
 export { gatherBatch, type HostBatch, type GatherOptions } from './data/batch.js';
 export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
 export { numericTable, MIN_TABLE_ROWS, type NumericTable, type NumericTableOptions, type TextRecord } from './data/table.js';

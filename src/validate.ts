@@ -60,7 +60,11 @@ export const boolean: Rule<boolean> = rule('true or false', 'booleans', (v) => t
 
 /** A non-empty array whose every element passes `element`. */
 export function listOf<T>(element: Rule<T>): Rule<T[]> {
-  return rule(`a non-empty list of ${element.plural}`, `lists of ${element.plural}`, (v) => Array.isArray(v) && v.length > 0 && v.every((e) => element.test(e)));
+  return rule(
+    `a non-empty list of ${element.plural}`,
+    `lists of ${element.plural}`,
+    (v) => Array.isArray(v) && v.length > 0 && v.every((e) => element.test(e)),
+  );
 }
 
 /** `inner`, or null. */
@@ -105,5 +109,8 @@ export function expectThat(ok: boolean, field: string, what: string, value: unkn
 /** Throws a ConfigError naming keys of `obj` outside `known`, e.g. a misspelt option. */
 export function checkKnownKeys(where: string, obj: object, known: readonly string[]): void {
   const unknown = Object.keys(obj).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new ConfigError(`${setting(where)}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected some of ${known.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ConfigError(
+      `${setting(where)}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected some of ${known.join(', ')}`,
+    );
 }

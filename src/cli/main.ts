@@ -31,10 +31,17 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   for (const make of [trainCommand, sampleCommand, reconstructCommand, infoCommand, evaluateCommand, scoreCommand]) {
-    program.addCommand(make(io, done).exitOverride().configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) }));
+    program.addCommand(
+      make(io, done)
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) }),
+    );
   }
   try {
-    await program.parseAsync(argv.filter((a) => a !== '--verbose'), { from: 'user' });
+    await program.parseAsync(
+      argv.filter((a) => a !== '--verbose'),
+      { from: 'user' },
+    );
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

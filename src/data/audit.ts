@@ -109,8 +109,7 @@ export function checkLikelihoodFit(audit: DataAudit, likelihood: AuditLikelihood
   if (first) {
     const others = audit.numNonFinite > 1 ? ` (${audit.numNonFinite} non-finite values in all)` : '';
     throw new DataError(
-      `${source}: found ${first.value} at example ${first.example}, feature ${first.feature}${others}; ` +
-        'remove or impute non-finite values before training',
+      `${source}: found ${first.value} at example ${first.example}, feature ${first.feature}${others}; ` + 'remove or impute non-finite values before training',
     );
   }
   if (likelihood === 'bernoulli' && (min < 0 || max > 1)) {
@@ -137,8 +136,7 @@ export function auditWarnings(audit: DataAudit, likelihood: AuditLikelihood, nam
   const warnings: string[] = [];
   if (audit.numExamples > 1 && audit.numConstantFeatures > 0) {
     warnings.push(
-      `${source}: ${audit.numConstantFeatures} of ${dataDim} features are constant across all ` +
-        `${audit.numExamples} examples; they carry no information`,
+      `${source}: ${audit.numConstantFeatures} of ${dataDim} features are constant across all ` + `${audit.numExamples} examples; they carry no information`,
     );
   }
   if (likelihood === 'bernoulli' && !audit.isBinary && min >= 0 && max <= 1) {

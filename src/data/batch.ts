@@ -72,7 +72,9 @@ function gatherConditions(ds: Dataset, order: ArrayLike<number> | null, start: n
   for (let p = start; p < end; p++) {
     const label = ds.labels[index(p)];
     if (!(label >= 0 && label < conditionDim)) {
-      throw new DataError(`${where}: expected class labels in [0, ${conditionDim}) for a one-hot condition of size ${conditionDim}, got ${label} at example ${index(p)}`);
+      throw new DataError(
+        `${where}: expected class labels in [0, ${conditionDim}) for a one-hot condition of size ${conditionDim}, got ${label} at example ${index(p)}`,
+      );
     }
     c[(p - start) * conditionDim + label] = 1;
   }

@@ -69,10 +69,7 @@ export function makeDataset(init: DatasetInit): Dataset {
     throw new ShapeError(`${where}: expected exampleShape with product dataDim = ${dataDim}, got [${exampleShape}]`);
   }
   if (x.length !== numExamples * dataDim) {
-    throw new ShapeError(
-      `${where}: expected x.length = numExamples · dataDim = ${numExamples} · ${dataDim} = ` +
-        `${numExamples * dataDim}, got ${x.length}`,
-    );
+    throw new ShapeError(`${where}: expected x.length = numExamples · dataDim = ${numExamples} · ${dataDim} = ` + `${numExamples * dataDim}, got ${x.length}`);
   }
   if (labels && labels.length !== numExamples) {
     throw new ShapeError(`${where}: expected ${numExamples} labels, got ${labels.length}`);
@@ -81,7 +78,8 @@ export function makeDataset(init: DatasetInit): Dataset {
     throw new ShapeError(`${where}: expected conditions and conditionDim together, got ${conditions ? 'conditions only' : 'conditionDim only'}`);
   }
   if (conditions !== undefined) {
-    if (!(conditions instanceof Float32Array)) throw new DataError(`${where}: expected conditions to be a Float32Array, got ${Object.prototype.toString.call(conditions)}`);
+    if (!(conditions instanceof Float32Array))
+      throw new DataError(`${where}: expected conditions to be a Float32Array, got ${Object.prototype.toString.call(conditions)}`);
     if (!isCount(conditionDim!, 1)) throw new ShapeError(`${where}: expected conditionDim to be an integer >= 1, got ${conditionDim}`);
     if (conditions.length !== numExamples * conditionDim!) {
       throw new ShapeError(`${where}: expected conditions.length = numExamples · conditionDim = ${numExamples * conditionDim!}, got ${conditions.length}`);
@@ -107,7 +105,6 @@ export function makeDataset(init: DatasetInit): Dataset {
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
-
 
 /**
  * Copies rows indices[start..end) of a row-major matrix [N, width] into `out`, one
@@ -212,8 +209,7 @@ function holdOut(ds: Dataset, numHeld: number, seed: number, purpose: string): {
 export function splitValidation(ds: Dataset, numVal: number, seed: number): { train: Dataset; val: Dataset } {
   if (!(Number.isInteger(numVal) && numVal >= 0 && numVal < ds.numExamples)) {
     throw new ConfigError(
-      `splitValidation(${ds.source}): expected val (number of validation examples) to be an integer in ` +
-        `[0, ${ds.numExamples}), got ${numVal}`,
+      `splitValidation(${ds.source}): expected val (number of validation examples) to be an integer in ` + `[0, ${ds.numExamples}), got ${numVal}`,
     );
   }
   const { rest, held } = holdOut(ds, numVal, seed, 'validation-split');
@@ -248,10 +244,14 @@ export function splitTrainTest(ds: Dataset, numTest: number, seed: number): { tr
  */
 export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Dataset {
   if (a.exampleShape.join(',') !== b.exampleShape.join(',') || (a.columns ?? []).join('\u0000') !== (b.columns ?? []).join('\u0000')) {
-    throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected equal example shapes and columns, got [${a.exampleShape}] and [${b.exampleShape}]`);
+    throw new ShapeError(
+      `concatDatasets(${a.source}, ${b.source}): expected equal example shapes and columns, got [${a.exampleShape}] and [${b.exampleShape}]`,
+    );
   }
   if (a.conditionDim !== b.conditionDim) {
-    throw new ShapeError(`concatDatasets(${a.source}, ${b.source}): expected conditions of one size, got ${a.conditionDim ?? 'none'} and ${b.conditionDim ?? 'none'}`);
+    throw new ShapeError(
+      `concatDatasets(${a.source}, ${b.source}): expected conditions of one size, got ${a.conditionDim ?? 'none'} and ${b.conditionDim ?? 'none'}`,
+    );
   }
   const x = new Float32Array(a.x.length + b.x.length); // [Na + Nb, D]
   x.set(a.x);

@@ -68,11 +68,7 @@ export interface LogLikelihoodEstimate {
  * @throws ConfigError when numSamples or chunkRows is not an integer ≥ 1
  * @see Prince, Understanding Deep Learning, eq. 17.28; Burda, Grosse & Salakhutdinov 2016, §5
  */
-export async function estimateLogLikelihood(
-  model: LatentVariableModel,
-  ds: Dataset,
-  opts: LogLikelihoodOptions = {},
-): Promise<LogLikelihoodEstimate> {
+export async function estimateLogLikelihood(model: LatentVariableModel, ds: Dataset, opts: LogLikelihoodOptions = {}): Promise<LogLikelihoodEstimate> {
   const k = check('numSamples', opts.numSamples ?? 5000, intAtLeast(1));
   const chunkRows = check('chunkRows', opts.chunkRows ?? 8192, intAtLeast(1));
   const seed = opts.seed ?? 0;
@@ -93,7 +89,12 @@ export async function estimateLogLikelihood(
     const c = batch.c && tf.tensor2d(batch.c, [b, model.conditionDim]); // [G, C]
     const posterior = tf.tidy(() => model.encode(x, c)); // [G, Z] each
     // ε [K, G, Z]: example n's K draws come from its own stream, whatever the chunking.
-    const epsAll = tf.tidy(() => tf.stack(Array.from({ length: b }, (_, i) => exampleNoise(k, z0, seed, firstIndex + start + i)), 1)) as tf.Tensor3D;
+    const epsAll = tf.tidy(() =>
+      tf.stack(
+        Array.from({ length: b }, (_, i) => exampleNoise(k, z0, seed, firstIndex + start + i)),
+        1,
+      ),
+    ) as tf.Tensor3D;
     // Running log-sum-exp per example: m = max log w so far, s = Σ exp(log w − m), s2 = Σ exp(2(log w − m)).
     let m = tf.fill([b], -Infinity) as tf.Tensor1D;
     let s = tf.zeros([b]) as tf.Tensor1D;

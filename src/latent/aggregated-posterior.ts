@@ -10,7 +10,7 @@
  * @see Ghosh, Sajjadi, Vergari, Black & Schölkopf 2020, "From variational to deterministic
  *   autoencoders" (ICLR), section 4, ex-post density estimation with a 10-component GMM;
  *   Prince, "Understanding Deep Learning", section 17.8.2 (sampling from the aggregated posterior
- *   q(z) = (1/I) Σ_i q(z|x_i) rather than the prior) 
+ *   q(z) = (1/I) Σ_i q(z|x_i) rather than the prior)
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherBatch } from '../data/batch.js';

@@ -32,7 +32,7 @@ export class Rng {
    * as "no seed" and draws from Math.random.
    */
   nextSeed(): number {
-    return (this.prng.int32() >>> 1) || 1;
+    return this.prng.int32() >>> 1 || 1;
   }
 
   /** Standard normal draw (Box–Muller). */

@@ -55,5 +55,7 @@ export function modelStoreFor(location: string): ModelStore {
   if (scheme === PATH) {
     throw new CheckpointError(`${location}: no model store for file paths here (import 'vaekit' from Node for files, or load from an http:// URL)`);
   }
-  throw new CheckpointError(`${location}: no model store for '${scheme}' locations (known: ${[...stores.keys()].map((s) => s || 'paths').join(', ') || 'none'})`);
+  throw new CheckpointError(
+    `${location}: no model store for '${scheme}' locations (known: ${[...stores.keys()].map((s) => s || 'paths').join(', ') || 'none'})`,
+  );
 }

@@ -71,7 +71,10 @@ export function vaeOptionsFromConfig(c: VaeConfig): VaeOptions {
  * @param field - where the options sit, for messages ('' at the top level, 'model' in a run config)
  * @throws ConfigError for a bad network config, or both `encoder` and the shorthand
  */
-export function resolveNetworks(opts: Pick<VaeOptions, 'encoder' | 'decoder' | 'hidden' | 'activation'>, field = ''): { encoder: NetConfig; decoder: NetConfig } {
+export function resolveNetworks(
+  opts: Pick<VaeOptions, 'encoder' | 'decoder' | 'hidden' | 'activation'>,
+  field = '',
+): { encoder: NetConfig; decoder: NetConfig } {
   const at = (name: string) => (field ? `${field}.${name}` : name);
   if (opts.encoder && (opts.hidden !== undefined || opts.activation !== undefined)) {
     throw new ConfigError(`${at('hidden')}, ${at('activation')}: the MLP shorthand for the encoder; give them inside ${at('encoder')} instead, not both`);

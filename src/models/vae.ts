@@ -226,7 +226,8 @@ export class VAE implements LatentVariableModel {
 export function checkDescription(d: ModelDescription | undefined, where = 'model'): void {
   if (d?.format !== MODEL_FORMAT) throw new CheckpointError(`${where}: expected format '${MODEL_FORMAT}', got '${d?.format}'`);
   if (d.version !== MODEL_FORMAT_VERSION) throw new CheckpointError(`${where}: expected format version ${MODEL_FORMAT_VERSION}, got ${d.version}`);
-  if (typeof d.config !== 'object' || d.config === null) throw new CheckpointError(`${where}: expected a model config in its description, got ${JSON.stringify(d.config)}`);
+  if (typeof d.config !== 'object' || d.config === null)
+    throw new CheckpointError(`${where}: expected a model config in its description, got ${JSON.stringify(d.config)}`);
 }
 
 /**
@@ -259,6 +260,7 @@ function checkNetworks(n: VaeNetworks, dims: { dataDim: number; latentDim: numbe
     ['decoder outputs', sizes(n.decoder.outputs.map((o) => o.shape)), [dims.dataDim]],
   ] as const;
   for (const [what, got, want] of expect) {
-    if (got.join(',') !== want.join(',')) throw new ShapeError(`VAE networks: expected ${what} of sizes [${want.join(', ')}] (from the config), got [${got.join(', ')}]`);
+    if (got.join(',') !== want.join(','))
+      throw new ShapeError(`VAE networks: expected ${what} of sizes [${want.join(', ')}] (from the config), got [${got.join(', ')}]`);
   }
 }

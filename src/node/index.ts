@@ -21,7 +21,16 @@ export { writeLossCurve, renderSpecToSvg } from './formats/plot.js';
 export { writeFileAtomic, replaceDirAtomic } from './formats/atomic.js';
 // datasets/
 export { loadIdxDataset, mnistDataDir, MNIST_FILES } from './datasets/mnist.js';
-export { loadDataSource, dataKindOf, BUILT_IN_DATA, TABLE_SPLIT, DEFAULT_SCALE, type LoadedData, type DataKind, type DataSourceOptions } from './datasets/data-source.js';
+export {
+  loadDataSource,
+  dataKindOf,
+  BUILT_IN_DATA,
+  TABLE_SPLIT,
+  DEFAULT_SCALE,
+  type LoadedData,
+  type DataKind,
+  type DataSourceOptions,
+} from './datasets/data-source.js';
 export { loadBostonTable, bostonCsvPath } from './datasets/boston.js';
 // parallel/
 export { DataParallelGradients, shardRows, type DataParallelOptions } from './parallel/data-parallel.js';
@@ -50,7 +59,18 @@ export {
   type ComputeConfig,
 } from './runs/config.js';
 export { RUN_FILES, LINEAR_RUN_FILES, isLinearRun, vaeModelFolder, readMetricsFile, writeMetricsFile } from './runs/folder.js';
-export { trainRun, readRun, evaluateRun, scoreRun, scoresCsv, reconstructRun, sampleRun, describeRun, type SavedRun, type TrainRunResult } from './runs/kinds.js';
+export {
+  trainRun,
+  readRun,
+  evaluateRun,
+  scoreRun,
+  scoresCsv,
+  reconstructRun,
+  sampleRun,
+  describeRun,
+  type SavedRun,
+  type TrainRunResult,
+} from './runs/kinds.js';
 export { trainVaeRun, type RunSummary, type RunCallbacks, type TrainRunOptions } from './runs/vae-train.js';
 export { trainLinearRun, readLinearModel, readLinearRunMetrics, type LinearRunMetrics } from './runs/linear-run.js';
 export {

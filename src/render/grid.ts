@@ -87,9 +87,7 @@ function checkImages(where: string, name: string, images: Float32Array, numImage
   }
   const expected = numImages * h * w * c;
   if (images.length !== expected) {
-    throw new ShapeError(
-      `${where}: expected ${name} to hold ${numImages}·${h}·${w}·${c} = ${expected} values, got ${images.length}`,
-    );
+    throw new ShapeError(`${where}: expected ${name} to hold ${numImages}·${h}·${w}·${c} = ${expected} values, got ${images.length}`);
   }
 }
 

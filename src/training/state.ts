@@ -85,7 +85,10 @@ type MetricsV1 = Omit<EpochMetrics, 'version' | 'terms'> & { version?: undefined
  */
 export function migrateMetrics(row: EpochMetrics | MetricsV1): EpochMetrics {
   if (row.version === METRICS_VERSION) return row as EpochMetrics;
-  if (row.version !== undefined) throw new CheckpointError(`metrics: expected a row of version ${METRICS_VERSION} (or an unversioned one of vaekit 0.1), got version ${JSON.stringify(row.version)}`);
+  if (row.version !== undefined)
+    throw new CheckpointError(
+      `metrics: expected a row of version ${METRICS_VERSION} (or an unversioned one of vaekit 0.1), got version ${JSON.stringify(row.version)}`,
+    );
   const { epoch, trainLoss, reconstruction, kl, beta, ...rest } = row as MetricsV1;
   return {
     version: METRICS_VERSION,

@@ -130,7 +130,10 @@ export async function train(model: LatentVariableModel, data: TrainData, args: T
       test: evaluationSet(data.test, o, o.seed + 2),
       stepsPerEpoch: Math.ceil(data.train.numExamples / o.batchSize),
       termNames: objectiveTerms(o.objective),
-      buffers: { x: new Float32Array(o.batchSize * model.dataDim), ...(model.conditionDim > 0 ? { c: new Float32Array(o.batchSize * model.conditionDim) } : {}) },
+      buffers: {
+        x: new Float32Array(o.batchSize * model.dataDim),
+        ...(model.conditionDim > 0 ? { c: new Float32Array(o.batchSize * model.conditionDim) } : {}),
+      },
     };
     return await runEpochs(run);
   } catch (e) {
@@ -149,7 +152,9 @@ function checkData(model: LatentVariableModel, data: TrainData): void {
       throw new ShapeError(`train: ${name} data (${ds.source}) has ${ds.dataDim} features per example, the model expects ${model.dataDim}`);
     }
     if (model.conditionDim > 0 && !ds.conditions && !ds.labels) {
-      throw new DataError(`train: ${name} data (${ds.source}) has neither conditions nor labels, and the model is conditional (conditionDim ${model.conditionDim})`);
+      throw new DataError(
+        `train: ${name} data (${ds.source}) has neither conditions nor labels, and the model is conditional (conditionDim ${model.conditionDim})`,
+      );
     }
   }
   if (data.train.numExamples === 0) throw new ShapeError(`train: the training set (${data.train.source}) is empty`);
@@ -164,7 +169,13 @@ function evaluationSet(ds: Dataset | undefined, o: ResolvedTrainOptions, seed: n
 /** The loop over epochs: train, evaluate, record, stop early or on request. */
 async function runEpochs(run: Run): Promise<TrainResult> {
   const { state, callbacks } = run;
-  const result = (stoppedEarly: boolean, interrupted: boolean): TrainResult => ({ history: state.history, state, stoppedEarly, interrupted, optimizer: run.optimizer });
+  const result = (stoppedEarly: boolean, interrupted: boolean): TrainResult => ({
+    history: state.history,
+    state,
+    stoppedEarly,
+    interrupted,
+    optimizer: run.optimizer,
+  });
   while (state.epoch < run.o.epochs) {
     const seconds = await trainEpoch(run);
     if (seconds === null) return result(false, true);

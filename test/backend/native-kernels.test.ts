@@ -76,8 +76,11 @@ for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'el
   });
 }
 
-test('native fused matMul split over threads keeps each block\'s bias columns', { skip: skipBlas }, async () => {
-  for (const [m, k, n] of [[128, 400, 784], [784, 128, 400]]) {
+test("native fused matMul split over threads keeps each block's bias columns", { skip: skipBlas }, async () => {
+  for (const [m, k, n] of [
+    [128, 400, 784],
+    [784, 128, 400],
+  ]) {
     const av = values(m * k, (i) => Math.sin(i * 0.013));
     const bv = values(k * n, (i) => Math.cos(i * 0.007));
     const bias = values(n, (i) => (i % 17) * 0.05 - 0.4);
@@ -139,18 +142,28 @@ test('the native kernels are what runs: a fused matMul dispatches no separate bi
 
 /** Runs `steps` Adam steps on two variables with fixed gradients; returns every weight and slot. */
 function adamRun(optimizer: tf.Optimizer, steps: number): Float32Array[] {
-  const w1 = tf.variable(tf.tensor(values(300, (i) => Math.sin(i)), [20, 15]), true, `adam_w1_${Math.random()}`);
+  const w1 = tf.variable(
+    tf.tensor(
+      values(300, (i) => Math.sin(i)),
+      [20, 15],
+    ),
+    true,
+    `adam_w1_${Math.random()}`,
+  );
   const w2 = tf.variable(tf.tensor(values(7, (i) => i - 3)), true, `adam_w2_${Math.random()}`);
   for (let t = 0; t < steps; t++) {
     const grads = tf.tidy(() => ({
-      [w1.name]: tf.tensor(values(300, (i) => Math.cos(i * (t + 1)) * 10 ** ((i % 7) - 3)), [20, 15]),
+      [w1.name]: tf.tensor(
+        values(300, (i) => Math.cos(i * (t + 1)) * 10 ** ((i % 7) - 3)),
+        [20, 15],
+      ),
       [w2.name]: tf.tensor(values(7, (i) => (i === 3 ? 0 : Math.sin(t + i)))),
     }));
     optimizer.applyGradients(grads);
     tf.dispose(Object.values(grads));
   }
   const out = [w1, w2].map((v) => v.dataSync() as Float32Array);
-  const slots = (optimizer as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> });
+  const slots = optimizer as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> };
   for (const s of [...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]) out.push(s.variable.dataSync() as Float32Array);
   tf.dispose([w1, w2]);
   return out;
@@ -187,7 +200,10 @@ test('native Adam is what steps: one step dispatches a handful of kernels, not ~
 /** The losses of `steps` Adam steps of a small VAE on fixed binary data, on the backend as set up now. */
 function trainingLosses(steps: number, seed: number, phase: number): number[] {
   const vae = new VAE({ inputShape: [64], latentDim: 4, hidden: [32], seed });
-  const x = tf.tensor2d(values(40 * 64, (i) => (Math.sin(i * phase) > 0.25 ? 1 : 0)), [40, 64]);
+  const x = tf.tensor2d(
+    values(40 * 64, (i) => (Math.sin(i * phase) > 0.25 ? 1 : 0)),
+    [40, 64],
+  );
   const optimizer = makeOptimizer(1e-2);
   const losses: number[] = [];
   for (let s = 1; s <= steps; s++) {
@@ -242,11 +258,17 @@ test('VAE training steps with the native kernels match the plain wasm backend', 
 });
 
 test('an unknown native choice is a ConfigError, from the option and from VAEKIT_NATIVE', async () => {
-  assert.throws(() => installNativeKernels('maybe' as 'on'), (e: Error) => e instanceof ConfigError && /native: expected one of auto, on, off/.test(e.message));
+  assert.throws(
+    () => installNativeKernels('maybe' as 'on'),
+    (e: Error) => e instanceof ConfigError && /native: expected one of auto, on, off/.test(e.message),
+  );
   const saved = process.env.VAEKIT_NATIVE;
   process.env.VAEKIT_NATIVE = 'sometimes';
   try {
-    assert.throws(() => installNativeKernels('auto'), (e: Error) => e instanceof ConfigError && /VAEKIT_NATIVE/.test(e.message));
+    assert.throws(
+      () => installNativeKernels('auto'),
+      (e: Error) => e instanceof ConfigError && /VAEKIT_NATIVE/.test(e.message),
+    );
   } finally {
     if (saved === undefined) delete process.env.VAEKIT_NATIVE;
     else process.env.VAEKIT_NATIVE = saved;
@@ -268,11 +290,15 @@ for (const [name, xShape, lShape] of bernoulliCases) {
     const lv = values(size(lShape), (i) => 12 * Math.sin(i * 0.71)); // logits in [−12, 12]
     const [out, ref] = await nativeAndCpu(() => bernoulliLogProb(tf.tensor(xv, xShape), tf.tensor(lv, lShape)));
     assertAllClose(out, ref, { rtol: 1e-5, atol: 1e-3 });
-    const grads = () => tf.tidy(() => {
-      const w = tf.tensor(values(size(lShape.slice(0, -1)), (i) => 1 + (i % 3)), lShape.slice(0, -1));
-      const [gx, gl] = tf.grads((x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliLogProb(x, l), w)))([tf.tensor(xv, xShape), tf.tensor(lv, lShape)]);
-      return tf.concat([tf.reshape(gx, [-1]), tf.reshape(gl, [-1])]);
-    });
+    const grads = () =>
+      tf.tidy(() => {
+        const w = tf.tensor(
+          values(size(lShape.slice(0, -1)), (i) => 1 + (i % 3)),
+          lShape.slice(0, -1),
+        );
+        const [gx, gl] = tf.grads((x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliLogProb(x, l), w)))([tf.tensor(xv, xShape), tf.tensor(lv, lShape)]);
+        return tf.concat([tf.reshape(gx, [-1]), tf.reshape(gl, [-1])]);
+      });
     const [g, gRef] = await nativeAndCpu(grads);
     assertAllClose(g, gRef, { rtol: 1e-4, atol: 1e-4 });
   });
@@ -283,7 +309,10 @@ test('the native Bernoulli kernel runs where it applies and carries NaN through'
   const x = tf.tensor([[1, 0, 1]]);
   const logits = tf.tensor([[[0.5, -1, 2]], [[NaN, 0, 0]]]);
   const info = await tf.profile(() => bernoulliLogProb(x, logits));
-  assert.deepEqual(info.kernels.map((k) => k.name), [BERNOULLI_LOG_PROB_KERNEL]);
+  assert.deepEqual(
+    info.kernels.map((k) => k.name),
+    [BERNOULLI_LOG_PROB_KERNEL],
+  );
   const out = bernoulliLogProb(x, logits).dataSync();
   const expected = -(Math.log1p(Math.exp(-0.5)) + Math.log1p(Math.exp(-1)) + Math.log1p(Math.exp(-2)));
   assert.ok(Math.abs(out[0] - expected) < 1e-5, `${out[0]} vs ${expected}`);
@@ -305,8 +334,14 @@ test('the addon refuses operands outside the heap and wrong arguments, with erro
   assert.throws(() => addon.adam(heap, 300, 0, 0, 0, 0, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), /adam: operand outside the heap/);
   assert.throws(() => addon.adam(heap, 4, 2, 16, 32, 48, 64, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), RangeError, 'a misaligned offset');
   assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
-  assert.throws(() => addon.bernoulliLogProb(heap, 4, 4), (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message));
-  assert.throws(() => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message));
+  assert.throws(
+    () => addon.bernoulliLogProb(heap, 4, 4),
+    (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message),
+  );
+  assert.throws(
+    () => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message),
+  );
 });
 
 test('the addon refuses a matrix product outside the heap', { skip: skipBlas }, () => {
@@ -314,6 +349,9 @@ test('the addon refuses a matrix product outside the heap', { skip: skipBlas }, 
   const heap = new ArrayBuffer(1024);
   // C[2×2] = A[2×2]·B[2×2] fits; a 16×16 product at the same offsets does not.
   addon.gemm(heap, 1, 2, 2, 2, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0);
-  assert.throws(() => addon.gemm(heap, 1, 16, 16, 16, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0), (e: Error) => e instanceof RangeError && /gemm: operand outside the heap/.test(e.message));
+  assert.throws(
+    () => addon.gemm(heap, 1, 16, 16, 16, 0, 0, 0, 0, 16, 0, 32, -1, 0, 0),
+    (e: Error) => e instanceof RangeError && /gemm: operand outside the heap/.test(e.message),
+  );
   assert.throws(() => addon.gemm(heap, 1, 2, 2, 2, 0, 0, 2, 0, 16, 0, 32, -1, 0, 0), RangeError, 'a misaligned offset');
 });

@@ -27,9 +27,7 @@ test('wasm fused matMul with bias, relu and transposeB equals the cpu backend', 
   const bv = Float32Array.from({ length: 8 * 24 }, (_, i) => Math.cos(i * 0.3));
   const bias = Float32Array.from({ length: 8 }, (_, i) => i * 0.1 - 0.4);
   const [out, ref] = await onBoth(() =>
-    tf.tidy(() =>
-      tf.fused.matMul({ a: tf.tensor(av, [16, 24]), b: tf.tensor(bv, [8, 24]), transposeB: true, bias: tf.tensor(bias), activation: 'relu' }),
-    ),
+    tf.tidy(() => tf.fused.matMul({ a: tf.tensor(av, [16, 24]), b: tf.tensor(bv, [8, 24]), transposeB: true, bias: tf.tensor(bias), activation: 'relu' })),
   );
   assertAllClose(out, ref, { rtol: 1e-5, atol: 1e-5 });
 });
@@ -71,7 +69,14 @@ const hasTfjsNode = (() => {
   }
 })();
 
-test("useBackend('tensorflow') without @tensorflow/tfjs-node installed throws a ConfigError that says how to get it", { skip: hasTfjsNode && '@tensorflow/tfjs-node is installed here' }, async () => {
-  await assert.rejects(useBackend('tensorflow'), (e: Error) => e.name === 'ConfigError' && /@tensorflow\/tfjs-node/.test(e.message) && /--backend wasm/.test((e as VaeError).describe(flagNamer)));
-  assert.notEqual(tf.getBackend(), 'tensorflow');
-});
+test(
+  "useBackend('tensorflow') without @tensorflow/tfjs-node installed throws a ConfigError that says how to get it",
+  { skip: hasTfjsNode && '@tensorflow/tfjs-node is installed here' },
+  async () => {
+    await assert.rejects(
+      useBackend('tensorflow'),
+      (e: Error) => e.name === 'ConfigError' && /@tensorflow\/tfjs-node/.test(e.message) && /--backend wasm/.test((e as VaeError).describe(flagNamer)),
+    );
+    assert.notEqual(tf.getBackend(), 'tensorflow');
+  },
+);

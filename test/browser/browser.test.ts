@@ -25,7 +25,16 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ENTRY = join(HERE, 'entry.ts');
 const CHROMIUM = '/usr/bin/chromium';
 /** As on this project's machines: no sandbox (root), no GPU, and no traffic but the test's own (closed network). */
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const isBrowserRequired = process.env.VAEKIT_BROWSER === 'on';
 const skipBrowser = existsSync(CHROMIUM) || isBrowserRequired ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium`;
 
@@ -47,7 +56,10 @@ const bundle = (): Promise<BrowserBundle> => (bundled ??= bundleForBrowser(ENTRY
 describe('the browser bundle', () => {
   test('src/index.ts bundles for the browser with no Node built-in and no file from src/node/ or src/cli/', async () => {
     const { code, inputs } = await bundle();
-    assert.ok(inputs.some((p) => /(^|\/)src\/index\.ts$/.test(p)), `expected src/index.ts among the bundle's inputs, got ${inputs.length} files`);
+    assert.ok(
+      inputs.some((p) => /(^|\/)src\/index\.ts$/.test(p)),
+      `expected src/index.ts among the bundle's inputs, got ${inputs.length} files`,
+    );
     assert.deepEqual(
       inputs.filter((p) => /(^|\/)src\/(node|cli)\//.test(p)),
       [],

@@ -26,7 +26,9 @@ const noNodeBuiltins: esbuild.Plugin = {
       if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
       const importer = args.importer ? relative(process.cwd(), args.importer) : '<entry>';
       return {
-        errors: [{ text: `${importer} imports the Node built-in '${args.path}': browser-safe code must not (Node-only code belongs in src/node/ or src/cli/)` }],
+        errors: [
+          { text: `${importer} imports the Node built-in '${args.path}': browser-safe code must not (Node-only code belongs in src/node/ or src/cli/)` },
+        ],
       };
     });
   },
@@ -47,7 +49,9 @@ export async function bundleForBrowser(entry: string | { contents: string; resol
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuild.build({
-      ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: 'stdin.ts', loader: 'ts' } }),
+      ...(typeof entry === 'string'
+        ? { entryPoints: [entry] }
+        : { stdin: { contents: entry.contents, resolveDir: entry.resolveDir, sourcefile: 'stdin.ts', loader: 'ts' } }),
       bundle: true,
       platform: 'browser',
       format: 'esm',

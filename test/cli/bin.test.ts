@@ -32,7 +32,10 @@ class Cli {
 
   constructor(args: string[]) {
     this.child = spawn(process.execPath, ['--import', 'tsx', sourceMain, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const [stream, lines] of [[this.child.stdout!, this.out], [this.child.stderr!, this.err]] as const) {
+    for (const [stream, lines] of [
+      [this.child.stdout!, this.out],
+      [this.child.stderr!, this.err],
+    ] as const) {
       let rest = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
@@ -86,7 +89,26 @@ class Cli {
 }
 
 function trainArgs(out: string, limit: number, epochs: number, extra: string[] = []): string[] {
-  return ['train', '--data', 'mnist', '--limit', String(limit), '--val', '100', '--epochs', String(epochs), '--hidden', '32', '--latent', '4', '--out', out, '--backend', 'wasm', ...extra];
+  return [
+    'train',
+    '--data',
+    'mnist',
+    '--limit',
+    String(limit),
+    '--val',
+    '100',
+    '--epochs',
+    String(epochs),
+    '--hidden',
+    '32',
+    '--latent',
+    '4',
+    '--out',
+    out,
+    '--backend',
+    'wasm',
+    ...extra,
+  ];
 }
 
 describe('the built bin, dist/cli/main.js', () => {
@@ -99,11 +121,18 @@ describe('the built bin, dist/cli/main.js', () => {
   test('train --data /nope exits 1 with one error line naming the path and no stack trace', { skip: noBuild }, () => {
     const r = spawnSync(process.execPath, [bin, 'train', '--data', '/nope'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1, r.stderr);
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => !CONFIG_ECHO.test(l));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !CONFIG_ECHO.test(l));
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /^vaekit: --data \/nope: no such dataset, folder or file/);
     assert.equal(r.stdout, '');
-    assert.deepEqual(readdirSync(root).filter((f) => f === 'runs'), [], 'a run folder was created');
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f === 'runs'),
+      [],
+      'a run folder was created',
+    );
   });
 });
 
@@ -116,11 +145,17 @@ describe('vaekit train where OpenBLAS cannot be found (VAEKIT_OPENBLAS names a m
     const r = spawnSync(process.execPath, [bin, ...trainArgs(out, 300, 1)], { cwd: root, encoding: 'utf8', timeout: 120_000, env });
     assert.equal(r.status, 0, r.stderr);
     // With the addon built, Adam and the likelihood stay native; without it, everything is plain wasm.
-    assert.match(r.stderr, /native kernels: (Adam, Bernoulli likelihood; matmuls on plain wasm \(OpenBLAS not found at VAEKIT_OPENBLAS=.*apt-get install|off, plain wasm .*native addon is not built)/);
+    assert.match(
+      r.stderr,
+      /native kernels: (Adam, Bernoulli likelihood; matmuls on plain wasm \(OpenBLAS not found at VAEKIT_OPENBLAS=.*apt-get install|off, plain wasm .*native addon is not built)/,
+    );
     assert.ok(readdirSync(out).includes('model'), 'the run finished with a model');
     // Native Adam beside wasm's own matmuls (whose XNNPACK operators cache packed weights by tensor id;
     // test/backend/native-kernels.test.ts compares the losses step by step).
-    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { testLoss: number });
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { testLoss: number });
     assert.ok(Number.isFinite(metrics[0].testLoss), `test −ELBO ${metrics[0].testLoss}`);
   });
 
@@ -128,7 +163,10 @@ describe('vaekit train where OpenBLAS cannot be found (VAEKIT_OPENBLAS names a m
     const out = join(root, 'no-openblas-on');
     const r = spawnSync(process.execPath, [bin, ...trainArgs(out, 300, 1, ['--native', 'on'])], { cwd: root, encoding: 'utf8', timeout: 120_000, env });
     assert.equal(r.status, 1, r.stderr);
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => !CONFIG_ECHO.test(l));
+    const lines = r.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !CONFIG_ECHO.test(l));
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /^vaekit: native: the native (matmuls|kernels) are not available \(.*(OpenBLAS not found|addon is not built).*\).*--native off/);
   });
@@ -147,7 +185,10 @@ describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
     } finally {
       cli.kill();
     }
-    assert.ok(cli.err.some((l) => /--resume/.test(l)), `no --resume hint on stderr:\n${cli.err.join('\n')}`);
+    assert.ok(
+      cli.err.some((l) => /--resume/.test(l)),
+      `no --resume hint on stderr:\n${cli.err.join('\n')}`,
+    );
     const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
     assert.ok(ckpt.state.epoch >= 1 && ckpt.state.epoch < 10, `checkpoint at epoch ${ckpt.state.epoch}`);
     assert.equal(ckpt.state.history.length, ckpt.state.epoch);
@@ -156,26 +197,23 @@ describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
     assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).interrupted, true);
   });
 
-  test(
-    'a Ctrl-C in the middle of a long epoch stops after the current step and checkpoints mid-epoch',
-    async () => {
-      const dir = join(root, 'mid-epoch');
-      // 9 900 examples in steps of 32: 310 steps, about 2 s of training in one epoch.
-      const cli = new Cli(trainArgs(dir, 10000, 1, ['--batch-size', '32']));
-      let sentAt: number | undefined;
-      try {
-        await cli.waitForLine('err', /^data: mnist:/, 120_000); // the last line before the first step
-        await new Promise((r) => setTimeout(r, 300));
-        sentAt = performance.now();
-        cli.child.kill('SIGINT');
-        const { code } = await cli.exit(120_000);
-        assert.equal(code, 130, cli.err.join('\n'));
-      } finally {
-        cli.kill();
-      }
-      const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
-      assert.equal(ckpt.state.epoch, 0, `the epoch ran to its end (${((performance.now() - (sentAt ?? 0)) / 1000).toFixed(1)} s after SIGINT)`);
-      assert.ok(ckpt.state.step > 0, 'no step was recorded');
-    },
-  );
+  test('a Ctrl-C in the middle of a long epoch stops after the current step and checkpoints mid-epoch', async () => {
+    const dir = join(root, 'mid-epoch');
+    // 9 900 examples in steps of 32: 310 steps, about 2 s of training in one epoch.
+    const cli = new Cli(trainArgs(dir, 10000, 1, ['--batch-size', '32']));
+    let sentAt: number | undefined;
+    try {
+      await cli.waitForLine('err', /^data: mnist:/, 120_000); // the last line before the first step
+      await new Promise((r) => setTimeout(r, 300));
+      sentAt = performance.now();
+      cli.child.kill('SIGINT');
+      const { code } = await cli.exit(120_000);
+      assert.equal(code, 130, cli.err.join('\n'));
+    } finally {
+      cli.kill();
+    }
+    const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
+    assert.equal(ckpt.state.epoch, 0, `the epoch ran to its end (${((performance.now() - (sentAt ?? 0)) / 1000).toFixed(1)} s after SIGINT)`);
+    assert.ok(ckpt.state.step > 0, 'no step was recorded');
+  });
 });

@@ -42,8 +42,24 @@ export function errorLines(err: string[]): string[] {
 /** Flags of a tiny MNIST run: 500 train, 100 validation, 600 test examples, MLP 784-32-4, wasm. */
 export function tinyTrainArgs(out: string, epochs: number, extra: string[] = []): string[] {
   return [
-    'train', '--data', 'mnist', '--limit', '600', '--val', '100', '--epochs', String(epochs),
-    '--hidden', '32', '--latent', '4', '--out', out, '--backend', 'wasm', ...extra,
+    'train',
+    '--data',
+    'mnist',
+    '--limit',
+    '600',
+    '--val',
+    '100',
+    '--epochs',
+    String(epochs),
+    '--hidden',
+    '32',
+    '--latent',
+    '4',
+    '--out',
+    out,
+    '--backend',
+    'wasm',
+    ...extra,
   ];
 }
 
@@ -57,8 +73,17 @@ export function readMetrics(runDir: string): EpochMetrics[] {
 
 /** The fields of an epoch's metrics that depend only on the numbers, not on the clock. */
 export const LOSS_FIELDS = [
-  'epoch', 'trainLoss', 'reconstruction', 'kl', 'beta',
-  'valLoss', 'valReconstruction', 'valKl', 'testLoss', 'testReconstruction', 'testKl',
+  'epoch',
+  'trainLoss',
+  'reconstruction',
+  'kl',
+  'beta',
+  'valLoss',
+  'valReconstruction',
+  'valKl',
+  'testLoss',
+  'testReconstruction',
+  'testKl',
 ] as const satisfies readonly (keyof EpochMetrics)[];
 
 /** Loss fields of each epoch, for bit-exact comparison with assert.deepEqual (Object.is per number). */

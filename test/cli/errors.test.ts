@@ -19,7 +19,7 @@ describe('vaekit runtime errors (exit 1)', () => {
     const out = join(root, 'never');
     const r = await runCli(['train', '--data', '/no/such/dir', '--out', out, '--backend', 'cpu']);
     assert.equal(r.code, 1);
-    assert.equal(r.err.filter((l) => l.trim() !== "").length, 1, `expected exactly one line on stderr, got:\n${r.err.join("\n")}`);
+    assert.equal(r.err.filter((l) => l.trim() !== '').length, 1, `expected exactly one line on stderr, got:\n${r.err.join('\n')}`);
     const lines = errorLines(r.err);
     assert.equal(lines.length, 1, `expected one error line, got:\n${lines.join('\n')}`);
     assert.match(lines[0], /^vaekit: --data \/no\/such\/dir: no such dataset, folder or file/);
@@ -42,7 +42,10 @@ describe('vaekit runtime errors (exit 1)', () => {
   test('--verbose adds the stack trace to a runtime error', async () => {
     const r = await runCli(['train', '--data', '/no/such/dir', '--out', join(root, 'never3'), '--backend', 'cpu', '--verbose']);
     assert.equal(r.code, 1);
-    assert.ok(r.err.some((l) => STACK_LINE.test(l)), `no stack trace in:\n${r.err.join('\n')}`);
+    assert.ok(
+      r.err.some((l) => STACK_LINE.test(l)),
+      `no stack trace in:\n${r.err.join('\n')}`,
+    );
   });
 
   test('--val as large as the training set exits 1 naming --val and both numbers', async () => {
@@ -71,7 +74,10 @@ describe('vaekit usage errors (exit 2)', () => {
     [['train', '--beta', 'nan'], /--beta: expected a number ≥ 0, got 'nan'/],
     [['train', '--backend', 'gpu'], /--backend: expected one of wasm, cpu, tensorflow, got 'gpu'/],
     [['train', '--likelihood', 'poisson'], /--likelihood: expected one of bernoulli, gaussian, got 'poisson'/],
-    [['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'], /--variance: expected a positive number, 'learned' or 'learned-diag', got 'big'/],
+    [
+      ['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'],
+      /--variance: expected a positive number, 'learned' or 'learned-diag', got 'big'/,
+    ],
     [['sample', 'RUN', '--n', '0'], /--n: expected an integer ≥ 1, got '0'/],
     [['sample', 'RUN', '--temperature', '-1'], /--temperature: expected a positive number, got '-1'/],
   ];

@@ -108,10 +108,16 @@ describe('vaekit info on linear runs', () => {
       if (kind === 'pca') {
         assert.doesNotMatch(text, /variance floor|log p\(x\)/);
         assert.match(text, new RegExp(`^explained: +${(100 * m.explainedVarianceRatio).toFixed(2)}% of the training variance$`, 'm'));
-        assert.match(text, new RegExp(`^squared error: train ${m.trainReconstructionError.toFixed(3)}, test ${m.testReconstructionError.toFixed(3)} per example`, 'm'));
+        assert.match(
+          text,
+          new RegExp(`^squared error: train ${m.trainReconstructionError.toFixed(3)}, test ${m.testReconstructionError.toFixed(3)} per example`, 'm'),
+        );
       } else {
         assert.match(text, /; variance floor 0\.01 × the mean training variance;/);
-        assert.match(text, new RegExp(`^log p\\(x\\): +train ${m.trainLogLikelihood.toFixed(2)}, test ${m.testLogLikelihood.toFixed(2)} nats per example$`, 'm'));
+        assert.match(
+          text,
+          new RegExp(`^log p\\(x\\): +train ${m.trainLogLikelihood.toFixed(2)}, test ${m.testLogLikelihood.toFixed(2)} nats per example$`, 'm'),
+        );
       }
       assert.doesNotMatch(text, /standardised/);
     });
@@ -187,7 +193,10 @@ describe('vaekit info and reconstruct on table runs (Boston)', () => {
   });
 
   test('info prints the standardisation, its columns and log-Jacobian, for the fa run and the VAE run', async () => {
-    const line = new RegExp(`^standardised: z-scores of 14 columns \\(${BOSTON_COLUMNS.replace(/,/g, ', ')}\\), fitted on 405 training rows; logJacobian ${s.logJacobian.toFixed(4)} nats`, 'm');
+    const line = new RegExp(
+      `^standardised: z-scores of 14 columns \\(${BOSTON_COLUMNS.replace(/,/g, ', ')}\\), fitted on 405 training rows; logJacobian ${s.logJacobian.toFixed(4)} nats`,
+      'm',
+    );
     for (const run of [faRun, vaeRun]) {
       const r = await runCli(['info', run]);
       assert.equal(r.code, 0, r.err.join('\n'));
@@ -204,7 +213,10 @@ describe('vaekit info and reconstruct on table runs (Boston)', () => {
     assert.equal(existsSync(join(faRun, 'reconstructions-test.png')), false);
     const { header, rows } = readCsv(file);
     assert.equal(header, `index,what,${BOSTON_COLUMNS}`);
-    assert.deepEqual(rows.map((row) => row.slice(0, 2).join(',')), [0, 1, 2, 3, 4].flatMap((i) => [`${i},data`, `${i},reconstruction`]));
+    assert.deepEqual(
+      rows.map((row) => row.slice(0, 2).join(',')),
+      [0, 1, 2, 3, 4].flatMap((i) => [`${i},data`, `${i},reconstruction`]),
+    );
     const model = reconstructing(faRun);
     const z = boston.test.x.subarray(0, 5 * 14); // [5, 14], standardised
     const rec = model.reconstruct(z);
@@ -213,7 +225,11 @@ describe('vaekit info and reconstruct on table runs (Boston)', () => {
       const recRaw = rows[2 * i + 1].slice(2).map(Number);
       assertAllClose(data, s.invert(z.subarray(i * 14, (i + 1) * 14)), { rtol: 1e-6, atol: 1e-4, message: `data row ${i}` }); // 7 digits, ≤ 1e-6 std
       // back through the standardisation: (x_raw − mean) / std is the model's x̂ in standardised units
-      assertAllClose(recRaw.map((v, j) => (v - s.mean[j]) / s.std[j]), rec.subarray(i * 14, (i + 1) * 14), { rtol: 1e-5, atol: 1e-5, message: `reconstruction ${i}` });
+      assertAllClose(
+        recRaw.map((v, j) => (v - s.mean[j]) / s.std[j]),
+        rec.subarray(i * 14, (i + 1) * 14),
+        { rtol: 1e-5, atol: 1e-5, message: `reconstruction ${i}` },
+      );
     }
     // tax of example 0 (raw units, dollars per $10k) read back as a raw value, not a z-score
     assert.equal(Number(rows[0][11]), 242);

@@ -42,7 +42,21 @@ function readScores(path: string): { header: string; rows: number[][] } {
 describe('vaekit train --model <linear kind>', () => {
   for (const kind of KINDS) {
     test(`--model ${kind} exits 0 and writes config, model and finite metrics`, async () => {
-      const r = await runCli(['train', '--model', kind, '--data', 'mnist', '--limit', String(LIMIT), '--latent', '4', '--components', '3', '--out', runOf(kind)]);
+      const r = await runCli([
+        'train',
+        '--model',
+        kind,
+        '--data',
+        'mnist',
+        '--limit',
+        String(LIMIT),
+        '--latent',
+        '4',
+        '--components',
+        '3',
+        '--out',
+        runOf(kind),
+      ]);
       assert.equal(r.code, 0, r.err.join('\n'));
       assert.match(r.out.join('\n'), new RegExp(`done: ${kind}: `));
       const cfg = readJson(join(runOf(kind), 'config.json'));
@@ -54,9 +68,8 @@ describe('vaekit train --model <linear kind>', () => {
       assert.equal(m.numTrain, LIMIT);
       assert.equal(m.numTest, LIMIT);
       assert.ok(m.fitSeconds >= 0);
-      const figures = kind === 'pca'
-        ? [m.trainReconstructionError, m.testReconstructionError, m.explainedVarianceRatio]
-        : [m.trainLogLikelihood, m.testLogLikelihood];
+      const figures =
+        kind === 'pca' ? [m.trainReconstructionError, m.testReconstructionError, m.explainedVarianceRatio] : [m.trainLogLikelihood, m.testLogLikelihood];
       for (const v of figures) assert.ok(Number.isFinite(v), `${kind}: ${JSON.stringify(m)}`);
       if (kind === 'fa' || kind === 'gmm') {
         assert.equal(m.emIterations, m.history.length - 1);
@@ -198,7 +211,11 @@ describe('vaekit evaluate and score on a VAE run', () => {
     try {
       const ds = takeFirst(loadDataSource('mnist', { scale: 255 }).test, 600);
       const est = await estimateLogLikelihood(vae, ds, { numSamples: 15, seed: 0 });
-      assertAllClose(rows.map((row) => row[2]), Array.from(est.perExample, (v) => -v), { rtol: 1e-6 });
+      assertAllClose(
+        rows.map((row) => row[2]),
+        Array.from(est.perExample, (v) => -v),
+        { rtol: 1e-6 },
+      );
     } finally {
       vae.dispose();
     }

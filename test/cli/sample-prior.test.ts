@@ -48,7 +48,12 @@ describe('vaekit sample --prior gmm', () => {
     const r = await runCli(['sample', runDir, '--prior', 'gmm', '--components', '3']);
     assert.equal(r.code, 0, r.err.join('\n'));
     const png = join(runDir, 'samples-gmm-0.png');
-    assert.match(r.out.join('\n'), new RegExp(`3-component full-covariance Gaussian mixture on the latent means of 500 training examples \\(Z = 4\\), \\d+ EM iterations, saved to ${priorFile}`));
+    assert.match(
+      r.out.join('\n'),
+      new RegExp(
+        `3-component full-covariance Gaussian mixture on the latent means of 500 training examples \\(Z = 4\\), \\d+ EM iterations, saved to ${priorFile}`,
+      ),
+    );
     assert.equal(r.out.at(-1), `wrote 64 samples to ${png}`);
     assert.match(r.err.join('\n'), /saved prior: none saved/);
 
@@ -81,7 +86,10 @@ describe('vaekit sample --prior gmm', () => {
       const s = await assertNoTensorLeak(() => sampleWithMixturePrior(vae, mixture, 64, { seed: 0 }));
       const v = s.dataSync();
       s.dispose();
-      for (const [k, [row, col]] of [[0, [0, 0]], [63, [7, 7]]] as const) {
+      for (const [k, [row, col]] of [
+        [0, [0, 0]],
+        [63, [7, 7]],
+      ] as const) {
         const want = toBytes(v.subarray(k * 784, (k + 1) * 784));
         const got = gridTile(img, row, col);
         const worst = got.reduce((m, a, i) => Math.max(m, Math.abs(a - want[i])), 0);
@@ -126,7 +134,10 @@ describe('vaekit sample --prior gmm', () => {
     assert.equal(r.code, 1);
     const lines = errorLines(r.err);
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0], /^vaekit: --prior gmm: .*pca is a linear 'pca' run, which samples from its own fitted model; a fitted latent prior is for VAE runs$/);
+    assert.match(
+      lines[0],
+      /^vaekit: --prior gmm: .*pca is a linear 'pca' run, which samples from its own fitted model; a fitted latent prior is for VAE runs$/,
+    );
     assert.equal(existsSync(join(linearDir, LATENT_PRIOR_FILE)), false);
   });
 

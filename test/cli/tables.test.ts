@@ -100,7 +100,7 @@ describe('vaekit train --model fa --data boston, then evaluate', () => {
     // raw units: the sample mean of tax (raw mean ≈ 408, std ≈ 168) is near 408, not near 0
     const tax = rows.map((row) => Number(row[9]));
     const meanTax = tax.reduce((a, b) => a + b, 0) / tax.length;
-    assert.ok(Math.abs(meanTax - 407.5) < 5 * 167.6 / Math.sqrt(200), `mean tax of the samples ${meanTax}`);
+    assert.ok(Math.abs(meanTax - 407.5) < (5 * 167.6) / Math.sqrt(200), `mean tax of the samples ${meanTax}`);
   });
 });
 
@@ -133,8 +133,15 @@ describe('vaekit train --data boston (a VAE on a table)', () => {
     const s = loadDataSource('boston');
     const raw = s.standardizer!.invert(s.test.x.subarray(0, 32 * 14));
     const dataRows = rec.rows.filter((row) => row[1] === 'data');
-    assert.deepEqual(dataRows.map((row) => Number(row[0])), Array.from({ length: 32 }, (_, i) => i));
-    assertAllClose(dataRows.flatMap((row) => row.slice(2).map(Number)), Array.from(raw), { rtol: 1e-5, atol: 1e-5 });
+    assert.deepEqual(
+      dataRows.map((row) => Number(row[0])),
+      Array.from({ length: 32 }, (_, i) => i),
+    );
+    assertAllClose(
+      dataRows.flatMap((row) => row.slice(2).map(Number)),
+      Array.from(raw),
+      { rtol: 1e-5, atol: 1e-5 },
+    );
   });
 
   test('evaluate gives the test ELBO of the saved model on the standardised test split', async () => {
@@ -194,7 +201,10 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
     assert.match(r.out.join('\n'), /highest: #2 /);
     const { header, rows } = readCsv(out);
     assert.equal(header, 'index,label,nll');
-    assert.deepEqual(rows.map((row) => row.slice(0, 2).join(',')), ['0,0', '1,1', '2,2', '3,2']);
+    assert.deepEqual(
+      rows.map((row) => row.slice(0, 2).join(',')),
+      ['0,0', '1,1', '2,2', '3,2'],
+    );
     // the oracle: the run's standardisation applied to other.csv's columns a, b, read by hand
     const s = Standardizer.fromJSON(readJson(join(run, 'config.json')).data.standardization);
     const raw = readCsvTable(other, { columns: ['a', 'b'] }).data;
@@ -213,7 +223,10 @@ describe('vaekit train --model gmm --data file.csv, and score RUN --data other.c
     assert.equal(r.code, 0, r.err.join('\n'));
     const { header, rows } = readCsv(out);
     assert.equal(header, 'index,label,nll');
-    assert.deepEqual(rows.map((row) => row.slice(0, 2).join(',')), ['0,', '1,', '2,']);
+    assert.deepEqual(
+      rows.map((row) => row.slice(0, 2).join(',')),
+      ['0,', '1,', '2,'],
+    );
     // the same rows as other.csv's first three, so the same scores
     const labelled = readCsv(join(root, 'other-scores.csv')).rows;
     rows.forEach((row, i) => assertAllClose(Number(row[2]), Number(labelled[i][2]), { rtol: 1e-9 }));

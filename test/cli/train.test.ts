@@ -27,7 +27,6 @@ before(async () => {
   trained = await runCli(tinyTrainArgs(runDir, 2));
 });
 
-
 function assertBytesWithin1(actual: number[], expected: number[], what: string): void {
   assert.equal(actual.length, expected.length);
   const worst = actual.reduce((m, a, i) => Math.max(m, Math.abs(a - expected[i])), 0);
@@ -40,9 +39,18 @@ describe('vaekit train (in process)', () => {
   test('exits 0 and writes every file of a run folder, leaving no temporary files', () => {
     assert.equal(trained.code, 0, `stderr: ${trained.err.join('\n')}`);
     for (const f of [
-      'config.json', 'metrics.jsonl', 'checkpoint.vkc', 'model/vaekit.json', 'model/encoder/model.json',
-      'model/encoder/weights.bin', 'model/decoder/model.json', 'model/decoder/weights.bin',
-      'reconstructions.png', 'samples.png', 'loss-curve.svg', 'summary.json',
+      'config.json',
+      'metrics.jsonl',
+      'checkpoint.vkc',
+      'model/vaekit.json',
+      'model/encoder/model.json',
+      'model/encoder/weights.bin',
+      'model/decoder/model.json',
+      'model/decoder/weights.bin',
+      'reconstructions.png',
+      'samples.png',
+      'loss-curve.svg',
+      'summary.json',
     ]) {
       assert.ok(existsSync(join(runDir, f)), `${f} is missing from the run folder`);
     }
@@ -52,7 +60,10 @@ describe('vaekit train (in process)', () => {
 
   test('writes one metrics line per epoch with finite losses, and trainLoss = reconstruction + kl (β = 1)', () => {
     const m = readMetrics(runDir);
-    assert.deepEqual(m.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      m.map((e) => e.epoch),
+      [1, 2],
+    );
     for (const e of m) {
       for (const k of ['trainLoss', 'valLoss', 'testLoss', 'reconstruction', 'kl', 'examplesPerSecond', 'seconds'] as const) {
         const v = e[k];
@@ -154,7 +165,25 @@ describe('vaekit train (in process)', () => {
     const dir = join(root, 'configured');
     const cfgFile = join(root, 'options.json');
     writeFileSync(cfgFile, JSON.stringify({ latent: 3, epochs: 1, batchSize: 50 }));
-    const r = await runCli(['train', '--config', cfgFile, '--data', 'mnist', '--limit', '600', '--val', '100', '--hidden', '32', '--latent', '4', '--out', dir, '--backend', 'wasm']);
+    const r = await runCli([
+      'train',
+      '--config',
+      cfgFile,
+      '--data',
+      'mnist',
+      '--limit',
+      '600',
+      '--val',
+      '100',
+      '--hidden',
+      '32',
+      '--latent',
+      '4',
+      '--out',
+      dir,
+      '--backend',
+      'wasm',
+    ]);
     assert.equal(r.code, 0, r.err.join('\n'));
     const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(saved.model.latentDim, 4, '--latent 4 on the command line should override latent 3 from the file');
@@ -167,7 +196,10 @@ describe('vaekit train (in process)', () => {
     const dir = join(root, 'threads');
     const r = await runCli(tinyTrainArgs(dir, 2, ['--threads', '2']));
     assert.equal(r.code, 0, r.err.join('\n'));
-    assert.ok(r.err.some((l) => /^threads: 2 \(this one and 1 gradient worker/.test(l)), r.err.join('\n'));
+    assert.ok(
+      r.err.some((l) => /^threads: 2 \(this one and 1 gradient worker/.test(l)),
+      r.err.join('\n'),
+    );
     assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).compute.threads, 2);
     const a = readMetrics(runDir);
     const b = readMetrics(dir);
@@ -217,18 +249,15 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
     }
   });
 
-  test(
-    'sample with the default seed 0 writes the same picture every time',
-    async () => {
-      const pictures: Buffer[] = [];
-      for (const name of ['seed0-a.png', 'seed0-b.png']) {
-        const file = join(root, name);
-        assert.equal((await runCli(['sample', runDir, '--n', '4', '--seed', '0', '--out', file, '--backend', 'wasm'])).code, 0);
-        pictures.push(readFileSync(file));
-      }
-      assert.ok(pictures[0].equals(pictures[1]), 'two pictures drawn with --seed 0 differ');
-    },
-  );
+  test('sample with the default seed 0 writes the same picture every time', async () => {
+    const pictures: Buffer[] = [];
+    for (const name of ['seed0-a.png', 'seed0-b.png']) {
+      const file = join(root, name);
+      assert.equal((await runCli(['sample', runDir, '--n', '4', '--seed', '0', '--out', file, '--backend', 'wasm'])).code, 0);
+      pictures.push(readFileSync(file));
+    }
+    assert.ok(pictures[0].equals(pictures[1]), 'two pictures drawn with --seed 0 differ');
+  });
 
   test('sample --csv writes one row of D values in [0, 1] per sample beside the PNG', async () => {
     const png = join(root, 's.png');
@@ -236,11 +265,17 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
     const r = await runCli(['sample', runDir, '--n', '5', '--seed', '3', '--out', png, '--csv', csv, '--backend', 'wasm']);
     assert.equal(r.code, 0, r.err.join('\n'));
     assert.deepEqual(r.out, [`wrote 5 samples to ${png}`, `wrote 5 samples to ${csv}`]);
-    const rows = readFileSync(csv, 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+    const rows = readFileSync(csv, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
     assert.equal(rows.length, 5);
     for (const row of rows) {
       assert.equal(row.length, 784);
-      assert.ok(row.every((x) => x >= 0 && x <= 1), 'a Bernoulli mean outside [0, 1]');
+      assert.ok(
+        row.every((x) => x >= 0 && x <= 1),
+        'a Bernoulli mean outside [0, 1]',
+      );
     }
   });
 
@@ -258,7 +293,14 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
     assert.deepEqual(gridTile(img, 0, 0), Array.from(raw), 'the first tile is not MNIST test image 0');
     const vae = await VAE.load(join(runDir, 'model'), fsModelStore);
     try {
-      const rec = tf.tidy(() => vae.reconstruct(tf.tensor2d(Float32Array.from(raw, (p) => p / 255), [1, 784])));
+      const rec = tf.tidy(() =>
+        vae.reconstruct(
+          tf.tensor2d(
+            Float32Array.from(raw, (p) => p / 255),
+            [1, 784],
+          ),
+        ),
+      );
       assertBytesWithin1(gridTile(img, 0, 1), toBytes(rec.dataSync()), 'reconstruction 0');
       rec.dispose();
     } finally {
@@ -291,7 +333,11 @@ describe('vaekit sample / reconstruct / info on a trained run', () => {
 
   test('sample, reconstruct and info on a folder without a run exit 1 with one line naming it', async () => {
     const empty = mkdtempSync(join(root, 'empty-'));
-    for (const argv of [['sample', empty], ['reconstruct', empty], ['info', empty]]) {
+    for (const argv of [
+      ['sample', empty],
+      ['reconstruct', empty],
+      ['info', empty],
+    ]) {
       const r = await runCli([...argv, ...(argv[0] === 'info' ? [] : ['--backend', 'cpu'])]);
       assert.equal(r.code, 1, `${argv[0]}: exit code`);
       assert.equal(r.err.length, 1, `${argv[0]}: ${r.err.join('\n')}`);
@@ -307,7 +353,10 @@ describe('vaekit train --resume', () => {
     assert.equal((await runCli(tinyTrainArgs(dir, 1))).code, 0);
     const r = await runCli(['train', '--out', dir, '--resume', '--epochs', '2', '--backend', 'wasm']);
     assert.equal(r.code, 0, r.err.join('\n'));
-    assert.ok(r.err.some((l) => /^resuming .* at epoch 2, step 0/.test(l)), r.err.join('\n'));
+    assert.ok(
+      r.err.some((l) => /^resuming .* at epoch 2, step 0/.test(l)),
+      r.err.join('\n'),
+    );
     assert.deepEqual(lossFields(readMetrics(dir)), lossFields(readMetrics(runDir)));
   });
 
@@ -324,7 +373,10 @@ describe('vaekit train --resume', () => {
       progressStream: null,
     });
     assert.equal(code, 130);
-    assert.ok(err.some((l) => /--resume/.test(l)), err.join('\n'));
+    assert.ok(
+      err.some((l) => /--resume/.test(l)),
+      err.join('\n'),
+    );
     assert.equal(process.listenerCount('SIGINT'), listenersBefore, 'the SIGINT handler was left installed');
     const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
     assert.equal(ckpt.state.history.length, ckpt.state.epoch);
@@ -332,18 +384,15 @@ describe('vaekit train --resume', () => {
     assert.deepEqual(lossFields(ckpt.state.history), lossFields(readMetrics(runDir)).slice(0, ckpt.state.epoch));
   });
 
-  test(
-    'resuming with only --out and --resume, as the Ctrl-C message says, keeps the epoch budget and patience the run started with',
-    async () => {
-      const dir = join(root, 'run-d');
-      const first = await runCli(tinyTrainArgs(dir, 1, ['--patience', '3']));
-      assert.equal(first.code, 0, first.err.join('\n'));
-      const r = await runCli(['train', '--out', dir, '--resume', '--backend', 'wasm']);
-      assert.equal(r.code, 0, r.err.join('\n'));
-      const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-      assert.equal(saved.training.patience, 3, 'patience');
-      assert.equal(saved.training.epochs, 1, 'epochs');
-      assert.equal(readMetrics(dir).length, 1, 'the run was already complete: resuming should train no further epoch');
-    },
-  );
+  test('resuming with only --out and --resume, as the Ctrl-C message says, keeps the epoch budget and patience the run started with', async () => {
+    const dir = join(root, 'run-d');
+    const first = await runCli(tinyTrainArgs(dir, 1, ['--patience', '3']));
+    assert.equal(first.code, 0, first.err.join('\n'));
+    const r = await runCli(['train', '--out', dir, '--resume', '--backend', 'wasm']);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    assert.equal(saved.training.patience, 3, 'patience');
+    assert.equal(saved.training.epochs, 1, 'epochs');
+    assert.equal(readMetrics(dir).length, 1, 'the run was already complete: resuming should train no further epoch');
+  });
 });

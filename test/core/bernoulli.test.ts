@@ -26,7 +26,11 @@ describe('bernoulliLogProb', () => {
     const x = Array.from({ length: b }, () => Array.from({ length: d }, () => (rng.next() < 0.5 ? 0 : 1)));
     const lp = bernoulliLogProb(tf.tensor2d(x), tf.tensor2d(logits));
     assert.deepEqual(lp.shape, [b]);
-    assertAllClose(lp, x.map((row, i) => bernoulliLogProb64(row, logits[i])), { rtol: 1e-5 });
+    assertAllClose(
+      lp,
+      x.map((row, i) => bernoulliLogProb64(row, logits[i])),
+      { rtol: 1e-5 },
+    );
     lp.dispose();
   });
 
@@ -47,7 +51,10 @@ describe('bernoulliLogProb', () => {
 
   test('equals the naive float32 tfjs formula where both are finite', () => {
     const logits = Array.from({ length: 41 }, (_, i) => -8 + 0.4 * i);
-    const { l, xs } = perElement(logits, logits.map((_, i) => (i % 3) / 2));
+    const { l, xs } = perElement(
+      logits,
+      logits.map((_, i) => (i % 3) / 2),
+    );
     const naive = tf.tidy(() => {
       const p = tf.sigmoid(l);
       return tf.add(tf.mul(xs, tf.log(p)), tf.mul(tf.sub(1, xs), tf.log(tf.sub(1, p)))).reshape([-1]);
@@ -73,7 +80,11 @@ describe('bernoulliLogProb', () => {
     const x = [1, 0, 0.3, 1, 0.9, 0, 0];
     const { l, xs } = perElement(logits, x);
     const g = tf.grad((t: tf.Tensor) => tf.sum(bernoulliLogProb(xs, t)))(l);
-    assertAllClose(g, logits.map((v, i) => x[i] - 1 / (1 + Math.exp(-v))), { rtol: 1e-4, atol: 1e-7 });
+    assertAllClose(
+      g,
+      logits.map((v, i) => x[i] - 1 / (1 + Math.exp(-v))),
+      { rtol: 1e-4, atol: 1e-7 },
+    );
     tf.dispose([l, xs, g]);
   });
 
@@ -130,8 +141,14 @@ describe('BernoulliLikelihood', () => {
 
 describe('bernoulliLogProb gradients', () => {
   test('match float64 central differences of the oracle, w.r.t. logits and x, weighted per row, extreme logits included', () => {
-    const L = [[-30, -2.5, 0, 0.7, 30], [4, -0.1, 12, -8, 0.05]];
-    const X = [[0, 1, 0.3, 1, 0], [1, 0, 0.5, 0.9, 1]];
+    const L = [
+      [-30, -2.5, 0, 0.7, 30],
+      [4, -0.1, 12, -8, 0.05],
+    ];
+    const X = [
+      [0, 1, 0.3, 1, 0],
+      [1, 0, 0.5, 0.9, 1],
+    ];
     const w = [0.7, -1.3]; // upstream weights per row
     const f = (x: tf.Tensor, l: tf.Tensor) => tf.sum(tf.mul(bernoulliLogProb(x, l), tf.tensor1d(w)));
     const [gx, gl] = tf.grads(f)([tf.tensor2d(X), tf.tensor2d(L)]);

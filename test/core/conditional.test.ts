@@ -67,13 +67,7 @@ function decodeC64(w: VaeWeights64, z: ArrayLike<number>, c: ArrayLike<number>):
 }
 
 /** Conditional ELBO terms of one example with explicit noise eps[k][z], float64. */
-function conditionalElbo64(
-  w: VaeWeights64,
-  x: number[],
-  c: number[],
-  eps: number[][],
-  logLik: LogLik64,
-): { elbo: number; reconstruction: number; kl: number } {
+function conditionalElbo64(w: VaeWeights64, x: number[], c: number[], eps: number[][], logLik: LogLik64): { elbo: number; reconstruction: number; kl: number } {
   const { mean, logVar } = encodeC64(w, x, c);
   let rec = 0;
   for (const e of eps) {
@@ -126,7 +120,11 @@ describe('gatherBatch', () => {
     const order = Int32Array.from([4, 0, 5, 3, 2, 1]);
     const b = gatherBatch(ds, order, 1, 4, { conditionDim: 4 });
     assert.equal(b.numRows, 3);
-    assert.deepEqual(Array.from({ length: 3 }, (_, i) => b.x[i * D] / 100), [0, 5, 3], 'rows of examples 0, 5, 3');
+    assert.deepEqual(
+      Array.from({ length: 3 }, (_, i) => b.x[i * D] / 100),
+      [0, 5, 3],
+      'rows of examples 0, 5, 3',
+    );
     assert.deepEqual(Array.from(b.c!), oneHot([0, 2, 0], 4), 'labels 0, 2, 0 one-hot in 4 classes');
     assert.notEqual(b.x.buffer, ds.x.buffer, 'gathered rows are a copy');
   });
@@ -156,7 +154,10 @@ describe('gatherBatch', () => {
     const second = gatherBatch(ds, Int32Array.from([5, 4, 3, 2, 1, 0]), 0, 3, { conditionDim: 3, buffers });
     assert.equal(second.c, buffers.c);
     assert.deepEqual(Array.from(second.c!), oneHot([2, 1, 0], 3), 'exactly one 1 per row, none left from the first batch');
-    assert.deepEqual(Array.from({ length: 3 }, (_, i) => second.x[i * D] / 100), [5, 4, 3]);
+    assert.deepEqual(
+      Array.from({ length: 3 }, (_, i) => second.x[i * D] / 100),
+      [5, 4, 3],
+    );
     const short = gatherBatch(ds, Int32Array.from([5, 4, 3, 2, 1, 0]), 4, 6, { conditionDim: 3, buffers });
     assert.notEqual(short.c, buffers.c, 'a short batch does not use the full-size buffers');
     assert.deepEqual(Array.from(short.c!), oneHot([1, 0], 3));
@@ -166,14 +167,26 @@ describe('gatherBatch', () => {
     const ds = ramp(4, D, { source: 'toy' });
     assertThrowsClass(() => gatherBatch(ds, null, 2, 5), ShapeError, /gatherBatch\(toy\): expected 0 <= start <= end <= 4, got 2, 5/);
     assertThrowsClass(() => gatherBatch(ds, null, 3, 2), ShapeError, /expected 0 <= start <= end <= 4, got 3, 2/);
-    assertThrowsClass(() => gatherBatch(ds, Int32Array.from([0, 1]), 0, 3, { conditionDim: 3 }), ShapeError, /gatherBatch\(toy\): expected 0 <= start <= end <= 2, got 0, 3/);
+    assertThrowsClass(
+      () => gatherBatch(ds, Int32Array.from([0, 1]), 0, 3, { conditionDim: 3 }),
+      ShapeError,
+      /gatherBatch\(toy\): expected 0 <= start <= end <= 2, got 0, 3/,
+    );
     assertThrowsClass(() => gatherBatch(ds, [0, 9], 0, 2, { conditionDim: 3 }), ShapeError, /expected example indices in \[0, 4\), got 9 at position 1/);
   });
 
   test("throws ShapeError when the dataset's conditions have another size than the model's conditionDim", () => {
     const ds = ramp(4, D, { conditions: true, source: 'toy' });
-    assertThrowsClass(() => gatherBatch(ds, null, 0, 2, { conditionDim: 3 }), ShapeError, /gatherBatch\(toy\): expected conditions of size 3 \(the model's conditionDim\), got 2/);
-    assertThrowsClass(() => gatherBatch(ds, [1, 0], 0, 2, { conditionDim: 1 }), ShapeError, /expected conditions of size 1 \(the model's conditionDim\), got 2/);
+    assertThrowsClass(
+      () => gatherBatch(ds, null, 0, 2, { conditionDim: 3 }),
+      ShapeError,
+      /gatherBatch\(toy\): expected conditions of size 3 \(the model's conditionDim\), got 2/,
+    );
+    assertThrowsClass(
+      () => gatherBatch(ds, [1, 0], 0, 2, { conditionDim: 1 }),
+      ShapeError,
+      /expected conditions of size 1 \(the model's conditionDim\), got 2/,
+    );
   });
 
   test('throws DataError for a conditional model on data with neither conditions nor labels', () => {
@@ -188,7 +201,11 @@ describe('gatherBatch', () => {
 
   test('throws DataError for a label outside [0, C), naming the label and the example', () => {
     const ds = makeDataset({ x: new Float32Array(4 * D), numExamples: 4, dataDim: D, labels: Int32Array.from([0, 1, 3, -1]), source: 'toy' });
-    assertThrowsClass(() => gatherBatch(ds, null, 0, 4, { conditionDim: 3 }), DataError, /gatherBatch\(toy\): expected class labels in \[0, 3\) for a one-hot condition of size 3, got 3 at example 2/);
+    assertThrowsClass(
+      () => gatherBatch(ds, null, 0, 4, { conditionDim: 3 }),
+      DataError,
+      /gatherBatch\(toy\): expected class labels in \[0, 3\) for a one-hot condition of size 3, got 3 at example 2/,
+    );
     assertThrowsClass(() => gatherBatch(ds, [3, 0], 0, 2, { conditionDim: 3 }), DataError, /expected class labels in \[0, 3\).*got -1 at example 3/);
     assert.deepEqual(Array.from(gatherBatch(ds, null, 0, 3, { conditionDim: 4 }).c!), oneHot([0, 1, 3], 4), 'label 3 is valid for C = 4');
   });
@@ -213,10 +230,22 @@ function assertConditionsFollowExamples(ds: Dataset): number[] {
 describe('dataset helpers with conditions', () => {
   test('makeDataset takes conditions and conditionDim together only, of length numExamples · conditionDim', () => {
     const x = new Float32Array(6);
-    assertThrowsClass(() => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: new Float32Array(3), source: 's' }), ShapeError, /makeDataset\(s\): expected conditions and conditionDim together, got conditions only/);
+    assertThrowsClass(
+      () => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: new Float32Array(3), source: 's' }),
+      ShapeError,
+      /makeDataset\(s\): expected conditions and conditionDim together, got conditions only/,
+    );
     assertThrowsClass(() => makeDataset({ x, numExamples: 3, dataDim: 2, conditionDim: 1, source: 's' }), ShapeError, /got conditionDim only/);
-    assertThrowsClass(() => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: new Float32Array(5), conditionDim: 2, source: 's' }), ShapeError, /expected conditions.length = numExamples · conditionDim = 6, got 5/);
-    assertThrowsClass(() => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: [1, 2, 3] as unknown as Float32Array, conditionDim: 1, source: 's' }), DataError, /expected conditions to be a Float32Array/);
+    assertThrowsClass(
+      () => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: new Float32Array(5), conditionDim: 2, source: 's' }),
+      ShapeError,
+      /expected conditions.length = numExamples · conditionDim = 6, got 5/,
+    );
+    assertThrowsClass(
+      () => makeDataset({ x, numExamples: 3, dataDim: 2, conditions: [1, 2, 3] as unknown as Float32Array, conditionDim: 1, source: 's' }),
+      DataError,
+      /expected conditions to be a Float32Array/,
+    );
   });
 
   test('subset keeps each example’s condition with it, in the order and with the repeats asked for', () => {
@@ -243,7 +272,10 @@ describe('dataset helpers with conditions', () => {
     const trIds = assertConditionsFollowExamples(tr);
     const valIds = assertConditionsFollowExamples(val);
     assert.equal(valIds.length, 4);
-    assert.deepEqual([...trIds, ...valIds].sort((p, q) => p - q), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      [...trIds, ...valIds].sort((p, q) => p - q),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
   });
 });
 
@@ -310,7 +342,15 @@ describe('conditional VAE: the ELBO and the decoder against a float64 forward pa
   let gaussian: VAE;
   before(() => {
     bernoulli = new VAE({ inputShape: [D], hidden: [4], latentDim: Z, conditionDim: C, activation: 'tanh', seed: 5 });
-    gaussian = new VAE({ inputShape: [D], hidden: [4, 3], latentDim: Z, conditionDim: C, activation: 'relu', seed: 6, likelihood: { kind: 'gaussian', variance: 0.3 } });
+    gaussian = new VAE({
+      inputShape: [D],
+      hidden: [4, 3],
+      latentDim: Z,
+      conditionDim: C,
+      activation: 'relu',
+      seed: 6,
+      likelihood: { kind: 'gaussian', variance: 0.3 },
+    });
   });
   after(() => {
     bernoulli.dispose();
@@ -331,10 +371,22 @@ describe('conditional VAE: the ELBO and the decoder against a float64 forward pa
         const ct = tf.tensor2d(COND);
         const eps = k === 1 ? tf.tensor2d(EPS[0]) : tf.tensor3d(EPS);
         const t = elbo(vae, xt, { eps, c: ct, numSamples: k });
-        const oracle = x.map((row, b) => conditionalElbo64(w, row, COND[b], EPS.slice(0, k).map((e) => e[b]), logLik));
+        const oracle = x.map((row, b) =>
+          conditionalElbo64(
+            w,
+            row,
+            COND[b],
+            EPS.slice(0, k).map((e) => e[b]),
+            logLik,
+          ),
+        );
         for (const key of ['elbo', 'reconstruction', 'kl'] as const) {
           assert.deepEqual(t[key].shape, [B]);
-          assertAllClose(t[key], oracle.map((o) => o[key]), { rtol: 1e-5, atol: 1e-5, message: key });
+          assertAllClose(
+            t[key],
+            oracle.map((o) => o[key]),
+            { rtol: 1e-5, atol: 1e-5, message: key },
+          );
         }
         tf.dispose([xt, ct, eps, t.elbo, t.reconstruction, t.kl]);
         assert.equal(tf.memory().numTensors, live);
@@ -435,7 +487,10 @@ function numbers(m: EpochMetrics): Omit<EpochMetrics, 'seconds' | 'examplesPerSe
   return rest;
 }
 
-async function trainClassVae(data: { train: Dataset; val: Dataset }, opts: TrainOptions = TRAIN_OPTS): Promise<{ vae: VAE; losses: number[]; history: ReturnType<typeof numbers>[] }> {
+async function trainClassVae(
+  data: { train: Dataset; val: Dataset },
+  opts: TrainOptions = TRAIN_OPTS,
+): Promise<{ vae: VAE; losses: number[]; history: ReturnType<typeof numbers>[] }> {
   const vae = classVae();
   const losses: number[] = [];
   const r = await train(vae, data, { options: opts, callbacks: { onStep: (s) => losses.push(s.loss) } });
@@ -483,7 +538,10 @@ describe('training a conditional VAE on data whose examples depend on their labe
     assert.deepEqual(b.losses, a.losses);
     assert.deepEqual(b.history, a.history);
     assert.deepEqual(numeric.losses, a.losses);
-    assert.deepEqual(numeric.history.map((m) => m.valLoss), a.history.map((m) => m.valLoss));
+    assert.deepEqual(
+      numeric.history.map((m) => m.valLoss),
+      a.history.map((m) => m.valLoss),
+    );
     assert.notDeepEqual(otherSeed.losses, a.losses, 'another seed shuffles and draws differently');
     for (const r of [a, b, numeric, otherSeed]) r.vae.dispose();
   });
@@ -493,7 +551,9 @@ describe('training a conditional VAE on data whose examples depend on their labe
     const unlabelled = makeDataset({ x: VAL_SET.x, numExamples: VAL_SET.numExamples, dataDim: PIXELS, source: 'no-labels' });
     await assert.rejects(
       train(vae, { train: TRAIN_SET, val: unlabelled }, { options: { ...TRAIN_OPTS, epochs: 1 } }),
-      (e: unknown) => e instanceof DataError && /train: val data \(no-labels\) has neither conditions nor labels, and the model is conditional \(conditionDim 3\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /train: val data \(no-labels\) has neither conditions nor labels, and the model is conditional \(conditionDim 3\)/.test(e.message),
     );
     vae.dispose();
   });
@@ -567,11 +627,20 @@ describe('data-parallel gradients of a conditional VAE (cpu, 3 shards)', () => {
   test('equal the single-threaded gradient of the same batch, conditions and noise (shards of 4, 4, 3 rows)', async () => {
     const ref = reference(BATCH, 5, 0.7, CONDS);
     const { grads, stats } = await engine.gradients({ numRows: BATCH, x: X, c: CONDS }, { seed: 5, step: 0, klWeight: 0.7 });
-    assert.deepEqual(grads.map((g) => g.name), vae.trainableVariables().map((v) => v.name), 'gradients in trainableVariables order');
+    assert.deepEqual(
+      grads.map((g) => g.name),
+      vae.trainableVariables().map((v) => v.name),
+      'gradients in trainableVariables order',
+    );
     for (const { name, tensor } of grads) assertAllClose(tensor.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
     assertAllClose(stats.dataSync(), ref.stats, { rtol: 1e-4, atol: 1e-6 });
     // The conditions reach every shard: other conditions give another gradient in the first encoder kernel.
-    const other = reference(BATCH, 5, 0.7, CONDS.map((v) => -v));
+    const other = reference(
+      BATCH,
+      5,
+      0.7,
+      CONDS.map((v) => -v),
+    );
     const kernel = grads[0].name;
     const diff = Math.max(...Array.from(other.grads.get(kernel)!, (g, i) => Math.abs(g - ref.grads.get(kernel)![i])));
     assert.ok(diff > 1e-3, `gradient of ${kernel} depends on c (largest change ${diff})`);
@@ -584,7 +653,10 @@ describe('data-parallel gradients of a conditional VAE (cpu, 3 shards)', () => {
     });
     const short = 7;
     const ref = reference(short, 9, 1, CONDS);
-    const { grads, stats } = await engine.gradients({ numRows: short, x: X.subarray(0, short * DIM), c: CONDS.subarray(0, short * COND_DIM) }, { seed: 9, step: 3, klWeight: 1 });
+    const { grads, stats } = await engine.gradients(
+      { numRows: short, x: X.subarray(0, short * DIM), c: CONDS.subarray(0, short * COND_DIM) },
+      { seed: 9, step: 3, klWeight: 1 },
+    );
     for (const { name, tensor } of grads) assertAllClose(tensor.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
     assertAllClose(stats.dataSync(), ref.stats, { rtol: 1e-4, atol: 1e-6 });
     tf.dispose([...grads.map((g) => g.tensor), stats]);

@@ -49,7 +49,11 @@ describe('reparameterize', () => {
     const m = tf.tensor2d(mean);
     const lv = tf.tensor2d(logVar);
     const z1 = reparameterize(m, lv, tf.tensor2d(EPS[0]));
-    assertAllClose(z1, mean.map((row, b) => row.map((v, j) => v + Math.exp(0.5 * logVar[b][j]) * EPS[0][b][j])), { rtol: 1e-5, atol: 1e-7 });
+    assertAllClose(
+      z1,
+      mean.map((row, b) => row.map((v, j) => v + Math.exp(0.5 * logVar[b][j]) * EPS[0][b][j])),
+      { rtol: 1e-5, atol: 1e-7 },
+    );
     const zk = reparameterize(m, lv, tf.tensor3d(EPS));
     assert.deepEqual(zk.shape, [3, B, Z]);
     const expected = EPS.flatMap((e) => mean.flatMap((row, b) => row.map((v, j) => v + Math.exp(0.5 * logVar[b][j]) * e[b][j])));
@@ -78,7 +82,11 @@ describe('elbo', () => {
       const oracle = x.map((row, b) => elbo64(w, row, [EPS[0][b]], logLik));
       for (const key of ['elbo', 'reconstruction', 'kl'] as const) {
         assert.deepEqual(t[key].shape, [B]);
-        assertAllClose(t[key], oracle.map((o) => o[key]), { rtol: 1e-5, atol: 1e-5, message: key });
+        assertAllClose(
+          t[key],
+          oracle.map((o) => o[key]),
+          { rtol: 1e-5, atol: 1e-5, message: key },
+        );
       }
       tf.dispose([xt, eps, t.elbo, t.reconstruction, t.kl]);
     });
@@ -88,9 +96,20 @@ describe('elbo', () => {
       const xt = tf.tensor2d(x);
       const eps = tf.tensor3d(EPS); // [K, B, Z]
       const t = elbo(vae, xt, { numSamples: 3, eps });
-      const oracle = x.map((row, b) => elbo64(w, row, EPS.map((e) => e[b]), logLik));
+      const oracle = x.map((row, b) =>
+        elbo64(
+          w,
+          row,
+          EPS.map((e) => e[b]),
+          logLik,
+        ),
+      );
       for (const key of ['elbo', 'reconstruction', 'kl'] as const) {
-        assertAllClose(t[key], oracle.map((o) => o[key]), { rtol: 1e-5, atol: 1e-5, message: key });
+        assertAllClose(
+          t[key],
+          oracle.map((o) => o[key]),
+          { rtol: 1e-5, atol: 1e-5, message: key },
+        );
       }
       // The same number from three K = 1 calls, one per noise slice.
       const singles = EPS.map((e) => tf.tidy(() => elbo(vae, xt, { eps: tf.tensor2d(e) }).reconstruction.arraySync() as number[]));

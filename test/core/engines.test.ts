@@ -42,9 +42,17 @@ function gradsByName(vae: VAE, f: () => tf.Scalar): Map<string, Float32Array> {
 }
 
 /** The engine's gradients as arrays by name, and its stats; disposes its tensors. */
-async function engineGradients(engine: GradientEngine, batch: HostBatch, ctx: StepContext): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
+async function engineGradients(
+  engine: GradientEngine,
+  batch: HostBatch,
+  ctx: StepContext,
+): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
   const r = await engine.gradients(batch, ctx);
-  const out = { names: r.grads.map((g) => g.name), grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])), stats: Array.from(r.stats.dataSync()) };
+  const out = {
+    names: r.grads.map((g) => g.name),
+    grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])),
+    stats: Array.from(r.stats.dataSync()),
+  };
   tf.dispose([...r.grads.map((g) => g.tensor), r.stats]);
   return out;
 }
@@ -71,7 +79,10 @@ describe('LocalGradientEngine', () => {
     const ctx = { seed: 77, step: 3, klWeight: 0.6 };
     const got = await engineGradients(engine, BATCH, ctx);
     const vars = vae.trainableVariables();
-    assert.deepEqual(got.names, vars.map((v) => v.name));
+    assert.deepEqual(
+      got.names,
+      vars.map((v) => v.name),
+    );
     assert.equal(new Set(got.names).size, got.names.length, 'names are unique');
     const ref = gradsByName(vae, () => objectiveValue(ELBO, vae, { x }, ctx).loss);
     for (const v of vars) {
@@ -131,9 +142,16 @@ describe('LocalGradientEngine', () => {
       }
     }
     assert.ok(decoderNames.size > 0);
-    assert.ok([...g0.names].some((n) => !decoderNames.has(n) && klGrad.get(n)!.some((g) => Math.abs(g) > 1e-4)), 'the KL moves some encoder gradient');
+    assert.ok(
+      [...g0.names].some((n) => !decoderNames.has(n) && klGrad.get(n)!.some((g) => Math.abs(g) > 1e-4)),
+      'the KL moves some encoder gradient',
+    );
     // Terms do not depend on β; the loss is reconstruction + β·kl.
-    for (const [g, beta] of [[g0, 0], [g1, 1], [g25, 2.5]] as const) {
+    for (const [g, beta] of [
+      [g0, 0],
+      [g1, 1],
+      [g25, 2.5],
+    ] as const) {
       assert.deepEqual(g.stats.slice(1), g0.stats.slice(1));
       assertAllClose(g.stats[0], g.stats[1] + beta * g.stats[2], { rtol: 1e-6 });
     }
@@ -144,8 +162,18 @@ describe('LocalGradientEngine', () => {
     const one = shardGradients(vae, ELBO, { x }, ctx, 1);
     const third = shardGradients(vae, ELBO, { x }, ctx, 1 / 3);
     // The scale enters the backward pass at the loss, so float32 rounding differs along the way.
-    one.grads.forEach((g, k) => assertAllClose(third.grads[k], tf.tidy(() => tf.mul(g, 1 / 3)), { rtol: 1e-4, atol: 1e-8 }));
-    assertAllClose(third.stats, tf.tidy(() => tf.mul(one.stats, 1 / 3)), { rtol: 1e-6 });
+    one.grads.forEach((g, k) =>
+      assertAllClose(
+        third.grads[k],
+        tf.tidy(() => tf.mul(g, 1 / 3)),
+        { rtol: 1e-4, atol: 1e-8 },
+      ),
+    );
+    assertAllClose(
+      third.stats,
+      tf.tidy(() => tf.mul(one.stats, 1 / 3)),
+      { rtol: 1e-6 },
+    );
     tf.dispose([...one.grads, ...third.grads, one.stats, third.stats]);
   });
 
@@ -196,8 +224,14 @@ describe('the trainer and its gradient engine', () => {
   for (const beta of [0.25, { kind: 'constant' as const, value: 0.25 }]) {
     test(`gives the engine steps 0, 1, 2, … and seeds stepSeed(seed, epoch, step), with β from beta = ${JSON.stringify(beta)}`, async () => {
       const { engine, result, vae } = await recordRun({ ...OPTS, beta });
-      assert.deepEqual(engine.calls.map((c) => c.ctx), expectedContexts(5, 0.25));
-      assert.deepEqual(engine.calls.map((c) => c.rows), [4, 4, 2, 4, 4, 2]);
+      assert.deepEqual(
+        engine.calls.map((c) => c.ctx),
+        expectedContexts(5, 0.25),
+      );
+      assert.deepEqual(
+        engine.calls.map((c) => c.rows),
+        [4, 4, 2, 4, 4, 2],
+      );
       assert.equal(engine.disposed, 0, 'an engine the caller gives is the caller’s to dispose');
       result.optimizer.dispose();
       vae.dispose();
@@ -206,7 +240,10 @@ describe('the trainer and its gradient engine', () => {
 
   test('another run seed gives other step seeds, and the default β is 1', async () => {
     const { engine, result, vae } = await recordRun({ ...OPTS, seed: 6 });
-    assert.deepEqual(engine.calls.map((c) => c.ctx), expectedContexts(6, 1));
+    assert.deepEqual(
+      engine.calls.map((c) => c.ctx),
+      expectedContexts(6, 1),
+    );
     assert.notDeepEqual(expectedContexts(6, 1), expectedContexts(5, 1));
     result.optimizer.dispose();
     vae.dispose();
@@ -240,8 +277,15 @@ describe('the trainer and its gradient engine', () => {
     const r1 = await train(vae, data, { options: { ...OPTS, beta: 0.25 }, engine: first, callbacks: { onStep: () => steps++, shouldStop: () => steps === 4 } });
     assert.equal(r1.interrupted, true);
     const second = new RecordingEngine(new LocalGradientEngine(vae, ELBO));
-    const r2 = await train(vae, data, { options: { ...OPTS, beta: 0.25 }, engine: second, resumeFrom: { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() } });
-    assert.deepEqual([...first.calls, ...second.calls].map((c) => c.ctx), expectedContexts(5, 0.25));
+    const r2 = await train(vae, data, {
+      options: { ...OPTS, beta: 0.25 },
+      engine: second,
+      resumeFrom: { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() },
+    });
+    assert.deepEqual(
+      [...first.calls, ...second.calls].map((c) => c.ctx),
+      expectedContexts(5, 0.25),
+    );
     assert.deepEqual(first.calls.length, 4);
     r1.optimizer.dispose();
     r2.optimizer.dispose();

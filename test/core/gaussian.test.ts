@@ -26,7 +26,11 @@ describe('GaussianLikelihood', () => {
     const mu = tf.tensor2d(MU);
     const lp = await assertNoTensorLeak(() => like.logProb(x, mu));
     assert.deepEqual(lp.shape, [B]);
-    assertAllClose(lp, X.map((row, b) => gaussianLogProb64(row, MU[b], 0.25)), { rtol: 1e-5 });
+    assertAllClose(
+      lp,
+      X.map((row, b) => gaussianLogProb64(row, MU[b], 0.25)),
+      { rtol: 1e-5 },
+    );
     assert.deepEqual(like.variables(), [], 'a fixed variance is not trainable');
     assertAllClose(await like.variance(), 0.25, { rtol: 1e-6 });
     tf.dispose([x, mu, lp]);
@@ -57,7 +61,11 @@ describe('GaussianLikelihood', () => {
       return s - 0.5 * (D - sse / s2);
     }, 0);
     assertAllClose(grads[vars[0].name], analytic, { rtol: 1e-4 });
-    assertAllClose(value, X.reduce((s, row, b) => s + gaussianLogProb64(row, MU[b], s2), 0), { rtol: 1e-5 });
+    assertAllClose(
+      value,
+      X.reduce((s, row, b) => s + gaussianLogProb64(row, MU[b], s2), 0),
+      { rtol: 1e-5 },
+    );
     assert.deepEqual((await like.toConfig()).kind, 'gaussian');
     const cfg = (await like.toConfig()) as Extract<LikelihoodConfig, { kind: 'gaussian' }>;
     assert.equal(cfg.variance, 'learned');
@@ -112,7 +120,11 @@ describe("GaussianLikelihood with one learned σ²_d per dimension ('learned-dia
   test('equals −½ Σ_d [log 2π + log σ²_d + (x_d − μ_d)²/σ²_d] in float64, for [B, D] and broadcast [K, B, D]', () => {
     const like = new GaussianLikelihood({ variance: 'learned-diag', logVar: LOGVAR }, D);
     const lp = tf.tidy(() => like.logProb(tf.tensor2d(X), tf.tensor2d(MU)));
-    assertAllClose(lp, X.map((row, b) => diag64(row, MU[b])), { rtol: 1e-5 });
+    assertAllClose(
+      lp,
+      X.map((row, b) => diag64(row, MU[b])),
+      { rtol: 1e-5 },
+    );
     const lp3 = tf.tidy(() => like.logProb(tf.expandDims(tf.tensor2d(X), 0), tf.stack([tf.tensor2d(MU), tf.tensor2d(X)])));
     assertAllClose(lp3, [X.map((row, b) => diag64(row, MU[b])), X.map((row) => diag64(row, row))], { rtol: 1e-5 });
     assert.equal(like.variables().length, 1);
@@ -136,7 +148,10 @@ describe("GaussianLikelihood with one learned σ²_d per dimension ('learned-dia
   });
 
   test('rejects a logVar of the wrong length and a missing dimension, naming the field', () => {
-    assert.throws(() => new GaussianLikelihood({ variance: 'learned-diag', logVar: [0, 0] }, D), /likelihood.logVar: expected 7 values, one per data dimension, got 2/);
+    assert.throws(
+      () => new GaussianLikelihood({ variance: 'learned-diag', logVar: [0, 0] }, D),
+      /likelihood.logVar: expected 7 values, one per data dimension, got 2/,
+    );
     assert.throws(() => new GaussianLikelihood({ variance: 'learned-diag' }), /needs the data dimension/);
   });
 
@@ -147,7 +162,10 @@ describe("GaussianLikelihood with one learned σ²_d per dimension ('learned-dia
     const opt = tf.train.adam(0.05);
     for (let i = 0; i < 5; i++) opt.minimize(() => tf.neg(tf.mean(elbo(vae, x, { seed: i }).elbo)) as tf.Scalar, false, vae.trainableVariables());
     const learned = await (vae.likelihood as GaussianLikelihood).variances();
-    assert.ok(learned.every((v) => Math.abs(v - 1) > 1e-3), `every σ²_d moved: ${learned}`);
+    assert.ok(
+      learned.every((v) => Math.abs(v - 1) > 1e-3),
+      `every σ²_d moved: ${learned}`,
+    );
     const again = await VAE.fromArtifacts(await vae.toArtifacts());
     assertAllClose(await (again.likelihood as GaussianLikelihood).variances(), learned, { rtol: 1e-6 });
     opt.dispose();

@@ -6,15 +6,7 @@ import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { assertAllClose } from '../helpers/assert.js';
-import {
-  bernoulliLogProb64,
-  elbo64,
-  gaussianLogProb64,
-  readVaeWeights,
-  type DenseWeights,
-  type LogLik64,
-  type VaeWeights64,
-} from '../helpers/oracles.js';
+import { bernoulliLogProb64, elbo64, gaussianLogProb64, readVaeWeights, type DenseWeights, type LogLik64, type VaeWeights64 } from '../helpers/oracles.js';
 
 before(async () => {
   await useBackend('cpu');

@@ -56,9 +56,7 @@ function posterior(x: number[]): { mean: number[]; logVar: number[] } {
 
 /** log p(x) = log N(x; b, WWᵀ + σ²I), float64 via a Cholesky factorisation. */
 function exactLogLikelihood(x: number[]): number {
-  const cov = Array.from({ length: D }, (_, i) =>
-    Array.from({ length: D }, (_, k) => W[i].reduce((s, w, j) => s + w * W[k][j], 0) + (i === k ? SIGMA2 : 0)),
-  );
+  const cov = Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, k) => W[i].reduce((s, w, j) => s + w * W[k][j], 0) + (i === k ? SIGMA2 : 0)));
   return mvnLogPdf64(x, BIAS, cov);
 }
 
@@ -93,11 +91,21 @@ after(() => exact.dispose());
 describe('the linear-Gaussian oracle', () => {
   test('hidden [] gives a linear encoder and decoder: one Dense layer per output, no activation', () => {
     const dense = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() === 'Dense');
-    assert.deepEqual(dense(exact.encoder).map((l) => l.name), ['encoder_mean', 'encoder_logvar']);
-    assert.deepEqual(dense(exact.decoder).map((l) => l.name), ['decoder_output']);
+    assert.deepEqual(
+      dense(exact.encoder).map((l) => l.name),
+      ['encoder_mean', 'encoder_logvar'],
+    );
+    assert.deepEqual(
+      dense(exact.decoder).map((l) => l.name),
+      ['decoder_output'],
+    );
     for (const l of [...dense(exact.encoder), ...dense(exact.decoder)]) assert.equal(l.getConfig().activation, 'linear');
     const q = tf.tidy(() => exact.encode(tf.tensor2d(X)).mean.arraySync());
-    assertAllClose(q, X.map((x) => posterior(x).mean), { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(
+      q,
+      X.map((x) => posterior(x).mean),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
   });
 
   test('with q the exact posterior, the ELBO equals log p(x) when ε matches N(0, I) in its first two moments', () => {
@@ -117,7 +125,11 @@ describe('the linear-Gaussian oracle', () => {
       const q = posterior(x);
       const logLiks = eps.map((e) => {
         const z = q.mean.map((m, j) => m + Math.exp(0.5 * q.logVar[j]) * e[b][j]);
-        return gaussianLogProb64(x, W.map((row, i) => row[0] * z[0] + row[1] * z[1] + BIAS[i]), SIGMA2);
+        return gaussianLogProb64(
+          x,
+          W.map((row, i) => row[0] * z[0] + row[1] * z[1] + BIAS[i]),
+          SIGMA2,
+        );
       });
       const { se } = meanAndStandardError(logLiks);
       const logPx = exactLogLikelihood(x);

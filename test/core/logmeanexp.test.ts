@@ -24,7 +24,11 @@ describe('logMeanExp', () => {
     const t = tf.tensor2d(a);
     const r0 = await assertNoTensorLeak(() => logMeanExp(t));
     assert.deepEqual(r0.shape, [b]);
-    assertAllClose(r0, Array.from({ length: b }, (_, j) => logMeanExp64(a.map((row) => row[j]))), { rtol: 1e-5 });
+    assertAllClose(
+      r0,
+      Array.from({ length: b }, (_, j) => logMeanExp64(a.map((row) => row[j]))),
+      { rtol: 1e-5 },
+    );
     const r1 = logMeanExp(t, 1);
     assert.deepEqual(r1.shape, [k]);
     assertAllClose(r1, a.map(logMeanExp64), { rtol: 1e-5 });

@@ -33,7 +33,14 @@ const DECODER = { kind: 'mlp' as const, hidden: [4], activation: 'elu' as const 
 
 /** A VAE with different encoder and decoder configs, its weights moved off their initial values. */
 function asymmetricVae(): VAE {
-  const vae = new VAE({ inputShape: [2, 3, 1], latentDim: 2, encoder: ENCODER, decoder: DECODER, likelihood: { kind: 'gaussian', variance: 'learned' }, seed: 8 });
+  const vae = new VAE({
+    inputShape: [2, 3, 1],
+    latentDim: 2,
+    encoder: ENCODER,
+    decoder: DECODER,
+    likelihood: { kind: 'gaussian', variance: 'learned' },
+    seed: 8,
+  });
   for (const m of [vae.encoder, vae.decoder]) m.setWeights(m.getWeights().map((w) => tf.tidy(() => tf.add(tf.mul(w, 1.5), 0.01))));
   tf.tidy(() => vae.likelihood.variables()[0].assign(tf.scalar(0.37)));
   vae.preprocessing = { scale: 1, binarize: 'none' };
@@ -58,7 +65,10 @@ function denseLayers(net: tf.LayersModel, prefix: string): Array<[number, string
 /** encode (mean, logVar), decode, reconstruct and sample, as arrays. */
 function outputs(vae: VAE): number[][] {
   return tf.tidy(() => {
-    const x = tf.tensor2d(Array.from({ length: 18 }, (_, i) => Math.sin(i) * 0.8), [3, 6]);
+    const x = tf.tensor2d(
+      Array.from({ length: 18 }, (_, i) => Math.sin(i) * 0.8),
+      [3, 6],
+    );
     const z = tf.tensor2d([0.3, -1.2, 0.8, 2, 0, -0.5], [3, 2]);
     const { mean, logVar } = vae.encode(x);
     return [mean, logVar, vae.decode(z), vae.reconstruct(x), vae.sample(4, { seed: 17 })].map((t) => Array.from(t.dataSync()));
@@ -94,7 +104,10 @@ describe('a VAE with different encoder and decoder configs', () => {
   test('keeps both configs and builds each network from its own', () => {
     assert.deepEqual(vae.config.encoder, ENCODER);
     assert.deepEqual(vae.config.decoder, DECODER);
-    assert.deepEqual(denseLayers(vae.encoder, 'encoder_hidden'), [[7, 'tanh'], [5, 'tanh']]);
+    assert.deepEqual(denseLayers(vae.encoder, 'encoder_hidden'), [
+      [7, 'tanh'],
+      [5, 'tanh'],
+    ]);
     assert.deepEqual(denseLayers(vae.decoder, 'decoder_hidden'), [[4, 'elu']]);
   });
 
@@ -159,7 +172,10 @@ describe('VAE configs', () => {
   test('without a decoder config, the decoder is the encoder’s mirror: the same config, widths reversed', () => {
     const vae = new VAE({ inputShape: [6], latentDim: 2, encoder: ENCODER, seed: 1 });
     assert.deepEqual(vae.config.decoder, vae.config.encoder);
-    assert.deepEqual(denseLayers(vae.decoder, 'decoder_hidden'), [[5, 'tanh'], [7, 'tanh']]);
+    assert.deepEqual(denseLayers(vae.decoder, 'decoder_hidden'), [
+      [5, 'tanh'],
+      [7, 'tanh'],
+    ]);
     vae.dispose();
   });
 
@@ -178,8 +194,14 @@ describe('VAE configs', () => {
   });
 
   test('the MLP shorthand with an encoder config is a ConfigError; a bad decoder field is named as decoder', () => {
-    assert.throws(() => resolveVaeConfig({ inputShape: [6], hidden: [3], encoder: ENCODER }), (e: unknown) => e instanceof ConfigError && /hidden, activation: .*encoder/.test(e.message));
-    assert.throws(() => resolveVaeConfig({ inputShape: [6], decoder: { hidden: [0] } }), (e: unknown) => e instanceof ConfigError && e.message === 'decoder.hidden[0]: expected an integer ≥ 1, got 0');
+    assert.throws(
+      () => resolveVaeConfig({ inputShape: [6], hidden: [3], encoder: ENCODER }),
+      (e: unknown) => e instanceof ConfigError && /hidden, activation: .*encoder/.test(e.message),
+    );
+    assert.throws(
+      () => resolveVaeConfig({ inputShape: [6], decoder: { hidden: [0] } }),
+      (e: unknown) => e instanceof ConfigError && e.message === 'decoder.hidden[0]: expected an integer ≥ 1, got 0',
+    );
   });
 });
 
@@ -209,7 +231,10 @@ describe('modelFromDescription', () => {
     const a = await vae.toArtifacts();
     vae.dispose();
     await assertCheckpointError(modelFromArtifacts({ ...a, description: { ...a.description, version: 99 } }), /expected format version 1, got 99/);
-    await assertCheckpointError(modelFromArtifacts({ ...a, description: { ...a.description, config: { ...a.description.config, kind: 'pca' as 'vae' } } }), /got 'pca'/);
+    await assertCheckpointError(
+      modelFromArtifacts({ ...a, description: { ...a.description, config: { ...a.description.config, kind: 'pca' as 'vae' } } }),
+      /got 'pca'/,
+    );
   });
 
   test('a description without a config is a CheckpointError, not a TypeError', async () => {

@@ -59,7 +59,11 @@ describe('klToStandardNormal', () => {
     const m = Array.from({ length: 4 }, () => Array.from({ length: 5 }, () => 4 * rng.next() - 2));
     const lv = Array.from({ length: 4 }, () => Array.from({ length: 5 }, () => 6 * rng.next() - 3));
     const kl = klToStandardNormal(tf.tensor2d(m), tf.tensor2d(lv));
-    assertAllClose(kl, m.map((row, b) => klStd64(row, lv[b])), { rtol: 1e-5 });
+    assertAllClose(
+      kl,
+      m.map((row, b) => klStd64(row, lv[b])),
+      { rtol: 1e-5 },
+    );
     kl.dispose();
   });
 
@@ -68,14 +72,24 @@ describe('klToStandardNormal', () => {
     const lv = tf.tensor2d([[-1, 0.3, 2]]);
     const [gm, glv] = tf.grads((a, b) => klToStandardNormal(a, b))([m, lv]);
     assertAllClose(gm, [0.5, -1.5, 2], { rtol: 1e-4 });
-    assertAllClose(glv, [-1, 0.3, 2].map((v) => 0.5 * (Math.exp(v) - 1)), { rtol: 1e-4 });
+    assertAllClose(
+      glv,
+      [-1, 0.3, 2].map((v) => 0.5 * (Math.exp(v) - 1)),
+      { rtol: 1e-4 },
+    );
     tf.dispose([m, lv, gm, glv]);
   });
 
   test('is non-negative over a grid of means and log variances, and leaks no tensor', async () => {
     const rng = new Rng('kl-nonneg');
-    const m = tf.tensor2d(Float32Array.from({ length: 4000 }, () => 6 * rng.next() - 3), [1000, 4]);
-    const lv = tf.tensor2d(Float32Array.from({ length: 4000 }, () => 10 * rng.next() - 5), [1000, 4]);
+    const m = tf.tensor2d(
+      Float32Array.from({ length: 4000 }, () => 6 * rng.next() - 3),
+      [1000, 4],
+    );
+    const lv = tf.tensor2d(
+      Float32Array.from({ length: 4000 }, () => 10 * rng.next() - 5),
+      [1000, 4],
+    );
     const kl = await assertNoTensorLeak(() => klToStandardNormal(m, lv));
     assert.ok(take(kl).every((v) => v >= 0 && Number.isFinite(v)));
     tf.dispose([m, lv]);
@@ -85,8 +99,14 @@ describe('klToStandardNormal', () => {
 describe('klDivergence', () => {
   test('equals klToStandardNormal when p is N(0, I)', () => {
     const rng = new Rng('kl-vs-std');
-    const m = tf.tensor2d(Float32Array.from({ length: 12 }, () => 4 * rng.next() - 2), [3, 4]);
-    const lv = tf.tensor2d(Float32Array.from({ length: 12 }, () => 4 * rng.next() - 2), [3, 4]);
+    const m = tf.tensor2d(
+      Float32Array.from({ length: 12 }, () => 4 * rng.next() - 2),
+      [3, 4],
+    );
+    const lv = tf.tensor2d(
+      Float32Array.from({ length: 12 }, () => 4 * rng.next() - 2),
+      [3, 4],
+    );
     const zeros = tf.zerosLike(m);
     const a = klDivergence(m, lv, zeros, zeros);
     const b = klToStandardNormal(m, lv);
@@ -107,10 +127,17 @@ describe('klDivergence', () => {
 
   test('is 0 for q = p and positive otherwise', () => {
     const rng = new Rng('kl-div-nonneg');
-    const make = (scale: number) => tf.tensor2d(Float32Array.from({ length: 2000 }, () => scale * (rng.next() - 0.5)), [500, 4]);
+    const make = (scale: number) =>
+      tf.tensor2d(
+        Float32Array.from({ length: 2000 }, () => scale * (rng.next() - 0.5)),
+        [500, 4],
+      );
     const [m1, lv1, m2, lv2] = [make(6), make(8), make(6), make(8)];
     const kl = take(klDivergence(m1, lv1, m2, lv2));
-    assert.ok(kl.every((v) => v > 0 && Number.isFinite(v)), 'KL(q ‖ p) > 0 for q ≠ p');
+    assert.ok(
+      kl.every((v) => v > 0 && Number.isFinite(v)),
+      'KL(q ‖ p) > 0 for q ≠ p',
+    );
     const self = klDivergence(m1, lv1, m1, lv1);
     assertAllClose(self, new Float32Array(500), { atol: 1e-6 });
     tf.dispose([m1, lv1, m2, lv2, self]);
@@ -138,7 +165,11 @@ describe('normalLogProb', () => {
     const logVar = [-0.3, 0.9, 0.0];
     const lp = normalLogProb(tf.tensor2d(x), tf.tensor1d(mean), tf.tensor1d(logVar));
     assert.deepEqual(lp.shape, [2]);
-    assertAllClose(lp, x.map((row) => normalLogProb64(row, mean, logVar)), { rtol: 1e-5 });
+    assertAllClose(
+      lp,
+      x.map((row) => normalLogProb64(row, mean, logVar)),
+      { rtol: 1e-5 },
+    );
     lp.dispose();
   });
 
@@ -163,7 +194,11 @@ describe('normalLogProb', () => {
       [4.0, 0.5],
     ];
     const a = standardNormalLogProb(tf.tensor2d(x));
-    assertAllClose(a, x.map((row) => normalLogProb64(row, [0, 0], [0, 0])), { rtol: 1e-5 });
+    assertAllClose(
+      a,
+      x.map((row) => normalLogProb64(row, [0, 0], [0, 0])),
+      { rtol: 1e-5 },
+    );
     a.dispose();
   });
 });

@@ -20,7 +20,10 @@ interface PinnedRun {
   losses: number[];
   history: Array<Record<string, number | null>>;
 }
-const pinned = JSON.parse(readFileSync(new URL('../fixtures/pinned-losses.json', import.meta.url), 'utf8')) as Record<'cpu' | 'wasmNativeOff', Record<string, PinnedRun>>;
+const pinned = JSON.parse(readFileSync(new URL('../fixtures/pinned-losses.json', import.meta.url), 'utf8')) as Record<
+  'cpu' | 'wasmNativeOff',
+  Record<string, PinnedRun>
+>;
 
 const mnist = loadIdxDataset(mnistDataDir());
 const small = takeFirst(mnist.train, 64);
@@ -33,17 +36,24 @@ const RUNS: Array<[string, LikelihoodConfig, number]> = [
 async function trainPinnedRun(likelihood: LikelihoodConfig, beta: number): Promise<PinnedRun> {
   const vae = new VAE({ inputShape: [28, 28, 1], hidden: [16], latentDim: 4, seed: 1, likelihood });
   const losses: number[] = [];
-  const r = await train(vae, { train: small, val: held, test: held }, {
-    options: { batchSize: 8, learningRate: 3e-3, seed: 4, logEvery: 1, epochs: 2, beta, binarize: 'none' },
-    callbacks: { onStep: (s) => losses.push(s.loss) },
-  });
+  const r = await train(
+    vae,
+    { train: small, val: held, test: held },
+    {
+      options: { batchSize: 8, learningRate: 3e-3, seed: 4, logEvery: 1, epochs: 2, beta, binarize: 'none' },
+      callbacks: { onStep: (s) => losses.push(s.loss) },
+    },
+  );
   const history = r.history.map(({ seconds: _s, examplesPerSecond: _e, evalSeconds: _v, ...rest }) => rest as unknown as Record<string, number | null>);
   r.optimizer.dispose();
   vae.dispose();
   return { losses, history };
 }
 
-for (const [backend, key] of [['cpu', 'cpu'], ['wasm', 'wasmNativeOff']] as const) {
+for (const [backend, key] of [
+  ['cpu', 'cpu'],
+  ['wasm', 'wasmNativeOff'],
+] as const) {
   describe(`pinned losses (${backend}${backend === 'wasm' ? ', native kernels off' : ''})`, () => {
     for (const [name, likelihood, beta] of RUNS) {
       test(`${name}, β = ${beta}: 16 steps and 2 epochs give exactly the losses of vaekit 0.1.0`, async () => {

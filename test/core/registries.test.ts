@@ -18,7 +18,15 @@ import { VAE } from '../../src/models/vae.js';
 import { MLP_DEFAULTS, NET_KINDS, makeDecoder, makeEncoder, resolveNetConfig, type NetConfig } from '../../src/nets/index.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { elbo, negativeElboLoss } from '../../src/objectives/elbo.js';
-import { DEFAULT_OBJECTIVE, OBJECTIVE_KINDS, objectiveNoise, objectiveTerms, objectiveValue, resolveObjectiveConfig, type ObjectiveConfig } from '../../src/objectives/index.js';
+import {
+  DEFAULT_OBJECTIVE,
+  OBJECTIVE_KINDS,
+  objectiveNoise,
+  objectiveTerms,
+  objectiveValue,
+  resolveObjectiveConfig,
+  type ObjectiveConfig,
+} from '../../src/objectives/index.js';
 import { iwaeBound } from '../../src/objectives/iwae.js';
 import { resolveTrainOptions } from '../../src/training/options.js';
 import { SCHEDULE_KINDS, klWeight, resolveKlSchedule, type KlSchedule } from '../../src/training/schedules.js';
@@ -135,7 +143,17 @@ describe('objective registry', () => {
     const other = objectiveNoise(ELBO, B, Z, seed + 1);
     const moved = objectiveValue(ELBO, vae, { x }, { seed, step: 0, klWeight: 0.7, noise: other });
     assert.notEqual(moved.loss.dataSync()[0], drawn.loss.dataSync()[0]);
-    tf.dispose([noise, direct, other, drawn.loss, given.loss, moved.loss, ...Object.values(drawn.terms), ...Object.values(given.terms), ...Object.values(moved.terms)]);
+    tf.dispose([
+      noise,
+      direct,
+      other,
+      drawn.loss,
+      given.loss,
+      moved.loss,
+      ...Object.values(drawn.terms),
+      ...Object.values(given.terms),
+      ...Object.values(moved.terms),
+    ]);
   });
 
   test('cut along the batch axis, the noise gives two shards losses whose row-weighted mean is the whole batch loss', () => {
@@ -156,7 +174,10 @@ describe('objective registry', () => {
 
   test('resolveObjectiveConfig returns the ELBO config and names an unknown kind by its field', () => {
     assert.deepEqual(resolveObjectiveConfig({ kind: 'elbo' }, 'training.objective'), { kind: 'elbo' });
-    assertConfigError(() => resolveObjectiveConfig({ kind: 'iwae' } as unknown as ObjectiveConfig, 'training.objective'), 'training.objective.kind: expected one of elbo, got "iwae"');
+    assertConfigError(
+      () => resolveObjectiveConfig({ kind: 'iwae' } as unknown as ObjectiveConfig, 'training.objective'),
+      'training.objective.kind: expected one of elbo, got "iwae"',
+    );
     assertConfigError(() => resolveObjectiveConfig({} as ObjectiveConfig, 'training.objective'), 'training.objective.kind: expected one of elbo, got nothing');
     assertConfigError(() => resolveObjectiveConfig({ kind: 'iwae' } as unknown as ObjectiveConfig), 'objective.kind: expected one of elbo, got "iwae"');
   });
@@ -176,7 +197,10 @@ describe('objective registry', () => {
   });
 
   test('resolveTrainOptions names the objective as training.objective in a run config', () => {
-    assertConfigError(() => resolveTrainOptions({ objective: { kind: 'x' } as unknown as ObjectiveConfig }, 'training'), 'training.objective.kind: expected one of elbo, got "x"');
+    assertConfigError(
+      () => resolveTrainOptions({ objective: { kind: 'x' } as unknown as ObjectiveConfig }, 'training'),
+      'training.objective.kind: expected one of elbo, got "x"',
+    );
   });
 });
 
@@ -206,7 +230,10 @@ describe('β schedules', () => {
   });
 
   test('an unknown kind, a bad value and an extra field of a schedule are ConfigErrors naming the field', () => {
-    assertConfigError(() => resolveKlSchedule({ kind: 'linear' } as unknown as KlSchedule, 'training.beta'), 'training.beta.kind: expected one of constant, got "linear"');
+    assertConfigError(
+      () => resolveKlSchedule({ kind: 'linear' } as unknown as KlSchedule, 'training.beta'),
+      'training.beta.kind: expected one of constant, got "linear"',
+    );
     assertConfigError(() => resolveKlSchedule({ kind: 'constant', value: -1 }, 'training.beta'), 'training.beta.value: expected a number ≥ 0, got -1');
     assertConfigError(() => resolveKlSchedule({ kind: 'constant' } as KlSchedule, 'training.beta'), 'training.beta.value: expected a number ≥ 0, got nothing');
     assertConfigError(
@@ -242,7 +269,17 @@ describe('noise module', () => {
   };
 
   test('stepSeed and chunkSeed are integers in [1, 2³¹), the same for the same arguments and different when any changes', () => {
-    const seeds = [stepSeed(0, 0, 0), stepSeed(0, 0, 1), stepSeed(0, 1, 0), stepSeed(1, 0, 0), stepSeed(0, 1, 2), stepSeed(0, 2, 1), chunkSeed(0, 0), chunkSeed(0, 1), chunkSeed(1, 0)];
+    const seeds = [
+      stepSeed(0, 0, 0),
+      stepSeed(0, 0, 1),
+      stepSeed(0, 1, 0),
+      stepSeed(1, 0, 0),
+      stepSeed(0, 1, 2),
+      stepSeed(0, 2, 1),
+      chunkSeed(0, 0),
+      chunkSeed(0, 1),
+      chunkSeed(1, 0),
+    ];
     for (const s of seeds) assert.ok(Number.isInteger(s) && s >= 1 && s < 2 ** 31, `seed ${s}`);
     assert.equal(new Set(seeds).size, seeds.length, `distinct: ${seeds}`);
     disturb();
@@ -274,14 +311,46 @@ describe('noise module', () => {
 
   test('each noise function changes when any of its seed or indices changes, and the purposes draw different streams', () => {
     const base = draw(() => elboNoise(1, 4, 3, 9));
-    assert.notDeepEqual(draw(() => elboNoise(1, 4, 3, 10)), base, 'elbo seed');
-    assert.notDeepEqual(draw(() => iwaeNoise(1, 4, 3, 9)), base, 'iwae and elbo streams');
-    assert.notDeepEqual(draw(() => priorNoise(4, 3, 9)), base, 'prior and elbo streams');
-    assert.notDeepEqual(draw(() => normalObservationNoise([4, 3], 9)), base, 'observation and elbo streams');
-    assert.notDeepEqual(draw(() => iwaeNoise(2, 4, 3, 10)), draw(() => iwaeNoise(2, 4, 3, 9)), 'iwae seed');
-    assert.notDeepEqual(draw(() => exampleNoise(5, 3, 9, 13)), draw(() => exampleNoise(5, 3, 9, 12)), 'example index');
-    assert.notDeepEqual(draw(() => exampleNoise(5, 3, 10, 12)), draw(() => exampleNoise(5, 3, 9, 12)), 'example seed');
-    assert.notDeepEqual(draw(() => uniformObservationNoise([2, 6], 10)), draw(() => uniformObservationNoise([2, 6], 9)), 'uniform seed');
+    assert.notDeepEqual(
+      draw(() => elboNoise(1, 4, 3, 10)),
+      base,
+      'elbo seed',
+    );
+    assert.notDeepEqual(
+      draw(() => iwaeNoise(1, 4, 3, 9)),
+      base,
+      'iwae and elbo streams',
+    );
+    assert.notDeepEqual(
+      draw(() => priorNoise(4, 3, 9)),
+      base,
+      'prior and elbo streams',
+    );
+    assert.notDeepEqual(
+      draw(() => normalObservationNoise([4, 3], 9)),
+      base,
+      'observation and elbo streams',
+    );
+    assert.notDeepEqual(
+      draw(() => iwaeNoise(2, 4, 3, 10)),
+      draw(() => iwaeNoise(2, 4, 3, 9)),
+      'iwae seed',
+    );
+    assert.notDeepEqual(
+      draw(() => exampleNoise(5, 3, 9, 13)),
+      draw(() => exampleNoise(5, 3, 9, 12)),
+      'example index',
+    );
+    assert.notDeepEqual(
+      draw(() => exampleNoise(5, 3, 10, 12)),
+      draw(() => exampleNoise(5, 3, 9, 12)),
+      'example seed',
+    );
+    assert.notDeepEqual(
+      draw(() => uniformObservationNoise([2, 6], 10)),
+      draw(() => uniformObservationNoise([2, 6], 9)),
+      'uniform seed',
+    );
   });
 
   test('the normal draws have mean 0 and variance 1 within 5 standard errors; the uniform draws lie in [0, 1) with mean ½', () => {
@@ -305,7 +374,10 @@ describe('noise module', () => {
   test('priorNoise at temperature ½ is exactly ½ × the draw at temperature 1', () => {
     const one = draw(() => priorNoise(6, 3, 4));
     const half = draw(() => priorNoise(6, 3, 4, 0.5));
-    assert.deepEqual(half, one.map((t) => t * 0.5));
+    assert.deepEqual(
+      half,
+      one.map((t) => t * 0.5),
+    );
   });
 
   test('elbo with a seed draws exactly elboNoise(K, B, Z, seed), for K = 1 and K = 3', () => {
@@ -322,7 +394,15 @@ describe('noise module', () => {
     const k = 3;
     const w = readVaeWeights(vae);
     const eps = tf.tidy(() => elboNoise(k, B, Z, 8).arraySync() as number[][][]); // [K, B, Z]
-    const expected = xRows.map((xb, b) => elbo64(w, xb, eps.map((e) => e[b]), bernoulliLogProb64).elbo);
+    const expected = xRows.map(
+      (xb, b) =>
+        elbo64(
+          w,
+          xb,
+          eps.map((e) => e[b]),
+          bernoulliLogProb64,
+        ).elbo,
+    );
     const got = tf.tidy(() => values(elbo(vae, x, { numSamples: k, seed: 8 }).elbo));
     assertAllClose(got, expected, { rtol: 1e-5, atol: 1e-5 });
   });
@@ -372,7 +452,11 @@ describe('noise module', () => {
       assertAllClose(est.perExample, expected, { rtol: 1e-5, atol: 1e-5, message: `chunkRows ${chunkRows}` });
     }
     const shifted = await estimateLogLikelihood(vae, ds, { numSamples: k, seed, firstIndex: 7 });
-    assertAllClose(shifted.perExample, xRows.map((_, n) => oracle(n, 7 + n)), { rtol: 1e-5, atol: 1e-5, message: 'firstIndex 7' });
+    assertAllClose(
+      shifted.perExample,
+      xRows.map((_, n) => oracle(n, 7 + n)),
+      { rtol: 1e-5, atol: 1e-5, message: 'firstIndex 7' },
+    );
   });
 
   test('sampleFromPrior decodes exactly priorNoise(n, Z, seed, temperature): σ of the float64 decoder at those z', () => {
@@ -383,21 +467,35 @@ describe('noise module', () => {
       const expected = z.flatMap((zi) => Array.from(decode64(w, zi), (l) => 1 / (1 + Math.exp(-l))));
       const got = tf.tidy(() => values(sampleFromPrior(vae, n, { seed: 13, temperature })));
       assertAllClose(got, expected, { rtol: 1e-5, atol: 1e-7, message: `temperature ${temperature}` });
-      assert.deepEqual(tf.tidy(() => values(vae.sample(n, { seed: 13, temperature }))), got, 'VAE.sample is sampleFromPrior');
+      assert.deepEqual(
+        tf.tidy(() => values(vae.sample(n, { seed: 13, temperature }))),
+        got,
+        'VAE.sample is sampleFromPrior',
+      );
     }
   });
 
   test('a Bernoulli sample is 1 exactly where uniformObservationNoise is below σ(logit); a Gaussian one is mean + σ·normalObservationNoise', () => {
-    const logits = tf.tensor2d([[-2, -0.5, 0, 0.3, 1, 4], [3, -3, 0.1, -0.1, 2, -1]]);
+    const logits = tf.tensor2d([
+      [-2, -0.5, 0, 0.3, 1, 4],
+      [3, -3, 0.1, -0.1, 2, -1],
+    ]);
     const seed = 6;
     const u = draw(() => uniformObservationNoise([2, 6], seed));
     const l = values(logits);
     const expected = l.map((li, i) => (u[i] < 1 / (1 + Math.exp(-li)) ? 1 : 0));
     const bern = new BernoulliLikelihood();
-    assert.deepEqual(draw(() => bern.sample(logits, seed)), expected);
+    assert.deepEqual(
+      draw(() => bern.sample(logits, seed)),
+      expected,
+    );
     const gauss = new GaussianLikelihood({ variance: 0.25 }, 6);
     const e = draw(() => normalObservationNoise([2, 6], seed));
-    assertAllClose(draw(() => gauss.sample(logits, seed)), l.map((m, i) => m + 0.5 * e[i]), { rtol: 1e-6, atol: 1e-7 });
+    assertAllClose(
+      draw(() => gauss.sample(logits, seed)),
+      l.map((m, i) => m + 0.5 * e[i]),
+      { rtol: 1e-6, atol: 1e-7 },
+    );
     gauss.dispose();
     logits.dispose();
   });
@@ -435,7 +533,10 @@ describe('network registry', () => {
   test('a bad width or activation is a ConfigError naming it with its index', () => {
     assertConfigError(() => resolveNetConfig({ hidden: [8, 0] }, 'model.encoder'), 'model.encoder.hidden[1]: expected an integer ≥ 1, got 0');
     assertConfigError(() => resolveNetConfig({ hidden: [2.5] }, 'model.decoder'), 'model.decoder.hidden[0]: expected an integer ≥ 1, got 2.5');
-    assertConfigError(() => resolveNetConfig({ activation: 'gelu' } as unknown as NetConfig, 'model.encoder'), /^model\.encoder\.activation: expected one of relu, elu, tanh, .*, got "gelu"$/);
+    assertConfigError(
+      () => resolveNetConfig({ activation: 'gelu' } as unknown as NetConfig, 'model.encoder'),
+      /^model\.encoder\.activation: expected one of relu, elu, tanh, .*, got "gelu"$/,
+    );
   });
 
   test('hidden widths given as a single number are a ConfigError naming the field, not a TypeError', () => {
@@ -452,8 +553,16 @@ describe('network registry', () => {
     const dec = makeDecoder(config, dims, new Rng('dec'));
     const [mean, logVar] = enc.predict(tf.zeros([3, 6])) as tf.Tensor[];
     const out = dec.predict(tf.zeros([3, 2])) as tf.Tensor;
-    assert.deepEqual([mean.shape, logVar.shape, out.shape], [[3, 2], [3, 2], [3, 6]]);
-    const units = (m: tf.LayersModel, prefix: string) => m.layers.filter((l) => l.name.startsWith(prefix)).map((l) => (l.getConfig() as { units: number }).units);
+    assert.deepEqual(
+      [mean.shape, logVar.shape, out.shape],
+      [
+        [3, 2],
+        [3, 2],
+        [3, 6],
+      ],
+    );
+    const units = (m: tf.LayersModel, prefix: string) =>
+      m.layers.filter((l) => l.name.startsWith(prefix)).map((l) => (l.getConfig() as { units: number }).units);
     assert.deepEqual(units(enc, 'encoder_hidden'), [5, 4]);
     assert.deepEqual(units(dec, 'decoder_hidden'), [4, 5], 'the decoder uses the widths reversed');
     tf.dispose([mean, logVar, out]);
@@ -495,7 +604,10 @@ describe('validation rules', () => {
   test("check throws 'field: expected <what>, got <json>', with strings quoted and a missing value as 'nothing'", () => {
     assertConfigError(() => v.check('training.epochs', 0, v.intAtLeast(1)), 'training.epochs: expected an integer ≥ 1, got 0');
     assertConfigError(() => v.check('backend', 'gpu', v.oneOf(['wasm', 'cpu'])), 'backend: expected one of wasm, cpu, got "gpu"');
-    assertConfigError(() => v.check('model.hidden', [4, 0], v.listOf(v.intAtLeast(1))), 'model.hidden: expected a non-empty list of positive integers, got [4,0]');
+    assertConfigError(
+      () => v.check('model.hidden', [4, 0], v.listOf(v.intAtLeast(1))),
+      'model.hidden: expected a non-empty list of positive integers, got [4,0]',
+    );
     assertConfigError(() => v.check('seed', undefined, v.integer), 'seed: expected an integer, got nothing');
   });
 
@@ -507,7 +619,10 @@ describe('validation rules', () => {
   test("check's message marks the field as a setting, so a front end can name it its own way", () => {
     assert.throws(
       () => v.check('training.epochs', 0, v.intAtLeast(1)),
-      (e: unknown) => e instanceof ConfigError && e.template === `${setting('training.epochs')}: expected an integer ≥ 1, got 0` && e.describe((p) => (p === 'training.epochs' ? '--epochs' : undefined)) === '--epochs: expected an integer ≥ 1, got 0',
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.template === `${setting('training.epochs')}: expected an integer ≥ 1, got 0` &&
+        e.describe((p) => (p === 'training.epochs' ? '--epochs' : undefined)) === '--epochs: expected an integer ≥ 1, got 0',
     );
   });
 
@@ -525,7 +640,10 @@ describe('validation rules', () => {
   test('checkKnownKeys names one unknown field, or several in the plural, and the known ones', () => {
     v.checkKnownKeys('opts', { a: 1, b: 2 }, ['a', 'b', 'c']);
     assertConfigError(() => v.checkKnownKeys('training', { epoch: 3 }, ['epochs', 'seed']), "training: unknown field 'epoch'; expected some of epochs, seed");
-    assertConfigError(() => v.checkKnownKeys('training', { epoch: 3, sed: 1 }, ['epochs', 'seed']), "training: unknown fields 'epoch', 'sed'; expected some of epochs, seed");
+    assertConfigError(
+      () => v.checkKnownKeys('training', { epoch: 3, sed: 1 }, ['epochs', 'seed']),
+      "training: unknown fields 'epoch', 'sed'; expected some of epochs, seed",
+    );
   });
 
   test('shown writes JSON where it can and the string form otherwise', () => {
@@ -557,7 +675,9 @@ describe('setting references in error messages', () => {
   test('a custom namer renders the settings it knows and leaves the others to the library', () => {
     const flags: Record<string, string> = { 'training.learningRate': '--lr', 'data.source': '--data' };
     const namer: SettingNamer = (path, value) => (path in flags ? (value === undefined ? flags[path] : `${flags[path]} ${value}`) : undefined);
-    const e = new ConfigError(`${setting('training.learningRate')}: expected a positive number, got 0; ${setting('data.source', 'x=y')} and ${setting('model.latentDim')}`);
+    const e = new ConfigError(
+      `${setting('training.learningRate')}: expected a positive number, got 0; ${setting('data.source', 'x=y')} and ${setting('model.latentDim')}`,
+    );
     assert.equal(e.describe(namer), '--lr: expected a positive number, got 0; --data x=y and model.latentDim');
     assert.equal(e.message, "training.learningRate: expected a positive number, got 0; data.source 'x=y' and model.latentDim");
   });

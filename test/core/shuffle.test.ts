@@ -36,7 +36,12 @@ async function batchOrder(seed: number, epochs: number): Promise<number[][]> {
 test('each epoch visits every example once, in a new order; the same seed repeats the orders', async () => {
   const orders = await batchOrder(7, 3);
   const all = Array.from({ length: 23 }, (_, i) => i);
-  for (const order of orders) assert.deepEqual([...order].sort((a, b) => a - b), all, 'a permutation of the examples');
+  for (const order of orders)
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      all,
+      'a permutation of the examples',
+    );
   assert.notDeepEqual(orders[0], all, 'shuffled, not in file order');
   assert.notDeepEqual(orders[1], orders[0], 'epoch 2 reshuffles');
   assert.notDeepEqual(orders[2], orders[1], 'epoch 3 reshuffles');

@@ -26,7 +26,10 @@ const mnist = loadIdxDataset(mnistDataDir());
 const TRAIN: Dataset = takeFirst(mnist.train, 64);
 /** 24 validation and 24 test examples, disjoint. */
 const VAL: Dataset = takeFirst(mnist.test, 24);
-const TEST: Dataset = subset(mnist.test, Array.from({ length: 24 }, (_, i) => 24 + i));
+const TEST: Dataset = subset(
+  mnist.test,
+  Array.from({ length: 24 }, (_, i) => 24 + i),
+);
 /** 2 epochs of 11 steps: past the 20th step, where Adam's tiny slots are flushed (SLOT_FLUSH_EVERY). */
 const TRAIN_OPTS: TrainOptions = { epochs: 2, batchSize: 6, learningRate: 3e-3, seed: 5, logEvery: 1, evalBatchSize: 10 };
 
@@ -160,7 +163,10 @@ for (const { label, backend, native } of BACKENDS) {
       assert.equal(reference.losses.length, 22, 'two epochs of 11 steps, one loss read-back each');
       assert.deepEqual(guarded.losses, reference.losses);
       assert.deepEqual(guarded.history, reference.history);
-      assert.ok(guarded.history.every((m) => m.valLoss !== null && m.testLoss !== null), 'validation and test losses are reported');
+      assert.ok(
+        guarded.history.every((m) => m.valLoss !== null && m.testLoss !== null),
+        'validation and test losses are reported',
+      );
       guarded.weights.forEach((w, i) => assert.deepEqual(w, reference.weights[i], `weights of variable ${i}`));
     });
 
@@ -207,7 +213,13 @@ for (const { label, backend, native } of BACKENDS) {
 
     test("a Gaussian VAE's describe() reads its learned variances asynchronously (shared and per dimension)", async () => {
       const shared = new VAE({ inputShape: [4], hidden: [4], latentDim: 2, seed: 0, likelihood: { kind: 'gaussian', variance: 'learned', logVar: -0.7 } });
-      const diag = new VAE({ inputShape: [3], hidden: [4], latentDim: 2, seed: 0, likelihood: { kind: 'gaussian', variance: 'learned-diag', logVar: [0.25, -1.5, 2] } });
+      const diag = new VAE({
+        inputShape: [3],
+        hidden: [4],
+        latentDim: 2,
+        seed: 0,
+        likelihood: { kind: 'gaussian', variance: 'learned-diag', logVar: [0.25, -1.5, 2] },
+      });
       try {
         const [a, b] = await withoutSyncReads('describe', () => Promise.all([shared.describe(), diag.describe()]));
         assert.deepEqual(a.config.likelihood, { kind: 'gaussian', variance: 'learned', logVar: Math.fround(-0.7) });

@@ -54,9 +54,15 @@ describe('train on 2000 MNIST examples (wasm)', () => {
     const before = (await evaluateElbo(vae, val, { seed: 0 })).loss;
     const r = await train(vae, { train: data, val }, { options: { epochs: 3, batchSize: 32, learningRate: 3e-3, seed: 0 } });
     const losses = r.history.map((m) => m.valLoss ?? NaN);
-    assert.ok(losses.every((v, i) => i === 0 || v < losses[i - 1]), `validation loss falls every epoch: ${losses}`);
+    assert.ok(
+      losses.every((v, i) => i === 0 || v < losses[i - 1]),
+      `validation loss falls every epoch: ${losses}`,
+    );
     const trainLosses = r.history.map((m) => m.trainLoss);
-    assert.ok(trainLosses.every((v, i) => i === 0 || v < trainLosses[i - 1]), `training loss falls every epoch: ${trainLosses}`);
+    assert.ok(
+      trainLosses.every((v, i) => i === 0 || v < trainLosses[i - 1]),
+      `training loss falls every epoch: ${trainLosses}`,
+    );
     assert.ok(losses[2] < 0.5 * before, `validation loss ${losses[2]} after 3 epochs, ${before} before`);
     for (const m of r.history) assert.ok(Math.abs(m.trainLoss - (m.reconstruction! + m.kl!)) < 1e-6 * m.trainLoss, 'trainLoss = reconstruction + β·kl');
     r.optimizer.dispose();
@@ -98,7 +104,11 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
     test('holds as many tensors after step 100 as after step 10', async () => {
       const vae = smallVae();
       const counts: number[] = [];
-      const r = await train(vae, { train: small }, { options: { ...SMALL_OPTS, epochs: 13 }, callbacks: { onStep: () => counts.push(tf.memory().numTensors) } });
+      const r = await train(
+        vae,
+        { train: small },
+        { options: { ...SMALL_OPTS, epochs: 13 }, callbacks: { onStep: () => counts.push(tf.memory().numTensors) } },
+      );
       assert.equal(counts.length, 104);
       assert.equal(counts[99], counts[9], `numTensors after step 10: ${counts[9]}, after step 100: ${counts[99]}`);
       r.optimizer.dispose();
@@ -115,7 +125,11 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
         bad.dispose();
       };
       await assert.rejects(
-        train(vae, { train: small }, { options: { ...SMALL_OPTS, epochs: 3, logEvery: 4 }, callbacks: { onEpochEnd: (m) => (m.epoch === 1 ? poison() : undefined) } }),
+        train(
+          vae,
+          { train: small },
+          { options: { ...SMALL_OPTS, epochs: 3, logEvery: 4 }, callbacks: { onEpochEnd: (m) => (m.epoch === 1 ? poison() : undefined) } },
+        ),
         (e: unknown) => {
           assert.ok(e instanceof TrainingError, `expected a TrainingError, got ${String(e)}`);
           assert.match(e.message, /training: the loss became NaN at epoch 2, step 1 of 8 /);
@@ -144,10 +158,14 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const resumed = smallVae();
       const r1 = await trainRecording(resumed, { epochs: 1 });
       assert.equal(r1.result.state.epoch, 1);
-      const r2 = await train(resumed, { train: small, val: held }, {
-        options: { ...SMALL_OPTS, epochs: 2 },
-        resumeFrom: { state: r1.result.state, optimizerWeights: await r1.result.optimizer.getWeights() },
-      });
+      const r2 = await train(
+        resumed,
+        { train: small, val: held },
+        {
+          options: { ...SMALL_OPTS, epochs: 2 },
+          resumeFrom: { state: r1.result.state, optimizerWeights: await r1.result.optimizer.getWeights() },
+        },
+      );
       assert.deepEqual(r2.history.map(numbers), rs.result.history.map(numbers));
       assert.deepEqual(weights(resumed), weights(straight));
       for (const r of [rs.result, r1.result, r2]) r.optimizer.dispose();
@@ -162,16 +180,24 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const rs = await trainRecording(straight, { epochs: 2 });
       const resumed = smallVae();
       let steps = 0;
-      const r1 = await train(resumed, { train: small, val: held }, {
-        options: { ...SMALL_OPTS, epochs: 2 },
-        callbacks: { onStep: () => steps++, shouldStop: () => steps === 11 },
-      });
+      const r1 = await train(
+        resumed,
+        { train: small, val: held },
+        {
+          options: { ...SMALL_OPTS, epochs: 2 },
+          callbacks: { onStep: () => steps++, shouldStop: () => steps === 11 },
+        },
+      );
       assert.equal(r1.interrupted, true);
       assert.deepEqual([r1.state.epoch, r1.state.step], [1, 3], 'stopped after step 3 of epoch 2');
-      const r2 = await train(resumed, { train: small, val: held }, {
-        options: { ...SMALL_OPTS, epochs: 2 },
-        resumeFrom: { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() },
-      });
+      const r2 = await train(
+        resumed,
+        { train: small, val: held },
+        {
+          options: { ...SMALL_OPTS, epochs: 2 },
+          resumeFrom: { state: r1.state, optimizerWeights: await r1.optimizer.getWeights() },
+        },
+      );
       assert.equal(r2.interrupted, false);
       assert.deepEqual(r2.history.map(numbers), rs.result.history.map(numbers));
       assert.deepEqual(weights(resumed), weights(straight));

@@ -46,22 +46,30 @@ describe('VAE', () => {
     const x = tf.tensor4d(X.flat(), [4, 2, 3, 1]);
     const { mean, logVar } = await assertNoTensorLeak(() => vae.encode(x));
     assert.deepEqual(mean.shape, [4, Z]);
-    assertAllClose(mean, X.map((r) => Array.from(encode64(w, r).mean)), { rtol: 1e-5, atol: 1e-6 });
-    assertAllClose(logVar, X.map((r) => Array.from(encode64(w, r).logVar)), { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(
+      mean,
+      X.map((r) => Array.from(encode64(w, r).mean)),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
+    assertAllClose(
+      logVar,
+      X.map((r) => Array.from(encode64(w, r).logVar)),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
     const rec = await assertNoTensorLeak(() => vae.reconstruct(x));
     assert.deepEqual(rec.shape, [4, D]);
-    assertAllClose(rec, X.map((r) => Array.from(decode64(w, encode64(w, r).mean), sigmoid)), { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(
+      rec,
+      X.map((r) => Array.from(decode64(w, encode64(w, r).mean), sigmoid)),
+      { rtol: 1e-5, atol: 1e-6 },
+    );
     tf.dispose([x, mean, logVar, rec]);
   });
 
   test('encode rejects inputs of the wrong shape with a ShapeError naming expected and actual shapes', () => {
     for (const shape of [[2, 7], [6], [2, 3, 3, 1]]) {
       const x = tf.zeros(shape);
-      assertThrowsClass(
-        () => vae.encode(x),
-        ShapeError,
-        new RegExp(`VAE input: expected \\[B, 6\\] or \\[B, 2, 3, 1\\], got \\[${shape.join(', ')}\\]`),
-      );
+      assertThrowsClass(() => vae.encode(x), ShapeError, new RegExp(`VAE input: expected \\[B, 6\\] or \\[B, 2, 3, 1\\], got \\[${shape.join(', ')}\\]`));
       x.dispose();
     }
   });
@@ -98,7 +106,7 @@ describe('VAE', () => {
     assert.equal(vars.length, 2 * 4 + 2 * 3, 'encoder: 2 hidden + mean + logVar; decoder: 2 hidden + output');
     assert.equal(new Set(vars.map((v) => v.name)).size, vars.length);
     const total = vars.reduce((s, v) => s + v.size, 0);
-    assert.equal(total, (6 * 5 + 5) + (5 * 4 + 4) + 2 * (4 * 3 + 3) + (3 * 4 + 4) + (4 * 5 + 5) + (5 * 6 + 6));
+    assert.equal(total, 6 * 5 + 5 + (5 * 4 + 4) + 2 * (4 * 3 + 3) + (3 * 4 + 4) + (4 * 5 + 5) + (5 * 6 + 6));
     const g = new VAE({ inputShape: [4], hidden: [], latentDim: 2, likelihood: { kind: 'gaussian', variance: 'learned' } });
     const gv = g.trainableVariables();
     assert.equal(gv.length, 2 * 2 + 2 + 1);

@@ -104,7 +104,10 @@ describe('readCsvTable on malformed files: one DataError naming file, line and c
 
   test('a label column listed as a feature is a ConfigError', () => {
     const path = csv('x,y\n1,0\n2,1\n');
-    assert.throws(() => readCsvTable(path, { columns: ['x', 'y'], labelColumn: 'y' }), (e: unknown) => e instanceof ConfigError && /label column 'y' cannot also be a feature/.test(e.message));
+    assert.throws(
+      () => readCsvTable(path, { columns: ['x', 'y'], labelColumn: 'y' }),
+      (e: unknown) => e instanceof ConfigError && /label column 'y' cannot also be a feature/.test(e.message),
+    );
   });
 
   test('a missing file is a DataError naming it', () => {

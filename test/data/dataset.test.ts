@@ -91,8 +91,14 @@ describe('splitValidation', () => {
     assert.equal(val.numExamples, 17);
     assert.equal(train.numExamples, 83);
     const all = [...rowIds(train), ...rowIds(val)].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 100 }, (_, i) => i));
-    assert.deepEqual(Array.from(val.labels ?? []), rowIds(val).map((i) => i % 10));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      Array.from(val.labels ?? []),
+      rowIds(val).map((i) => i % 10),
+    );
   });
 
   test('gives the same split for the same seed and a different one for another seed', () => {
@@ -100,7 +106,11 @@ describe('splitValidation', () => {
     const a = rowIds(splitValidation(ds, 10, 7).val);
     assert.deepEqual(rowIds(splitValidation(ds, 10, 7).val), a);
     assert.notDeepEqual(rowIds(splitValidation(ds, 10, 8).val), a);
-    assert.notDeepEqual(a, Array.from({ length: 10 }, (_, i) => i), 'validation examples are not simply the first ones');
+    assert.notDeepEqual(
+      a,
+      Array.from({ length: 10 }, (_, i) => i),
+      'validation examples are not simply the first ones',
+    );
   });
 
   test('numVal 0 gives an empty validation set and the whole training set', () => {

@@ -73,11 +73,7 @@ describe('readIdx', () => {
     const path = join(dir, 'train-images-idx3-ubyte');
     const full = idxBytes(0x08, [3, 2, 2], new Uint8Array(12).fill(7));
     writeFileSync(path, full.subarray(0, full.length - 5));
-    assertDataError(
-      () => readIdx(path),
-      /train-images-idx3-ubyte: truncated file/,
-      /expected 12 bytes of data for dims \[3, 2, 2\], got 7/,
-    );
+    assertDataError(() => readIdx(path), /train-images-idx3-ubyte: truncated file/, /expected 12 bytes of data for dims \[3, 2, 2\], got 7/);
   });
 
   test('rejects a file cut inside its header', () => {
@@ -98,8 +94,7 @@ describe('readIdx', () => {
     writeFileSync(path, gz.subarray(0, gz.length - 12));
     assert.throws(
       () => readIdx(path),
-      (err: unknown) =>
-        err instanceof DataError && /corrupt-no-gz-suffix: corrupt gzip data/.test(err.message) && err.cause instanceof Error,
+      (err: unknown) => err instanceof DataError && /corrupt-no-gz-suffix: corrupt gzip data/.test(err.message) && err.cause instanceof Error,
     );
     // The same bytes untruncated, under a name without .gz, decode fine.
     writeFileSync(path, gz);

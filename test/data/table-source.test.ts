@@ -84,7 +84,8 @@ describe('--data boston', () => {
       assert.notEqual(s.mean[j].toPrecision(6), mAll.toPrecision(6), `column ${BOSTON_COLUMNS[j]}: the mean of all 506 rows, not of the training split`);
     }
     // z of the training split: mean 0, std 1 per column; of the test split, not exactly
-    const zMean = (ds: typeof loaded.train, j: number) => Array.from({ length: ds.numExamples }, (_, i) => ds.x[i * 14 + j]).reduce((a, b) => a + b, 0) / ds.numExamples;
+    const zMean = (ds: typeof loaded.train, j: number) =>
+      Array.from({ length: ds.numExamples }, (_, i) => ds.x[i * 14 + j]).reduce((a, b) => a + b, 0) / ds.numExamples;
     for (let j = 0; j < 14; j++) assertAllClose(zMean(loaded.train, j), 0, { atol: 1e-6 });
     assert.ok(Array.from({ length: 14 }, (_, j) => Math.abs(zMean(loaded.test, j))).some((v) => v > 0.05));
   });
@@ -112,7 +113,10 @@ describe('a CSV file as a data source', () => {
     assert.equal(dataKindOf('boston'), 'table');
     const loaded = loadDataSource(path);
     assert.deepEqual([loaded.train.numExamples, loaded.test.numExamples], [16, 4]);
-    const ys = Array.from(loaded.standardizer!.invert(loaded.train.x).filter((_, i) => i % 2 === 1), (v) => Math.round(v));
+    const ys = Array.from(
+      loaded.standardizer!.invert(loaded.train.x).filter((_, i) => i % 2 === 1),
+      (v) => Math.round(v),
+    );
     assertAllClose(loaded.standardizer!.mean[1], ys.reduce((a, b) => a + b, 0) / 16, { rtol: 1e-9 });
   });
 
@@ -122,8 +126,13 @@ describe('a CSV file as a data source', () => {
     const { ds } = loadRunSplit(cfg, 'all', other);
     assert.deepEqual(ds.columns, ['x', 'y']);
     const s = loaded.standardizer!;
-    assertAllClose(Array.from(ds.x), [(0 - s.mean[0]) / s.std[0], (1000 - s.mean[1]) / s.std[1], (0 - s.mean[0]) / s.std[0], (0 - s.mean[1]) / s.std[1]], { rtol: 1e-6 });
-    assert.throws(() => loadRunSplit({ ...cfg, data: { ...cfg.data, columns: ['x', 'z'] } }, 'test', other), (e: unknown) => e instanceof DataError && /column 'z' not found/.test(e.message));
+    assertAllClose(Array.from(ds.x), [(0 - s.mean[0]) / s.std[0], (1000 - s.mean[1]) / s.std[1], (0 - s.mean[0]) / s.std[0], (0 - s.mean[1]) / s.std[1]], {
+      rtol: 1e-6,
+    });
+    assert.throws(
+      () => loadRunSplit({ ...cfg, data: { ...cfg.data, columns: ['x', 'z'] } }, 'test', other),
+      (e: unknown) => e instanceof DataError && /column 'z' not found/.test(e.message),
+    );
   });
 
   test('table options on image data are a ConfigError', () => {
@@ -132,14 +141,27 @@ describe('a CSV file as a data source', () => {
 });
 
 describe('splitTrainTest and concatDatasets', () => {
-  const ramp = (n: number) => makeDataset({ x: Float32Array.from({ length: n * 2 }, (_, i) => i), numExamples: n, dataDim: 2, labels: Int32Array.from({ length: n }, (_, i) => i), source: 'ramp' });
+  const ramp = (n: number) =>
+    makeDataset({
+      x: Float32Array.from({ length: n * 2 }, (_, i) => i),
+      numExamples: n,
+      dataDim: 2,
+      labels: Int32Array.from({ length: n }, (_, i) => i),
+      source: 'ramp',
+    });
 
   test('hold out numTest examples by the seed, each part in original order, together every example once', () => {
     const { train, test } = splitTrainTest(ramp(10), 3, 7);
     assert.deepEqual([train.numExamples, test.numExamples], [7, 3]);
     const ids = [...train.labels!, ...test.labels!];
-    assert.deepEqual([...ids].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual([...train.labels!], [...train.labels!].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert.deepEqual(
+      [...train.labels!],
+      [...train.labels!].sort((a, b) => a - b),
+    );
     assert.deepEqual(splitTrainTest(ramp(10), 3, 7).test.labels, test.labels);
     assert.notDeepEqual(splitTrainTest(ramp(10), 3, 8).test.labels, test.labels);
     assert.throws(() => splitTrainTest(ramp(10), 10, 7), ConfigError);

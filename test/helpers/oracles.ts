@@ -153,12 +153,7 @@ export type LogLik64 = (x: ArrayLike<number>, params: ArrayLike<number>) => numb
  * Per-example ELBO terms in float64 with explicit noise.
  * @param eps - eps[k][z] for this example, K rows
  */
-export function elbo64(
-  w: VaeWeights64,
-  x: ArrayLike<number>,
-  eps: number[][],
-  logLik: LogLik64,
-): { elbo: number; reconstruction: number; kl: number } {
+export function elbo64(w: VaeWeights64, x: ArrayLike<number>, eps: number[][], logLik: LogLik64): { elbo: number; reconstruction: number; kl: number } {
   const { mean, logVar } = encode64(w, x);
   let rec = 0;
   for (const e of eps) {

@@ -83,8 +83,14 @@ describe('encodeMeans', () => {
 
   test('a dataset of the wrong size is a ShapeError; batchSize 0 a ConfigError naming it', async () => {
     const wrong = makeDataset({ x: new Float32Array(10), numExamples: 2, dataDim: 5, source: 'five' });
-    await assert.rejects(encodeMeans(vae, wrong), (e: unknown) => e instanceof ShapeError && /encodeMeans\(five\): expected examples of size dataDim = 6, got 5/.test(e.message));
-    await assert.rejects(encodeMeans(vae, testSet, { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && /batchSize: expected an integer ≥ 1, got 0/.test(e.message));
+    await assert.rejects(
+      encodeMeans(vae, wrong),
+      (e: unknown) => e instanceof ShapeError && /encodeMeans\(five\): expected examples of size dataDim = 6, got 5/.test(e.message),
+    );
+    await assert.rejects(
+      encodeMeans(vae, testSet, { batchSize: 0 }),
+      (e: unknown) => e instanceof ConfigError && /batchSize: expected an integer ≥ 1, got 0/.test(e.message),
+    );
   });
 });
 
@@ -131,11 +137,24 @@ describe('fitLatentMixture', () => {
   test('options: defaults in one frozen constant (the mixture’s, but K = 10 and full covariances); bad fields are ConfigErrors', async () => {
     assert.ok(Object.isFrozen(LATENT_MIXTURE_DEFAULTS));
     assert.deepEqual(resolveLatentMixtureOptions({}), {
-      numComponents: 10, covariance: 'full', init: 'kmeans++', maxIter: 500, tol: 1e-4, seed: 0, covarianceFloor: 1e-6, batchSize: 1000,
+      numComponents: 10,
+      covariance: 'full',
+      init: 'kmeans++',
+      maxIter: 500,
+      tol: 1e-4,
+      seed: 0,
+      covarianceFloor: 1e-6,
+      batchSize: 1000,
     });
     assert.equal(resolveLatentMixtureOptions({ covariance: undefined }).covariance, 'full');
-    assert.throws(() => resolveLatentMixtureOptions({ covariance: 'spherical' as never }), (e: unknown) => e instanceof ConfigError && /covariance: expected one of full, diag/.test(e.message));
-    await assert.rejects(fitLatentMixture(vae, trainSet, { numComponents: 601 }), (e: unknown) => e instanceof ConfigError && /numComponents: expected an integer <= the number of examples 600, got 601/.test(e.message));
+    assert.throws(
+      () => resolveLatentMixtureOptions({ covariance: 'spherical' as never }),
+      (e: unknown) => e instanceof ConfigError && /covariance: expected one of full, diag/.test(e.message),
+    );
+    await assert.rejects(
+      fitLatentMixture(vae, trainSet, { numComponents: 601 }),
+      (e: unknown) => e instanceof ConfigError && /numComponents: expected an integer <= the number of examples 600, got 601/.test(e.message),
+    );
   });
 
   describe('sampleWithMixturePrior', () => {
@@ -204,7 +223,10 @@ describe('fitLatentMixture', () => {
 
     test('a mixture over another latent size is a ShapeError; a bad count a ConfigError', () => {
       const wrong = new GaussianMixture('diag', Float64Array.of(1), Float64Array.of(0, 0, 0), Float64Array.of(1, 1, 1));
-      assert.throws(() => sampleWithMixturePrior(vae, wrong, 4), (e: unknown) => e instanceof ShapeError && /expected a mixture over z of size latentDim = 2, got dataDim 3/.test(e.message));
+      assert.throws(
+        () => sampleWithMixturePrior(vae, wrong, 4),
+        (e: unknown) => e instanceof ShapeError && /expected a mixture over z of size latentDim = 2, got dataDim 3/.test(e.message),
+      );
       assert.throws(() => sampleWithMixturePrior(vae, gmm, -1), ConfigError);
     });
   });

@@ -12,7 +12,14 @@ import { mvnLogPdf64 } from '../helpers/oracles.js';
 const D = 8;
 const TRUE_MEAN = [1, -1, 0.5, 0, 2, -2, 0.25, 3];
 const TRUE_A = [
-  [2, 0], [1.5, 0.5], [0, 1.8], [-1, 1], [0.7, -0.6], [1.2, 1.2], [0, 0.3], [-0.4, 0],
+  [2, 0],
+  [1.5, 0.5],
+  [0, 1.8],
+  [-1, 1],
+  [0.7, -0.6],
+  [1.2, 1.2],
+  [0, 0.3],
+  [-0.4, 0],
 ];
 const TRUE_PSI = [0.1, 0.5, 0.05, 1.0, 0.3, 0.2, 0.8, 0.4];
 
@@ -112,16 +119,34 @@ test('stops when an iteration gains less than tol, reports each iteration, and i
 test('options and data errors: frozen defaults, ConfigError naming the field, ShapeError and DataError for bad data', () => {
   assert.ok(Object.isFrozen(FA_DEFAULTS));
   assert.deepEqual(resolveFactorAnalysisOptions({}), { latentDim: 20, maxIter: 1000, tol: 1e-4, seed: 0, varianceFloor: 1e-6 });
-  assert.throws(() => resolveFactorAnalysisOptions({ maxIter: 2.5 }), (e: unknown) => e instanceof ConfigError && /maxIter: expected an integer ≥ 1, got 2.5/.test(e.message));
-  assert.throws(() => resolveFactorAnalysisOptions({ varianceFloor: 0 }), (e: unknown) => e instanceof ConfigError && /varianceFloor: expected a positive number, got 0/.test(e.message));
+  assert.throws(
+    () => resolveFactorAnalysisOptions({ maxIter: 2.5 }),
+    (e: unknown) => e instanceof ConfigError && /maxIter: expected an integer ≥ 1, got 2.5/.test(e.message),
+  );
+  assert.throws(
+    () => resolveFactorAnalysisOptions({ varianceFloor: 0 }),
+    (e: unknown) => e instanceof ConfigError && /varianceFloor: expected a positive number, got 0/.test(e.message),
+  );
   const ds = faData(50, 6);
-  assert.throws(() => FactorAnalysis.fit(ds, { latentDim: 8 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer < dataDim = 8, got 8/.test(e.message));
+  assert.throws(
+    () => FactorAnalysis.fit(ds, { latentDim: 8 }),
+    (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer < dataDim = 8, got 8/.test(e.message),
+  );
   const fa = FactorAnalysis.fit(ds, { latentDim: 1, maxIter: 5 });
   const wrong = makeDataset({ x: new Float32Array(7), numExamples: 1, dataDim: 7, source: 'wrong' });
-  assert.throws(() => fa.logLikelihood(wrong), (e: unknown) => e instanceof ShapeError && /expected examples of size dataDim = 8, got 7/.test(e.message));
+  assert.throws(
+    () => fa.logLikelihood(wrong),
+    (e: unknown) => e instanceof ShapeError && /expected examples of size dataDim = 8, got 7/.test(e.message),
+  );
   const bad = makeDataset({ x: new Float32Array(16).fill(1), numExamples: 2, dataDim: 8, source: 'bad' });
   bad.x[3] = NaN;
-  assert.throws(() => fa.logLikelihood(bad), (e: unknown) => e instanceof DataError && /expected finite values, got NaN at example 0, index 3/.test(e.message));
+  assert.throws(
+    () => fa.logLikelihood(bad),
+    (e: unknown) => e instanceof DataError && /expected finite values, got NaN at example 0, index 3/.test(e.message),
+  );
   const constant = makeDataset({ x: new Float32Array(16).fill(1), numExamples: 2, dataDim: 8, source: 'constant' });
-  assert.throws(() => FactorAnalysis.fit(constant, { latentDim: 1 }), (e: unknown) => e instanceof DataError && /expected some variance/.test(e.message));
+  assert.throws(
+    () => FactorAnalysis.fit(constant, { latentDim: 1 }),
+    (e: unknown) => e instanceof DataError && /expected some variance/.test(e.message),
+  );
 });

@@ -41,9 +41,7 @@ function components(gmm: GaussianMixture): { w: number; mu: number[]; cov: numbe
   return Array.from({ length: gmm.numComponents }, (_, c) => {
     const mu = Array.from(gmm.means.subarray(c * d, (c + 1) * d));
     const cov = Array.from({ length: d }, (_, i) =>
-      Array.from({ length: d }, (_, j) =>
-        gmm.covariance === 'full' ? gmm.covariances[c * d * d + i * d + j] : i === j ? gmm.covariances[c * d + i] : 0,
-      ),
+      Array.from({ length: d }, (_, j) => (gmm.covariance === 'full' ? gmm.covariances[c * d * d + i * d + j] : i === j ? gmm.covariances[c * d + i] : 0)),
     );
     return { w: gmm.weights[c], mu, cov };
   });
@@ -134,7 +132,10 @@ test('the log-likelihood equals the log-sum-exp oracle where components overlap 
   const x = new Float32Array(2 * 21);
   for (let t = 0; t <= 20; t++) x.set([-1 + 0.175 * t, 0.5 - 0.05 * t], 2 * t);
   const ds = makeDataset({ x, numExamples: 21, dataDim: 2, source: 'between' });
-  for (const [kind, covs] of [['full', full], ['diag', diag]] as const) {
+  for (const [kind, covs] of [
+    ['full', full],
+    ['diag', diag],
+  ] as const) {
     const gmm = new GaussianMixture(kind, weights, means, covs);
     const oracle = oracleLogLikelihood(gmm, ds);
     assertAllClose(gmm.logLikelihood(ds), oracle.ll, { rtol: 1e-12, atol: 0, message: kind });
@@ -192,7 +193,10 @@ test('the covariance floor keeps a component on 40 duplicate points from collaps
     assertAllClose([comps[dup].cov[0][0], comps[dup].cov[1][1]], [1e-6 * meanVar, 1e-6 * meanVar], { rtol: 1e-6, atol: 0 });
   }
   const k2 = makeDataset({ x: new Float32Array([1, 1, 1, 1, 1, 1, 2, 2]), numExamples: 4, dataDim: 2, source: 'two-distinct' });
-  assert.throws(() => GaussianMixture.fit(k2, { numComponents: 3 }), (e: unknown) => e instanceof DataError && /expected at least numComponents = 3 distinct examples/.test(e.message));
+  assert.throws(
+    () => GaussianMixture.fit(k2, { numComponents: 3 }),
+    (e: unknown) => e instanceof DataError && /expected at least numComponents = 3 distinct examples/.test(e.message),
+  );
 });
 
 test('on 300 MNIST digits a diagonal mixture’s history never decreases and its log-likelihoods stay finite (constant pixels floored)', () => {
@@ -207,7 +211,16 @@ test('on 300 MNIST digits a diagonal mixture’s history never decreases and its
 test('options: frozen defaults; bad covariance, init and numComponents are ConfigErrors naming the field', () => {
   assert.ok(Object.isFrozen(GMM_DEFAULTS));
   assert.deepEqual(resolveGmmOptions({}), { numComponents: 10, covariance: 'diag', init: 'kmeans++', maxIter: 500, tol: 1e-4, seed: 0, covarianceFloor: 1e-6 });
-  assert.throws(() => resolveGmmOptions({ covariance: 'spherical' as never }), (e: unknown) => e instanceof ConfigError && /covariance: expected one of full, diag, got "spherical"/.test(e.message));
-  assert.throws(() => resolveGmmOptions({ init: 'kmeans' as never }), (e: unknown) => e instanceof ConfigError && /init: expected one of kmeans\+\+, random/.test(e.message));
-  assert.throws(() => GaussianMixture.fit(clusters(2, 6), { numComponents: 7 }), (e: unknown) => e instanceof ConfigError && /numComponents: expected an integer <= the number of examples 6, got 7/.test(e.message));
+  assert.throws(
+    () => resolveGmmOptions({ covariance: 'spherical' as never }),
+    (e: unknown) => e instanceof ConfigError && /covariance: expected one of full, diag, got "spherical"/.test(e.message),
+  );
+  assert.throws(
+    () => resolveGmmOptions({ init: 'kmeans' as never }),
+    (e: unknown) => e instanceof ConfigError && /init: expected one of kmeans\+\+, random/.test(e.message),
+  );
+  assert.throws(
+    () => GaussianMixture.fit(clusters(2, 6), { numComponents: 7 }),
+    (e: unknown) => e instanceof ConfigError && /numComponents: expected an integer <= the number of examples 6, got 7/.test(e.message),
+  );
 });

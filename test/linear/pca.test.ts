@@ -42,7 +42,11 @@ test('training reconstruction error equals the sum of the discarded eigenvalues 
     const discarded = lambda.slice(z).reduce((a, b) => a + b, 0);
     assertAllClose(pca.reconstructionError(ds), discarded, { rtol: 1e-9, atol: 1e-12, message: `Z = ${z}` });
     assertAllClose(pca.explainedVariance, lambda.slice(0, z), { rtol: 1e-9, atol: 0 });
-    assertAllClose(pca.totalVariance, lambda.reduce((a, b) => a + b, 0), { rtol: 1e-9, atol: 0 });
+    assertAllClose(
+      pca.totalVariance,
+      lambda.reduce((a, b) => a + b, 0),
+      { rtol: 1e-9, atol: 0 },
+    );
   }
 });
 
@@ -59,7 +63,11 @@ test('components are orthonormal and the explained-variance ratios are λ_i / tr
   }
   const lambda = eigenvalues(ds);
   const total = lambda.reduce((s, v) => s + v, 0);
-  assertAllClose(pca.explainedVarianceRatio, lambda.slice(0, 4).map((v) => v / total), { rtol: 1e-9, atol: 0 });
+  assertAllClose(
+    pca.explainedVarianceRatio,
+    lambda.slice(0, 4).map((v) => v / total),
+    { rtol: 1e-9, atol: 0 },
+  );
 });
 
 test('the SVD solver (used when N < D) gives the same axes and variances as the covariance eigensolver', () => {
@@ -68,7 +76,13 @@ test('the SVD solver (used when N < D) gives the same axes and variances as the 
   const byCov = PCA.fit(ds, { latentDim: 5, solver: 'covariance' });
   assertAllClose(bySvd.explainedVariance, byCov.explainedVariance, { rtol: 1e-9, atol: 1e-12 });
   assertAllClose(bySvd.components, byCov.components, { rtol: 0, atol: 1e-8 });
-  assertAllClose(bySvd.reconstructionError(ds), eigenvalues(ds).slice(5).reduce((a, b) => a + b, 0), { rtol: 1e-8, atol: 1e-10 });
+  assertAllClose(
+    bySvd.reconstructionError(ds),
+    eigenvalues(ds)
+      .slice(5)
+      .reduce((a, b) => a + b, 0),
+    { rtol: 1e-8, atol: 1e-10 },
+  );
 });
 
 test('reconstruct(x) = μ + U project(x), and reconstructing a reconstruction changes nothing', () => {
@@ -94,7 +108,16 @@ test('PCA has no likelihood: it is not a density model and has no logLikelihood 
 test('options: defaults are frozen, bad fields and a latentDim above D are ConfigErrors naming the field', () => {
   assert.ok(Object.isFrozen(PCA_DEFAULTS));
   assert.deepEqual(resolvePcaOptions({}), { latentDim: 20, solver: 'auto' });
-  assert.throws(() => resolvePcaOptions({ latentDim: 0 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer ≥ 1, got 0/.test(e.message));
-  assert.throws(() => resolvePcaOptions({ solver: 'qr' as never }), (e: unknown) => e instanceof ConfigError && /solver: expected one of/.test(e.message));
-  assert.throws(() => PCA.fit(correlated(20, 3, 6), { latentDim: 4 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer <= 3/.test(e.message));
+  assert.throws(
+    () => resolvePcaOptions({ latentDim: 0 }),
+    (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer ≥ 1, got 0/.test(e.message),
+  );
+  assert.throws(
+    () => resolvePcaOptions({ solver: 'qr' as never }),
+    (e: unknown) => e instanceof ConfigError && /solver: expected one of/.test(e.message),
+  );
+  assert.throws(
+    () => PCA.fit(correlated(20, 3, 6), { latentDim: 4 }),
+    (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer <= 3/.test(e.message),
+  );
 });

@@ -116,7 +116,16 @@ test('data on an exact Z-dimensional subspace keeps σ² at the floor and finite
 test('options: defaults are frozen; bad method, latentDim >= D and a bad tol are ConfigErrors naming the field', () => {
   assert.ok(Object.isFrozen(PPCA_DEFAULTS));
   assert.equal(resolvePpcaOptions({}).method, 'closed-form');
-  assert.throws(() => resolvePpcaOptions({ method: 'gradient' as never }), (e: unknown) => e instanceof ConfigError && /method: expected one of closed-form, em, got "gradient"/.test(e.message));
-  assert.throws(() => resolvePpcaOptions({ tol: -1 }), (e: unknown) => e instanceof ConfigError && /tol: expected a positive number, got -1/.test(e.message));
-  assert.throws(() => PPCA.fit(lowRankData(20, 8), { latentDim: 6 }), (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer < dataDim = 6, got 6/.test(e.message));
+  assert.throws(
+    () => resolvePpcaOptions({ method: 'gradient' as never }),
+    (e: unknown) => e instanceof ConfigError && /method: expected one of closed-form, em, got "gradient"/.test(e.message),
+  );
+  assert.throws(
+    () => resolvePpcaOptions({ tol: -1 }),
+    (e: unknown) => e instanceof ConfigError && /tol: expected a positive number, got -1/.test(e.message),
+  );
+  assert.throws(
+    () => PPCA.fit(lowRankData(20, 8), { latentDim: 6 }),
+    (e: unknown) => e instanceof ConfigError && /latentDim: expected an integer < dataDim = 6, got 6/.test(e.message),
+  );
 });

@@ -82,15 +82,21 @@ test('Gaussian-mixture samples have the mixture’s mean Σπμ and covariance �
       for (let j = 0; j < D; j++) full[c * D * D + i * D + j] = i === j ? 1 + c : 0.3 * (c + 1) * (i + j === 3 ? 1 : 0.5);
     }
   }
-  for (const [kind, covs] of [['full', full], ['diag', diag]] as const) {
+  for (const [kind, covs] of [
+    ['full', full],
+    ['diag', diag],
+  ] as const) {
     const gmm = new GaussianMixture(kind, weights, means, covs);
     const mu = Array.from({ length: D }, (_, i) => [0, 1, 2].reduce((s, c) => s + weights[c] * means[c * D + i], 0));
     const cov = Array.from({ length: D }, (_, i) =>
-      Array.from({ length: D }, (_, j) =>
-        [0, 1, 2].reduce((s, c) => {
-          const sigma = kind === 'full' ? covs[c * D * D + i * D + j] : i === j ? covs[c * D + i] : 0;
-          return s + weights[c] * (sigma + means[c * D + i] * means[c * D + j]);
-        }, 0) - mu[i] * mu[j],
+      Array.from(
+        { length: D },
+        (_, j) =>
+          [0, 1, 2].reduce((s, c) => {
+            const sigma = kind === 'full' ? covs[c * D * D + i * D + j] : i === j ? covs[c * D + i] : 0;
+            return s + weights[c] * (sigma + means[c * D + i] * means[c * D + j]);
+          }, 0) -
+          mu[i] * mu[j],
       ),
     );
     assertMomentsMatch(gmm.sample(NUM, 10), mu, cov, `gmm ${kind}`);
@@ -108,6 +114,9 @@ test('equal seeds give equal samples, the first m of n draws are sample(m), othe
     assert.deepEqual(m.sample(50, 1), a, m.kind);
     assert.deepEqual(m.sample(20, 1), a.slice(0, 20 * D), m.kind);
     assert.notDeepEqual(m.sample(50, 2), a, m.kind);
-    assert.throws(() => m.sample(-1, 1), (e: unknown) => e instanceof ConfigError && /numSamples: expected an integer ≥ 0, got -1/.test(e.message));
+    assert.throws(
+      () => m.sample(-1, 1),
+      (e: unknown) => e instanceof ConfigError && /numSamples: expected an integer ≥ 0, got -1/.test(e.message),
+    );
   }
 });

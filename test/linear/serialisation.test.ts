@@ -68,29 +68,62 @@ test('the EM history and convergence flag survive the round trip (ppca-em, fa, g
 
 test('a wrong kind or version is a CheckpointError saying what was expected and what was found', () => {
   const ppca = FITS.ppca().toJSON();
-  assert.throws(() => FactorAnalysis.fromJSON(ppca), (e: unknown) => e instanceof CheckpointError && /linear model 'fa': expected kind 'fa', got "ppca"/.test(e.message));
-  assert.throws(() => PPCA.fromJSON({ ...ppca, version: 2 }), (e: unknown) => e instanceof CheckpointError && /expected format version 1, got 2/.test(e.message));
-  assert.throws(() => PCA.fromJSON(null), (e: unknown) => e instanceof CheckpointError && /expected a JSON object, got null/.test(e.message));
-  assert.throws(() => linearModelFromJSON({ ...ppca, kind: 'vae' }), (e: unknown) => e instanceof CheckpointError && /expected kind to be one of pca, ppca, fa, gmm, got "vae"/.test(e.message));
-  assert.throws(() => linearModelFromJSON('fa'), (e: unknown) => e instanceof CheckpointError);
+  assert.throws(
+    () => FactorAnalysis.fromJSON(ppca),
+    (e: unknown) => e instanceof CheckpointError && /linear model 'fa': expected kind 'fa', got "ppca"/.test(e.message),
+  );
+  assert.throws(
+    () => PPCA.fromJSON({ ...ppca, version: 2 }),
+    (e: unknown) => e instanceof CheckpointError && /expected format version 1, got 2/.test(e.message),
+  );
+  assert.throws(
+    () => PCA.fromJSON(null),
+    (e: unknown) => e instanceof CheckpointError && /expected a JSON object, got null/.test(e.message),
+  );
+  assert.throws(
+    () => linearModelFromJSON({ ...ppca, kind: 'vae' }),
+    (e: unknown) => e instanceof CheckpointError && /expected kind to be one of pca, ppca, fa, gmm, got "vae"/.test(e.message),
+  );
+  assert.throws(
+    () => linearModelFromJSON('fa'),
+    (e: unknown) => e instanceof CheckpointError,
+  );
 });
 
 test('malformed fields are CheckpointErrors naming the field', () => {
   const fa = FITS.fa().toJSON() as unknown as Record<string, unknown>;
-  assert.throws(() => linearModelFromJSON({ ...fa, loading: [1, 2] }), (e: unknown) => e instanceof CheckpointError && /expected loading to be an array of 10 numbers, got an array of length 2/.test(e.message));
+  assert.throws(
+    () => linearModelFromJSON({ ...fa, loading: [1, 2] }),
+    (e: unknown) => e instanceof CheckpointError && /expected loading to be an array of 10 numbers, got an array of length 2/.test(e.message),
+  );
   const psi = [...(fa.noiseVariance as number[])];
   psi[2] = -1;
-  assert.throws(() => linearModelFromJSON({ ...fa, noiseVariance: psi }), (e: unknown) => e instanceof CheckpointError && /expected noiseVariance\[2\] to be a positive finite number, got -1/.test(e.message));
+  assert.throws(
+    () => linearModelFromJSON({ ...fa, noiseVariance: psi }),
+    (e: unknown) => e instanceof CheckpointError && /expected noiseVariance\[2\] to be a positive finite number, got -1/.test(e.message),
+  );
   const gmm = FITS['gmm-full']().toJSON() as unknown as Record<string, unknown>;
-  assert.throws(() => linearModelFromJSON({ ...gmm, weights: [0.9, 0.3] }), (e: unknown) => e instanceof CheckpointError && /expected weights >= 0 summing to 1/.test(e.message));
+  assert.throws(
+    () => linearModelFromJSON({ ...gmm, weights: [0.9, 0.3] }),
+    (e: unknown) => e instanceof CheckpointError && /expected weights >= 0 summing to 1/.test(e.message),
+  );
   const covs = (gmm.covariances as number[]).map(() => 0);
-  assert.throws(() => linearModelFromJSON({ ...gmm, covariances: covs }), (e: unknown) => e instanceof CheckpointError && /expected positive-definite covariances/.test(e.message));
-  assert.throws(() => linearModelFromJSON({ ...gmm, covariance: 'tied' }), (e: unknown) => e instanceof CheckpointError && /expected covariance to be one of full, diag, got "tied"/.test(e.message));
+  assert.throws(
+    () => linearModelFromJSON({ ...gmm, covariances: covs }),
+    (e: unknown) => e instanceof CheckpointError && /expected positive-definite covariances/.test(e.message),
+  );
+  assert.throws(
+    () => linearModelFromJSON({ ...gmm, covariance: 'tied' }),
+    (e: unknown) => e instanceof CheckpointError && /expected covariance to be one of full, diag, got "tied"/.test(e.message),
+  );
 });
 
 test('the registry holds the four kinds and fitLinearModel rejects an unknown kind with a ConfigError', () => {
   assert.deepEqual([...LINEAR_MODEL_KINDS], ['pca', 'ppca', 'fa', 'gmm']);
   assert.ok(FITS.fa() instanceof FactorAnalysis);
   assert.ok(FITS['gmm-diag']() instanceof GaussianMixture);
-  assert.throws(() => fitLinearModel('vae' as never, data(10, 3)), (e: unknown) => e instanceof ConfigError && /model: expected one of pca, ppca, fa, gmm, got "vae"/.test(e.message));
+  assert.throws(
+    () => fitLinearModel('vae' as never, data(10, 3)),
+    (e: unknown) => e instanceof ConfigError && /model: expected one of pca, ppca, fa, gmm, got "vae"/.test(e.message),
+  );
 });

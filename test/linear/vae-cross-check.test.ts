@@ -22,7 +22,14 @@ import { mvnLogPdf64 } from '../helpers/oracles.js';
 const D = 6;
 const Z = 2;
 const TRUE_MEAN = [1, -1, 0.5, 0, 2, -2];
-const TRUE_A = [[2, 0], [1.5, 0.5], [0, 1.8], [-1, 1], [0.7, -0.6], [1.2, 1.2]];
+const TRUE_A = [
+  [2, 0],
+  [1.5, 0.5],
+  [0, 1.8],
+  [-1, 1],
+  [0.7, -0.6],
+  [1.2, 1.2],
+];
 const TRUE_PSI = [0.2, 0.35, 0.25, 0.4, 0.3, 0.2];
 
 /** Examples from the true factor-analysis model x = μ + Az + e, e ~ N(0, Ψ), drawn here. */
@@ -93,12 +100,15 @@ describe('VAE estimators against exact linear-Gaussian log-likelihoods (data fro
     for (const k of [1, 10, 100, 1000]) {
       const r = await estimateLogLikelihood(vae, testSet, { numSamples: k, seed: 4 });
       const gap = exact - r.value;
-      rows.push(`K=${k}: ${r.value.toFixed(5)} (gap ${gap.toExponential(2)}, MC se ${r.monteCarloStandardError.toExponential(2)}, ESS ${r.meanEffectiveSampleSize.toFixed(1)})`);
+      rows.push(
+        `K=${k}: ${r.value.toFixed(5)} (gap ${gap.toExponential(2)}, MC se ${r.monteCarloStandardError.toExponential(2)}, ESS ${r.meanEffectiveSampleSize.toFixed(1)})`,
+      );
       // The gap shrinks with K (up to Monte Carlo noise once it is within the standard error).
       if (k > 1) assert.ok(gap < previousGap + 4 * r.monteCarloStandardError, `the gap shrinks with K: ${rows.join('; ')}`);
       assert.ok(gap > -4 * r.monteCarloStandardError - 1e-4, `an estimate is a lower bound in expectation: ${rows.join('; ')}`);
       previousGap = gap;
-      if (k === 1000) assert.ok(Math.abs(gap) < 4 * r.monteCarloStandardError + 1e-4, `K = 1000 within 4 standard errors of exact ${exact}: ${rows.join('; ')}`);
+      if (k === 1000)
+        assert.ok(Math.abs(gap) < 4 * r.monteCarloStandardError + 1e-4, `K = 1000 within 4 standard errors of exact ${exact}: ${rows.join('; ')}`);
     }
     assert.ok(elboTest < exact, `ELBO ${elboTest} < exact ${exact}`);
   });

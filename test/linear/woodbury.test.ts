@@ -107,7 +107,10 @@ test('reconstruct is μ + A E[z|x] with E[z|x] = Aᵀ(AAᵀ+D)⁻¹(x−μ) comp
   const { mean, loading, psi } = randomParams(17);
   const ds = randomData(30, 18);
   const isotropic = new Float64Array(D).fill(0.42);
-  for (const [model, noise] of [[new FactorAnalysis(mean, loading, psi), psi], [new PPCA(mean, loading, isotropic), isotropic]] as const) {
+  for (const [model, noise] of [
+    [new FactorAnalysis(mean, loading, psi), psi],
+    [new PPCA(mean, loading, isotropic), isotropic],
+  ] as const) {
     const post = densePosterior(ds, mean, loading, noise);
     const a = Matrix.from1DArray(D, Z, Array.from(loading));
     const want = Matrix.from1DArray(ds.numExamples, Z, post.mean).mmul(a.transpose()); // [N, D]
@@ -142,7 +145,10 @@ test('the posterior-mean reconstruction tends to the projection onto the columns
 
 test('reconstruct refuses a buffer whose length is not a multiple of D', () => {
   const { mean, loading, psi } = randomParams(21);
-  assert.throws(() => new FactorAnalysis(mean, loading, psi).reconstruct(new Float32Array(D + 1)), /fa\.reconstruct: expected x\.length to be a multiple of dataDim = 6, got 7/);
+  assert.throws(
+    () => new FactorAnalysis(mean, loading, psi).reconstruct(new Float32Array(D + 1)),
+    /fa\.reconstruct: expected x\.length to be a multiple of dataDim = 6, got 7/,
+  );
 });
 
 test('one EM step equals seed 002’s M-step from densely computed posterior moments', () => {

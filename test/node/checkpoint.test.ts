@@ -30,7 +30,11 @@ before(async () => {
 });
 
 /** 4 examples of 6 values in [0, 1]: x[b, d] = ((7b + 3d) mod 10) / 9. */
-const xs = () => tf.tensor2d(Array.from({ length: 24 }, (_, i) => ((7 * Math.floor(i / 6) + 3 * (i % 6)) % 10) / 9), [4, 6]);
+const xs = () =>
+  tf.tensor2d(
+    Array.from({ length: 24 }, (_, i) => ((7 * Math.floor(i / 6) + 3 * (i % 6)) % 10) / 9),
+    [4, 6],
+  );
 
 /** A 6-5-2 VAE after `steps` Adam steps, so its slots are non-zero. Caller disposes both. */
 function trainedModel(steps = 3): { vae: VAE; optimizer: tf.Optimizer } {
@@ -139,7 +143,19 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
   test('keeps the trainer state, training options, extra data and model description', async () => {
     const { vae, optimizer } = trainedModel(1);
     vae.preprocessing = { scale: 255, binarize: 'dynamic' };
-    const state = { ...STATE, history: [{ version: 2, epoch: 1, trainLoss: 1.5, reconstruction: 1, kl: 0.5, terms: { reconstruction: 1, kl: 0.5 } } as unknown as TrainerState['history'][number]] };
+    const state = {
+      ...STATE,
+      history: [
+        {
+          version: 2,
+          epoch: 1,
+          trainLoss: 1.5,
+          reconstruction: 1,
+          kl: 0.5,
+          terms: { reconstruction: 1, kl: 0.5 },
+        } as unknown as TrainerState['history'][number],
+      ],
+    };
     const path = join(root, 'state.vkc');
     await writeCheckpoint(path, { model: vae, optimizer, state, trainOptions: OPTIONS, extra: { data: 'toy', backend: 'cpu' } });
     const ckpt = await readCheckpoint(path);
@@ -193,7 +209,11 @@ describe('readCheckpoint on a damaged file', () => {
   });
 
   test('a newer format version throws CheckpointError naming both versions', async () => {
-    await assertRejected('version.vkc', withHeader(good, (h) => (h.version = 2)), /expected checkpoint version 1, got 2/);
+    await assertRejected(
+      'version.vkc',
+      withHeader(good, (h) => (h.version = 2)),
+      /expected checkpoint version 1, got 2/,
+    );
   });
 
   test('a header that is not JSON throws CheckpointError for a corrupt header', async () => {
@@ -209,7 +229,10 @@ describe('readCheckpoint on a damaged file', () => {
 
   test('weights for another architecture throw CheckpointError on restoreModel', async () => {
     const path = join(root, 'arch.vkc');
-    writeFileSync(path, withHeader(good, (h) => ((h.description as { config: { encoder: { hidden: number[] } } }).config.encoder.hidden = [5, 5])));
+    writeFileSync(
+      path,
+      withHeader(good, (h) => ((h.description as { config: { encoder: { hidden: number[] } } }).config.encoder.hidden = [5, 5])),
+    );
     const ckpt = await readCheckpoint(path);
     const before = tf.memory().numTensors;
     await assert.rejects(ckpt.restoreModel(), (e: unknown) => e instanceof CheckpointError && /expected 8 encoder tensors, got 6/.test(e.message));
@@ -232,10 +255,15 @@ describe('a checkpoint write that dies half-way', () => {
     const path = join(dir, 'checkpoint.vkc');
     const old = await previous(dir);
     const childScript = fileURLToPath(new URL('./checkpoint-crash-child.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, path], { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript, path], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     try {
       const first = await new Promise<unknown>((resolve) => {

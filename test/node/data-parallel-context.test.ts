@@ -20,9 +20,16 @@ const rng = new Rng('data-parallel-context-test');
 const X = Float32Array.from({ length: B * D }, () => (rng.next() < 0.3 ? 1 : 0));
 
 /** An engine's answer as arrays by variable name, in its order; its tensors disposed. */
-async function gradients(engine: { gradients: LocalGradientEngine['gradients'] }, ctx: StepContext): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
+async function gradients(
+  engine: { gradients: LocalGradientEngine['gradients'] },
+  ctx: StepContext,
+): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
   const r = await engine.gradients({ numRows: B, x: X }, ctx);
-  const out = { names: r.grads.map((g) => g.name), grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])), stats: Array.from(r.stats.dataSync()) };
+  const out = {
+    names: r.grads.map((g) => g.name),
+    grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])),
+    stats: Array.from(r.stats.dataSync()),
+  };
   tf.dispose([...r.grads.map((g) => g.tensor), r.stats]);
   return out;
 }
@@ -68,7 +75,8 @@ describe('data-parallel gradients carry each step’s context to the workers (cp
       const ref = await gradients(local, ctx);
       const got = await gradients(engine, ctx);
       assert.deepEqual(got.names, ref.names, 'trainableVariables order');
-      for (const name of ref.names) assertAllClose(got.grads.get(name)!, ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: `β ${ctx.klWeight}, seed ${ctx.seed}: ${name}` });
+      for (const name of ref.names)
+        assertAllClose(got.grads.get(name)!, ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: `β ${ctx.klWeight}, seed ${ctx.seed}: ${name}` });
       assertAllClose(got.stats, ref.stats, { rtol: 1e-4, message: `stats at β ${ctx.klWeight}` });
       assertAllClose(got.stats[0], got.stats[1] + ctx.klWeight * got.stats[2], { rtol: 1e-5, message: 'loss = reconstruction + β·kl' });
     }

@@ -54,7 +54,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
     test('equal the single-threaded gradient of the same batch and noise (3 shards of 4, 4, 3 rows)', async () => {
       const ref = referenceGradients(vae, B, 5, 0.7);
       const { grads, stats } = await engine.gradients({ numRows: B, x: X }, ctx(5, 0.7));
-      assert.deepEqual(grads.map((g) => g.name), vae.trainableVariables().map((v) => v.name), 'gradients in trainableVariables order');
+      assert.deepEqual(
+        grads.map((g) => g.name),
+        vae.trainableVariables().map((v) => v.name),
+        'gradients in trainableVariables order',
+      );
       assert.deepEqual(grads.map((g) => g.name).sort(), [...ref.grads.keys()].sort());
       for (const { name, tensor: g } of grads) assertAllClose(g.dataSync(), ref.grads.get(name)!, { rtol: 1e-4, atol: 1e-6, message: name });
       assertAllClose(stats.dataSync()[0], ref.loss, { rtol: 1e-5 });
@@ -98,7 +102,11 @@ describe('training with data-parallel gradients', () => {
       const vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 7 });
       const engine = threads > 1 ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 32, objective: { kind: 'elbo' } }) : undefined;
       const losses: number[] = [];
-      const res = await train(vae, { train: data }, { options: { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1, logEvery: 1 }, callbacks: { onStep: (s) => losses.push(s.loss) }, engine });
+      const res = await train(
+        vae,
+        { train: data },
+        { options: { epochs: 2, batchSize: 32, learningRate: 1e-2, seed: 1, logEvery: 1 }, callbacks: { onStep: (s) => losses.push(s.loss) }, engine },
+      );
       res.optimizer.dispose();
       await engine?.dispose();
       vae.dispose();

@@ -67,7 +67,10 @@ function smallVae(): VAE {
 /** encode (mean, logVar), decode and sample outputs, as arrays. */
 function outputs(vae: VAE): number[][] {
   return tf.tidy(() => {
-    const x = tf.tensor2d(Array.from({ length: 18 }, (_, i) => Math.cos(i)), [3, 6]);
+    const x = tf.tensor2d(
+      Array.from({ length: 18 }, (_, i) => Math.cos(i)),
+      [3, 6],
+    );
     const z = tf.tensor2d([0.3, -1.2, 0.8, 2, 0, -0.5], [3, 2]);
     const { mean, logVar } = vae.encode(x);
     return [mean, logVar, vae.decode(z), vae.sample(4, { seed: 17 })].map((t) => Array.from(t.dataSync()));
@@ -123,7 +126,13 @@ describe('a model folder served over HTTP', () => {
     const back = await VAE.load(`${base}/model`);
     assert.deepEqual(await back.describe(), await vae.describe());
     assert.deepEqual(outputs(back), outputs(vae));
-    assert.deepEqual([...requests].sort(), ['/model/decoder/model.json', '/model/decoder/weights.bin', '/model/encoder/model.json', '/model/encoder/weights.bin', '/model/vaekit.json']);
+    assert.deepEqual([...requests].sort(), [
+      '/model/decoder/model.json',
+      '/model/decoder/weights.bin',
+      '/model/encoder/model.json',
+      '/model/encoder/weights.bin',
+      '/model/vaekit.json',
+    ]);
     back.dispose();
   });
 
@@ -145,7 +154,10 @@ describe('a model folder served over HTTP', () => {
   });
 
   test('a folder that is not there is a CheckpointError naming its URL', async () => {
-    await assertCheckpointError(VAE.load(`${base}/missing`), new RegExp(`^${escape(`${base}/missing/`)}(vaekit\\.json|encoder/model\\.json|decoder/model\\.json): `));
+    await assertCheckpointError(
+      VAE.load(`${base}/missing`),
+      new RegExp(`^${escape(`${base}/missing/`)}(vaekit\\.json|encoder/model\\.json|decoder/model\\.json): `),
+    );
     await assertCheckpointError(loadModel(`${base}/missing`), new RegExp(escape(`${base}/missing/`)));
   });
 

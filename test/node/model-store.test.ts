@@ -19,7 +19,11 @@ const root = mkdtempSync(join(tmpdir(), 'vaekit-model-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** 3 examples of a 4×3×1 image, values in [0, 1]. */
-const images = () => tf.tensor4d(Array.from({ length: 36 }, (_, i) => ((i * 5) % 12) / 11), [3, 4, 3, 1]);
+const images = () =>
+  tf.tensor4d(
+    Array.from({ length: 36 }, (_, i) => ((i * 5) % 12) / 11),
+    [3, 4, 3, 1],
+  );
 /** 2 latent points [2, 3]. */
 const zs = () => tf.tensor2d([0.3, -1.2, 0.8, 2, 0, -0.5], [2, 3]);
 
@@ -83,7 +87,10 @@ for (const backend of ['cpu', 'wasm'] as BackendName[]) {
       const plain = async (net: string) => {
         const json = JSON.parse(readFileSync(join(dir, net, 'model.json'), 'utf8'));
         assert.equal(json.format, 'layers-model');
-        assert.deepEqual(json.weightsManifest.map((g: { paths: string[] }) => g.paths), [['weights.bin']]);
+        assert.deepEqual(
+          json.weightsManifest.map((g: { paths: string[] }) => g.paths),
+          [['weights.bin']],
+        );
         const bin = readFileSync(join(dir, net, 'weights.bin'));
         const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
         return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
@@ -162,7 +169,11 @@ describe('saving over an existing model folder', () => {
     const second = model();
     await second.save(dir);
     assert.deepEqual(readdirSync(dir).sort(), ['decoder', 'encoder', 'vaekit.json']);
-    assert.deepEqual(readdirSync(root).filter((f) => f.startsWith('replaced.') || f.startsWith('.replaced')), [], 'the previous folder or a temporary one was left beside it');
+    assert.deepEqual(
+      readdirSync(root).filter((f) => f.startsWith('replaced.') || f.startsWith('.replaced')),
+      [],
+      'the previous folder or a temporary one was left beside it',
+    );
     const loaded = await VAE.load(dir);
     assert.equal(loaded.latentDim, 3);
     assert.deepEqual(outputs(loaded), outputs(second));

@@ -48,7 +48,8 @@ for (const run of ['mnist-vae', 'boston-vae', 'boston-fa', 'mnist-pca']) {
       assert.equal(r.code, 0, r.err.join('\n'));
       const e = JSON.parse(readFileSync(join(dir, 'evaluation.json'), 'utf8'));
       const w = want.evaluate.json;
-      for (const k of ['model', 'split', 'numExamples', 'dataDim', 'logLikelihood', 'bitsPerDim', 'elbo', 'reconstructionError']) assert.deepEqual(e[k], w[k], k);
+      for (const k of ['model', 'split', 'numExamples', 'dataDim', 'logLikelihood', 'bitsPerDim', 'elbo', 'reconstructionError'])
+        assert.deepEqual(e[k], w[k], k);
       if (w.logLikelihoodEstimate) {
         const { seconds: _s, ...est } = e.logLikelihoodEstimate;
         assert.deepEqual(est, w.logLikelihoodEstimate);
@@ -76,7 +77,10 @@ for (const run of ['mnist-vae', 'boston-vae', 'boston-fa', 'mnist-pca']) {
         const dir = copyOf(run, 'resume');
         const r = await runCli(['train', '--out', dir, '--resume', '--epochs', '3', '--backend', 'cpu']);
         assert.equal(r.code, 0, r.err.join('\n'));
-        const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => withoutTimings(JSON.parse(l)));
+        const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => withoutTimings(JSON.parse(l)));
         assert.deepEqual(metrics, want.resume.metrics);
       });
     }

@@ -41,7 +41,11 @@ const trainRun = async (...args: Parameters<typeof trainAnyRun>) => (await train
 
 const LOSS_KEYS = ['trainLoss', 'reconstruction', 'kl', 'valLoss', 'valReconstruction', 'valKl', 'testLoss', 'testReconstruction', 'testKl'] as const;
 const losses = (h: EpochMetrics[]) => h.map((m) => [m.epoch, ...LOSS_KEYS.map((k) => m[k])]);
-const metricsFile = (dir: string) => readFileSync(join(dir, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
+const metricsFile = (dir: string) =>
+  readFileSync(join(dir, RUN_FILES.metrics), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
 
 /**
  * Runs 2 epochs straight; then runs again, stopping right after step 4 of epoch `stopEpoch`
@@ -56,16 +60,20 @@ async function straightAndResumed(name: string, likelihood: LikelihoodConfig, st
   let armed = false;
   let polls = 0;
   const logs: string[] = [];
-  const interrupted = await trainRun(config(dir, likelihood), {}, {
-    log: (l) => logs.push(l),
-    onStep: (s) => {
-      if (s.epoch === stopEpoch && s.step === 3) armed = true; // logEvery 3: reported after steps 3, 6, 8
+  const interrupted = await trainRun(
+    config(dir, likelihood),
+    {},
+    {
+      log: (l) => logs.push(l),
+      onStep: (s) => {
+        if (s.epoch === stopEpoch && s.step === 3) armed = true; // logEvery 3: reported after steps 3, 6, 8
+      },
+      shouldStop: () => {
+        if (armed) polls++;
+        return polls >= 2;
+      },
     },
-    shouldStop: () => {
-      if (armed) polls++;
-      return polls >= 2;
-    },
-  });
+  );
   const ckpt = await readCheckpoint(join(dir, RUN_FILES.checkpoint));
   const metricsWhenInterrupted = existsSync(join(dir, RUN_FILES.metrics)) ? metricsFile(dir) : [];
   const resumed = await trainRun(config(dir, likelihood), { resume: true });
@@ -81,7 +89,10 @@ describe('trainRun interrupted by shouldStop and resumed', () => {
     assert.equal(r.ckpt.state.epoch, 1);
     assert.equal(r.ckpt.state.step, 4);
     assert.equal(r.ckpt.state.partial.examples, r.ckpt.state.step * 64, 'the partial sums do not cover the steps taken');
-    assert.ok(r.logs.some((l) => /^interrupted: checkpoint saved at epoch 2, step 4; continue with resume$/.test(l)), r.logs.join('\n'));
+    assert.ok(
+      r.logs.some((l) => /^interrupted: checkpoint saved at epoch 2, step 4; continue with resume$/.test(l)),
+      r.logs.join('\n'),
+    );
     assert.deepEqual(losses(r.metricsWhenInterrupted), losses(r.straight.state.history).slice(0, 1), 'metrics.jsonl must hold the finished epoch only');
 
     assert.equal(r.resumed.interrupted, false);
@@ -110,25 +121,19 @@ describe('trainRun interrupted by shouldStop and resumed', () => {
     assert.equal(tf.memory().numTensors - before, 0, 'tensors leaked');
   });
 
-  test(
-    'leaves no tensor alive after a resumed run',
-    async () => {
-      const dir = join(root, 'leak-resume');
-      await trainRun(config(dir, { kind: 'bernoulli' }, 1));
-      const before = tf.memory().numTensors;
-      await trainRun(config(dir, { kind: 'bernoulli' }, 2), { resume: true });
-      assert.equal(tf.memory().numTensors - before, 0, 'tensors leaked');
-    },
-  );
+  test('leaves no tensor alive after a resumed run', async () => {
+    const dir = join(root, 'leak-resume');
+    await trainRun(config(dir, { kind: 'bernoulli' }, 1));
+    const before = tf.memory().numTensors;
+    await trainRun(config(dir, { kind: 'bernoulli' }, 2), { resume: true });
+    assert.equal(tf.memory().numTensors - before, 0, 'tensors leaked');
+  });
 
-  test(
-    'leaves no tensor alive after a run with a learned Gaussian variance',
-    async () => {
-      const before = tf.memory().numTensors;
-      await trainRun(config(join(root, 'leak-gaussian'), { kind: 'gaussian', variance: 'learned' }, 1));
-      assert.equal(tf.memory().numTensors - before, 0, 'tensors leaked');
-    },
-  );
+  test('leaves no tensor alive after a run with a learned Gaussian variance', async () => {
+    const before = tf.memory().numTensors;
+    await trainRun(config(join(root, 'leak-gaussian'), { kind: 'gaussian', variance: 'learned' }, 1));
+    assert.equal(tf.memory().numTensors - before, 0, 'tensors leaked');
+  });
 
   test('resume on a folder without a checkpoint throws CheckpointError naming the file', async () => {
     const dir = join(root, 'nothing-here');

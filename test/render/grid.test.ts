@@ -81,11 +81,14 @@ describe('imageGrid', () => {
   });
 
   it('throws ShapeError naming the expected size when the buffer is too short', () => {
-    assert.throws(() => imageGrid(new Float32Array(7), 2, [2, 2, 1]), (e: unknown) => {
-      assert.ok(e instanceof ShapeError);
-      assert.match(e.message, /^imageGrid: expected images to hold 2·2·2·1 = 8 values, got 7$/);
-      return true;
-    });
+    assert.throws(
+      () => imageGrid(new Float32Array(7), 2, [2, 2, 1]),
+      (e: unknown) => {
+        assert.ok(e instanceof ShapeError);
+        assert.match(e.message, /^imageGrid: expected images to hold 2·2·2·1 = 8 values, got 7$/);
+        return true;
+      },
+    );
   });
 
   it('throws ShapeError for 2 channels or a non-positive image count', () => {
@@ -119,10 +122,13 @@ describe('sideBySide', () => {
   });
 
   it('throws ShapeError when the reconstructions do not match the originals in size', () => {
-    assert.throws(() => sideBySide(new Float32Array(12), new Float32Array(8), 3, [2, 2, 1]), (e: unknown) => {
-      assert.ok(e instanceof ShapeError);
-      assert.match(e.message, /sideBySide: expected reconstructions to hold .* = 12 values, got 8/);
-      return true;
-    });
+    assert.throws(
+      () => sideBySide(new Float32Array(12), new Float32Array(8), 3, [2, 2, 1]),
+      (e: unknown) => {
+        assert.ok(e instanceof ShapeError);
+        assert.match(e.message, /sideBySide: expected reconstructions to hold .* = 12 values, got 8/);
+        return true;
+      },
+    );
   });
 });

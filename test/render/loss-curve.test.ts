@@ -49,16 +49,26 @@ describe('lossCurveSpec', () => {
   });
 
   it('leaves series without any value out of the legend', () => {
-    const spec = lossCurveSpec([{ epoch: 1, trainLoss: 3 }, { epoch: 2, trainLoss: 2, testLoss: null }]) as unknown as Spec;
+    const spec = lossCurveSpec([
+      { epoch: 1, trainLoss: 3 },
+      { epoch: 2, trainLoss: 2, testLoss: null },
+    ]) as unknown as Spec;
     assert.deepEqual(spec.encoding.color.scale.domain, ['train']);
   });
 
   it('throws DataError naming the row and field of a non-finite loss', () => {
-    assert.throws(() => lossCurveSpec([{ epoch: 1, trainLoss: 1 }, { epoch: 2, trainLoss: 1, valLoss: Number.NaN }]), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.equal(e.message, 'lossCurveSpec: expected rows[1].valLoss to be a finite number or null, got NaN');
-      return true;
-    });
+    assert.throws(
+      () =>
+        lossCurveSpec([
+          { epoch: 1, trainLoss: 1 },
+          { epoch: 2, trainLoss: 1, valLoss: Number.NaN },
+        ]),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.equal(e.message, 'lossCurveSpec: expected rows[1].valLoss to be a finite number or null, got NaN');
+        return true;
+      },
+    );
     assert.throws(() => lossCurveSpec([{ epoch: Number.POSITIVE_INFINITY, trainLoss: 1 }]), /rows\[0\]\.epoch/);
   });
 });

@@ -44,20 +44,26 @@ describe('encodePng / decodePng', () => {
   });
 
   it('throws ShapeError when data does not hold width·height·channels bytes', () => {
-    assert.throws(() => encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) }), (e: unknown) => {
-      assert.ok(e instanceof ShapeError);
-      assert.equal(e.message, 'encodePng: expected 2·2·3 = 12 bytes of data, got 11');
-      return true;
-    });
+    assert.throws(
+      () => encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) }),
+      (e: unknown) => {
+        assert.ok(e instanceof ShapeError);
+        assert.equal(e.message, 'encodePng: expected 2·2·3 = 12 bytes of data, got 11');
+        return true;
+      },
+    );
   });
 
   it('throws DataError with the decoder error as cause for bytes that are not a PNG', () => {
-    assert.throws(() => decodePng(Buffer.from('not a png at all')), (e: unknown) => {
-      assert.ok(e instanceof DataError);
-      assert.match(e.message, /^decodePng: expected a valid PNG file, got 16 bytes/);
-      assert.ok(e.cause instanceof Error);
-      return true;
-    });
+    assert.throws(
+      () => decodePng(Buffer.from('not a png at all')),
+      (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.match(e.message, /^decodePng: expected a valid PNG file, got 16 bytes/);
+        assert.ok(e.cause instanceof Error);
+        return true;
+      },
+    );
   });
 });
 

@@ -22,8 +22,12 @@ export function reconstructCommand(io: CliIo, done: (code: number) => void): Com
       // Linear models are plain float64 JavaScript and need no backend; a missing run fails here, before one starts.
       if ((await readRun(run)).config.kind === 'vae-run') await useBackend(o.backend);
       const r = await reconstructRun(run, { data: o.data, numShown: o.n, out: o.out });
-      io.out(`wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`);
-      const elbo = r.elbo ? `−ELBO ${r.elbo.loss.toFixed(2)} nats/example (reconstruction ${r.elbo.reconstructionLoss.toFixed(2)}, KL ${r.elbo.kl.toFixed(2)}); ` : '';
+      io.out(
+        `wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`,
+      );
+      const elbo = r.elbo
+        ? `−ELBO ${r.elbo.loss.toFixed(2)} nats/example (reconstruction ${r.elbo.reconstructionLoss.toFixed(2)}, KL ${r.elbo.kl.toFixed(2)}); `
+        : '';
       const over = r.numErrorExamples < r.numExamples ? `, first ${r.numErrorExamples}` : '';
       io.out(
         `test (${r.numExamples} examples): ${elbo}squared error ‖x − x̂‖² ${r.squaredError.toFixed(3)} per example, ` +

@@ -30,7 +30,10 @@ interface SampleFlags {
 /** Flags that belong to one prior only. @throws UsageError naming the flag */
 function checkPriorFlags(o: SampleFlags, cmd: Command): void {
   if (o.prior !== 'gmm') {
-    for (const [key, flag] of [['components', '--components'], ['covariance', '--covariance']] as const) {
+    for (const [key, flag] of [
+      ['components', '--components'],
+      ['covariance', '--covariance'],
+    ] as const) {
       if (o[key] !== undefined) throw new UsageError(`${flag}: only with --prior gmm (the prior is ${o.prior})`);
     }
   } else if (cmd.getOptionValueSource('temperature') === 'cli') {
@@ -52,7 +55,11 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
       'normal',
     )
     .option('--components <k>', `--prior gmm: mixture components K [${LATENT_MIXTURE_DEFAULTS.numComponents}]`, int('--components', 1))
-    .option('--covariance <kind>', `--prior gmm: ${GMM_COVARIANCES.join(' or ')} covariances [${LATENT_MIXTURE_DEFAULTS.covariance}]`, oneOf('--covariance', GMM_COVARIANCES))
+    .option(
+      '--covariance <kind>',
+      `--prior gmm: ${GMM_COVARIANCES.join(' or ')} covariances [${LATENT_MIXTURE_DEFAULTS.covariance}]`,
+      oneOf('--covariance', GMM_COVARIANCES),
+    )
     .option('--out <file>', 'file to write (default RUN/samples-<seed>.png, RUN/samples-gmm-<seed>.png with --prior gmm, or .csv for a table)')
     .option('--csv <file>', 'images: also write the samples as CSV, one example per row')
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
@@ -71,7 +78,8 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
         log: (l) => io.err(l),
       });
       for (const note of r.notes) io.out(note);
-      for (const file of r.files) io.out(`wrote ${r.numSamples} samples to ${file}${file.endsWith('.csv') && r.isRawUnits ? ' (raw units, a header of column names)' : ''}`);
+      for (const file of r.files)
+        io.out(`wrote ${r.numSamples} samples to ${file}${file.endsWith('.csv') && r.isRawUnits ? ' (raw units, a header of column names)' : ''}`);
       done(0);
     });
 }

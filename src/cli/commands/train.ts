@@ -38,7 +38,8 @@ function configFile(path: string): { partial: PartialRunConfig; given: Set<strin
   } catch (e) {
     throw new UsageError(`--config ${path}: ${(e as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--config ${path}: expected a JSON object, got ${JSON.stringify(json)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new UsageError(`--config ${path}: expected a JSON object, got ${JSON.stringify(json)}`);
   const nested = SECTIONS.some((k) => k in json) || typeof json.data === 'object';
   if (nested) {
     const partial = migrateRunConfig(json, path);
@@ -141,7 +142,12 @@ function terminalCallbacks(io: CliIo, isStopRequested: () => boolean): RunCallba
     onEpochStart: (epoch, steps) => {
       if (!io.progressStream) return;
       bar = new cliProgress.SingleBar(
-        { stream: io.progressStream, format: `epoch ${epoch} [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | {eps} ex/s | eta {eta}s`, hideCursor: true, clearOnComplete: true },
+        {
+          stream: io.progressStream,
+          format: `epoch ${epoch} [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | {eps} ex/s | eta {eta}s`,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(steps, 0, { loss: '-', eps: '-' });
@@ -185,7 +191,8 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       const model = partial.model?.kind ?? 'vae';
       checkApplies(model, given);
       if (model !== 'vae' && flags.resume) throw new UsageError(`--resume: applies to VAE runs, not --model ${model} (a linear model is fitted in one go)`);
-      if (model === 'vae') partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
+      if (model === 'vae')
+        partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
       let stopRequested = false;
       const onSigint = () => {
         if (stopRequested) process.exit(130); // a second Ctrl-C: leave now (the last checkpoint is intact)
@@ -195,7 +202,10 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       process.on('SIGINT', onSigint);
       const callbacks = terminalCallbacks(io, () => stopRequested);
       try {
-        const resumeChanges = { epochs: given.has('epochs') ? partial.training?.epochs : undefined, patience: given.has('patience') ? (partial.training?.patience ?? null) : undefined };
+        const resumeChanges = {
+          epochs: given.has('epochs') ? partial.training?.epochs : undefined,
+          patience: given.has('patience') ? (partial.training?.patience ?? null) : undefined,
+        };
         const result = await trainRun(partial, { resume: flags.resume, resumeChanges, overwrite: flags.force }, callbacks);
         for (const l of summaryLines(result)) io.out(l);
         done(result.kind === 'vae-run' && result.interrupted ? 130 : 0);

@@ -19,9 +19,7 @@ export function checkDataset(ds: Dataset, where: string, dataDim: number | undef
     throw new ShapeError(`${where}(${ds.source}): expected examples of size dataDim = ${dataDim}, got ${ds.dataDim}`);
   }
   if (ds.x.length !== ds.numExamples * ds.dataDim) {
-    throw new ShapeError(
-      `${where}(${ds.source}): expected x.length = ${ds.numExamples} · ${ds.dataDim}, got ${ds.x.length}`,
-    );
+    throw new ShapeError(`${where}(${ds.source}): expected x.length = ${ds.numExamples} · ${ds.dataDim}, got ${ds.x.length}`);
   }
   if (ds.numExamples < minExamples) {
     throw new DataError(`${where}(${ds.source}): expected at least ${minExamples} examples, got ${ds.numExamples}`);

@@ -47,9 +47,7 @@ export function readInt(rec: JsonRecord, field: string, min: number): number {
 export function readNumber(rec: JsonRecord, field: string, positive = false): number {
   const v = rec[field];
   if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) {
-    throw new CheckpointError(
-      `linear model '${String(rec.kind)}': expected ${field} to be a ${positive ? 'positive ' : ''}finite number, got ${describe(v)}`,
-    );
+    throw new CheckpointError(`linear model '${String(rec.kind)}': expected ${field} to be a ${positive ? 'positive ' : ''}finite number, got ${describe(v)}`);
   }
   return v;
 }

@@ -92,7 +92,12 @@ export abstract class LinearGaussianModel implements DensityModel, Reconstructin
    * @param report - the EM report when fitted by EM
    * @throws DataError when I + Wᵀ Ψ⁻¹ W is not positive definite (non-finite parameters)
    */
-  constructor(mean: Float64Array, loading: Float64Array, noiseVariance: Float64Array, readonly report?: EmReport) {
+  constructor(
+    mean: Float64Array,
+    loading: Float64Array,
+    noiseVariance: Float64Array,
+    readonly report?: EmReport,
+  ) {
     this.gaussian = new LowRankGaussian(mean, loading, noiseVariance);
     this.dataDim = this.gaussian.dataDim;
     this.latentDim = this.gaussian.latentDim;

@@ -264,12 +264,7 @@ export function useCovariancePath(ds: Dataset): boolean {
   return ds.numExamples > ds.dataDim && ds.dataDim <= 2048;
 }
 
-export function linearGaussianMStep(
-  stats: LowRankStatistics,
-  variance: Float64Array,
-  floor: number,
-  isotropic: boolean,
-): LinearGaussianParams {
+export function linearGaussianMStep(stats: LowRankStatistics, variance: Float64Array, floor: number, isotropic: boolean): LinearGaussianParams {
   const d = variance.length;
   const z = stats.latentMoment.length === 0 ? 0 : Math.round(Math.sqrt(stats.latentMoment.length));
   const cross = stats.crossMoment; // [D, Z]

@@ -192,12 +192,7 @@ export class PCA implements ReconstructingModel {
     const rec = checkTag(json, 'pca');
     const d = readInt(rec, 'dataDim', 1);
     const z = readInt(rec, 'latentDim', 1);
-    return new PCA(
-      readArray(rec, 'mean', d),
-      readArray(rec, 'components', z * d),
-      readArray(rec, 'explainedVariance', z),
-      readNumber(rec, 'totalVariance'),
-    );
+    return new PCA(readArray(rec, 'mean', d), readArray(rec, 'components', z * d), readArray(rec, 'explainedVariance', z), readNumber(rec, 'totalVariance'));
   }
 
   private rows(x: ArrayLike<number>, where: string): number {

@@ -44,9 +44,7 @@ export function principalSubspace(ds: Dataset, latentDim: number, solver: PcaSol
   const used = solver === 'auto' ? (n < d ? 'svd' : 'covariance') : solver;
   const maxDim = used === 'svd' ? Math.min(n, d) : d;
   if (latentDim > maxDim) {
-    throw new ConfigError(
-      `latentDim: expected an integer <= ${maxDim} (dataDim ${d}, ${n} examples, solver '${used}'), got ${latentDim}`,
-    );
+    throw new ConfigError(`latentDim: expected an integer <= ${maxDim} (dataDim ${d}, ${n} examples, solver '${used}'), got ${latentDim}`);
   }
   const { mean, variance } = columnMoments(ds);
   let totalVariance = 0;

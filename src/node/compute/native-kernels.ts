@@ -76,7 +76,16 @@ interface NativeAddon {
     epsilon: number,
     negLearningRate: number,
   ): void;
-  bernoulliLogProb(heap: ArrayBuffer, rows: number, dim: number, xRows: number, xOffset: number, logitsOffset: number, outOffset: number, threads: number): void;
+  bernoulliLogProb(
+    heap: ArrayBuffer,
+    rows: number,
+    dim: number,
+    xRows: number,
+    xOffset: number,
+    logitsOffset: number,
+    outOffset: number,
+    threads: number,
+  ): void;
 }
 
 /** What `installNativeKernels` installed. */
@@ -225,7 +234,16 @@ function bernoulliKernel(native: NativeAddon): tf.KernelFunc {
     }
     const out = backend.makeOutput(logits.shape.slice(0, -1), 'float32');
     const offset = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-    native.bernoulliLogProb(backend.wasm.HEAPU8.buffer as ArrayBuffer, logitsSize / dim, dim, xSize / dim, offset(x), offset(logits), offset(out), active?.threads ?? 1);
+    native.bernoulliLogProb(
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      logitsSize / dim,
+      dim,
+      xSize / dim,
+      offset(x),
+      offset(logits),
+      offset(out),
+      active?.threads ?? 1,
+    );
     return out;
   };
 }
@@ -246,7 +264,12 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
     const backend = tf.backend() as unknown as WasmBackendLike;
     const entry = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId);
     for (const { value, gradient, firstMoment, secondMoment } of slots) {
-      for (const [t, ownedAlone] of [[value, false], [gradient, false], [firstMoment, true], [secondMoment, true]] as const) {
+      for (const [t, ownedAlone] of [
+        [value, false],
+        [gradient, false],
+        [firstMoment, true],
+        [secondMoment, true],
+      ] as const) {
         const e = entry(t);
         if (e == null || t.dtype !== 'float32' || t.size !== value.size || (ownedAlone && e.refCount !== 1)) return false;
       }
@@ -256,7 +279,23 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
     const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
     slots.forEach(({ value, gradient, firstMoment, secondMoment }, i) => {
       const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-      native.adam(heap, value.size, at(value), at(outputs[i]), at(gradient), at(firstMoment), at(secondMoment), s.beta1, s.oneMinusBeta1, s.beta2, s.oneMinusBeta2, s.oneMinusAccBeta1, s.oneMinusAccBeta2, s.epsilon, s.negLearningRate);
+      native.adam(
+        heap,
+        value.size,
+        at(value),
+        at(outputs[i]),
+        at(gradient),
+        at(firstMoment),
+        at(secondMoment),
+        s.beta1,
+        s.oneMinusBeta1,
+        s.beta2,
+        s.oneMinusBeta2,
+        s.oneMinusAccBeta1,
+        s.oneMinusAccBeta2,
+        s.epsilon,
+        s.negLearningRate,
+      );
     });
     slots.forEach(({ value }, i) => {
       const next = tf.engine().makeTensorFromTensorInfo(outputs[i]);
@@ -314,15 +353,16 @@ export function installNativeKernels(
   }
   let blas: NativeKernelsInfo['blas'] = null;
   if (parts.matmul === false) unwrapMatMul(backendName);
-  else try {
-    const loaded = native.load(threads);
-    blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
-  } catch (cause) {
-    if (choice === 'on') {
-      throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use ${setting('native', 'off')}`, { cause });
+  else
+    try {
+      const loaded = native.load(threads);
+      blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
+    } catch (cause) {
+      if (choice === 'on') {
+        throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use ${setting('native', 'off')}`, { cause });
+      }
+      unavailable = firstLine(cause);
     }
-    unavailable = firstLine(cause);
-  }
   if (blas) {
     wrap('_FusedMatMul', backendName, native);
     wrap('BatchMatMul', backendName, native);

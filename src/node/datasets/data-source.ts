@@ -109,7 +109,12 @@ export function loadDataSource(spec: string, opts: DataSourceOptions = {}): Load
         `a CSV file with a header row, or a folder holding ${Object.values(MNIST_FILES).join(', ')}`,
     );
   }
-  if (kind === 'table') return loadTable(resolve(spec), readCsvTable(spec, { columns: opts.columns, labelColumn: opts.labelColumn, labelColumnOptional: opts.labelColumnOptional }), opts);
+  if (kind === 'table')
+    return loadTable(
+      resolve(spec),
+      readCsvTable(spec, { columns: opts.columns, labelColumn: opts.labelColumn, labelColumnOptional: opts.labelColumnOptional }),
+      opts,
+    );
   return { name: resolve(spec), kind, ...loadIdxDataset(spec, { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
 }
 

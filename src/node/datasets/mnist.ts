@@ -83,10 +83,7 @@ function loadSplit(imagesPath: string, labelsPath: string, scale: number): Datas
   }
   const [n, h, w] = images.dims;
   if (labels.dims[0] !== n) {
-    throw new DataError(
-      `${basename(images.path)} has ${n} images but ${basename(labels.path)} has ${labels.dims[0]} labels; ` +
-        'expected equal counts',
-    );
+    throw new DataError(`${basename(images.path)} has ${n} images but ${basename(labels.path)} has ${labels.dims[0]} labels; ` + 'expected equal counts');
   }
   const x = new Float32Array(images.data.length); // [N, H·W]
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] / scale;

@@ -143,7 +143,9 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   const aligned = new Float32Array(data.length / 4);
   new Uint8Array(aligned.buffer).set(data);
   const tensorsOf = (group: TensorEntry['group']) =>
-    header.tensors.filter((t) => t.group === group).map((t) => ({ name: t.name, tensor: tf.tensor(aligned.subarray(t.offset / 4, t.offset / 4 + t.length), t.shape, 'float32') }));
+    header.tensors
+      .filter((t) => t.group === group)
+      .map((t) => ({ name: t.name, tensor: tf.tensor(aligned.subarray(t.offset / 4, t.offset / 4 + t.length), t.shape, 'float32') }));
 
   return {
     description: header.description,
@@ -154,7 +156,10 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
     optimizerWeights: () => tensorsOf('optimizer'),
     async restoreModel() {
       const model = modelFromDescription(header.description);
-      for (const [group, network] of [['encoder', model.encoder], ['decoder', model.decoder]] as const) {
+      for (const [group, network] of [
+        ['encoder', model.encoder],
+        ['decoder', model.decoder],
+      ] as const) {
         const ts = tensorsOf(group);
         if (ts.length !== network.weights.length) {
           model.dispose();

@@ -75,16 +75,11 @@ export function readIdx(path: string): IdxFile {
   const file = locate(path);
   const bytes = readBytes(file);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError(
-      `${file}: bad magic number: expected 0x0000 then a type code and a rank, got ${hex(bytes.subarray(0, 4))} ` +
-        '(not an IDX file?)',
-    );
+    throw new DataError(`${file}: bad magic number: expected 0x0000 then a type code and a rank, got ${hex(bytes.subarray(0, 4))} ` + '(not an IDX file?)');
   }
   const type = IDX_TYPES[bytes[2]];
   if (!type) {
-    throw new DataError(
-      `${file}: unknown IDX type code: expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, got ${hex(bytes.subarray(2, 3))}`,
-    );
+    throw new DataError(`${file}: unknown IDX type code: expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, got ${hex(bytes.subarray(2, 3))}`);
   }
   const rank = bytes[3];
   const headerBytes = 4 + 4 * rank;

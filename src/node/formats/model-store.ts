@@ -39,7 +39,13 @@ async function writeNetwork(dir: string, a: tf.io.ModelArtifacts): Promise<void>
 
 async function readNetwork(dir: string): Promise<tf.io.ModelArtifacts> {
   const where = join(dir, 'model.json');
-  let json: { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>; format?: string; generatedBy?: string; convertedBy?: string };
+  let json: {
+    modelTopology: object;
+    weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string;
+  };
   try {
     json = JSON.parse(await readFile(where, 'utf8'));
   } catch (cause) {

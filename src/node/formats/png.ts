@@ -66,7 +66,6 @@ export function decodePng(buf: Uint8Array): RasterImage {
   return { width, height, channels, data };
 }
 
-
 /**
  * Encodes a raster as PNG and writes it to `path` atomically (temporary file + rename).
  * @param path - destination `.png` file; its folder must exist

@@ -51,7 +51,16 @@ interface WorkerHandle {
  * Rows [start, start + rows) along the batch axis (second to last) of noise [lead, B, Z], copied
  * into `out` as [lead, rows, Z].
  */
-function copyNoiseRows(noise: Float32Array, lead: number, batchRows: number, latentDim: number, start: number, rows: number, out: Float32Array, offset: number): void {
+function copyNoiseRows(
+  noise: Float32Array,
+  lead: number,
+  batchRows: number,
+  latentDim: number,
+  start: number,
+  rows: number,
+  out: Float32Array,
+  offset: number,
+): void {
   for (let l = 0; l < lead; l++) {
     const from = (l * batchRows + start) * latentDim;
     out.set(noise.subarray(from, from + rows * latentDim), offset + l * rows * latentDim);
@@ -129,9 +138,18 @@ export class DataParallelGradients implements GradientEngine {
           errors: port2,
         };
         const worker = startWorker('gradient-worker', init, [port2]);
-        handles.push({ worker, port: port1, ctrl: new Int32Array(control, 0, CTRL_WORDS), klWeight: new Float64Array(control, KL_WEIGHT_OFFSET, 1), block: new Float32Array(block), layout });
+        handles.push({
+          worker,
+          port: port1,
+          ctrl: new Int32Array(control, 0, CTRL_WORDS),
+          klWeight: new Float64Array(control, KL_WEIGHT_OFFSET, 1),
+          block: new Float32Array(block),
+          layout,
+        });
         await new Promise<void>((resolve, reject) => {
-          port1.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new WorkerError(`gradient worker ${s}: ${m.error}`))));
+          port1.once('message', (m: { ready?: boolean; error?: string }) =>
+            m.ready ? resolve() : reject(new WorkerError(`gradient worker ${s}: ${m.error}`)),
+          );
           worker.once('error', (e) => reject(new WorkerError(`gradient worker ${s} failed to start: ${e.message}`)));
           worker.once('exit', (code) => reject(new WorkerError(`gradient worker ${s} exited with code ${code} while starting`)));
         });
@@ -222,7 +240,8 @@ export class DataParallelGradients implements GradientEngine {
       // A worker reports errors through its status word; one that died outright never answers, so give up after a while.
       const deadline = performance.now() + WORKER_TIMEOUT_MS;
       while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) {
-        if (performance.now() > deadline) throw new WorkerError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
+        if (performance.now() > deadline)
+          throw new WorkerError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
         Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 1000);
       }
       if (Atomics.load(h.ctrl, CTRL.status) !== 0) {

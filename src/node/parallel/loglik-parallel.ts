@@ -34,14 +34,22 @@ function slices(n: number, parts: number): Array<[number, number]> {
  * @param ds - examples [N, D]
  * @throws WorkerError when a worker fails (its message included)
  */
-export async function estimateLogLikelihoodParallel(vae: LatentVariableModel, ds: Dataset, opts: ParallelLogLikelihoodOptions = {}): Promise<LogLikelihoodEstimate> {
+export async function estimateLogLikelihoodParallel(
+  vae: LatentVariableModel,
+  ds: Dataset,
+  opts: ParallelLogLikelihoodOptions = {},
+): Promise<LogLikelihoodEstimate> {
   const threads = Math.min(opts.numThreads ?? defaultNumThreads(), Math.max(ds.numExamples, 1));
   const { numThreads: _t, backend, onProgress, ...est } = opts;
   if (threads <= 1) return estimateLogLikelihood(vae, ds, est);
   const k = est.numSamples ?? 5000;
   const parts = slices(ds.numExamples, threads);
   const done = parts.map(() => 0);
-  const report = () => onProgress?.(done.reduce((a, b) => a + b, 0), ds.numExamples);
+  const report = () =>
+    onProgress?.(
+      done.reduce((a, b) => a + b, 0),
+      ds.numExamples,
+    );
   const artifacts = await vae.toArtifacts();
   const d = ds.dataDim;
 
@@ -97,4 +105,3 @@ export async function estimateLogLikelihoodParallel(vae: LatentVariableModel, ds
   });
   return summarizeLogLikelihood(k, perExample, perExampleSe, perExampleEss);
 }
-
