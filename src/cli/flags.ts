@@ -7,9 +7,9 @@
 import { Option } from 'commander';
 import { BINARIZE_MODES } from '../data/binarize.js';
 import type { SettingNamer } from '../errors.js';
-import { LIKELIHOOD_KINDS } from '../likelihoods/index.js';
+import { LIKELIHOOD_DEFAULTS, LIKELIHOOD_KINDS } from '../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
-import { ACTIVATIONS } from '../nets/index.js';
+import { ACTIVATIONS, MLP_DEFAULTS } from '../nets/index.js';
 import { TRAIN_DEFAULTS } from '../training/options.js';
 import { intAtLeast, nonNegativeNumber, oneOf as oneOfRule, positiveNumber, type Rule } from '../validate.js';
 import { BACKENDS } from '../node/compute/backend.js';
@@ -127,14 +127,14 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--hidden <list>',
     path: 'model.hidden',
     applies: 'vae',
-    description: 'hidden layer widths of the MLP encoder (the decoder mirrors them), e.g. 400 or 200,200 [400]',
+    description: `hidden layer widths of the MLP encoder (the decoder mirrors them), e.g. 400 or 200,200 [${MLP_DEFAULTS.hidden.join(',')}]`,
     parse: intList('--hidden'),
   },
   {
     flags: '--activation <name>',
     path: 'model.activation',
     applies: 'vae',
-    description: `hidden activation (${ACTIVATIONS.join(', ')}) [relu]`,
+    description: `hidden activation (${ACTIVATIONS.join(', ')}) [${MLP_DEFAULTS.activation}]`,
     parse: oneOf('--activation', ACTIVATIONS),
   },
   {
@@ -148,10 +148,16 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--variance <v|learned|learned-diag>',
     path: 'model.likelihood.variance',
     applies: 'vae',
-    description: `Gaussian decoder variance σ²: a number, 'learned' (one σ²) or 'learned-diag' (one per dimension) ${perKind(1, 'learned')}`,
+    description: `Gaussian decoder variance σ²: a number, 'learned' (one σ²) or 'learned-diag' (one per dimension) ${perKind(LIKELIHOOD_DEFAULTS.gaussianVariance, 'learned')}`,
     parse: variance,
   },
-  { flags: '--beta <x>', path: 'training.beta', applies: 'vae', description: 'KL weight β (1 = the ELBO) [1]', parse: nonNegativeNumberFlag('--beta') },
+  {
+    flags: '--beta <x>',
+    path: 'training.beta',
+    applies: 'vae',
+    description: `KL weight β (1 = the ELBO) [${T.beta.kind === 'constant' ? T.beta.value : T.beta.kind}]`,
+    parse: nonNegativeNumberFlag('--beta'),
+  },
   {
     flags: '--binarize <mode>',
     path: 'training.binarize',
@@ -199,7 +205,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--threads <n>',
     path: 'compute.threads',
     applies: 'vae',
-    description: 'threads per training step (this one and n − 1 gradient workers on shards of each batch; wasm, cpu) [1]',
+    description: `threads per training step (this one and n − 1 gradient workers on shards of each batch; wasm, cpu) [${RUN_DEFAULTS.compute.threads}]`,
     parse: int('--threads', 1),
   },
   {

@@ -20,11 +20,14 @@ interface LikelihoodEntry<C extends LikelihoodConfig> {
 
 const GAUSSIAN_VARIANCES = ['learned', 'learned-diag'] as const;
 
+/** Defaults of the likelihood configs: a Gaussian's σ² is 1 unless given. */
+export const LIKELIHOOD_DEFAULTS = Object.freeze({ gaussianVariance: 1 });
+
 const LIKELIHOODS: { [K in LikelihoodConfig['kind']]: LikelihoodEntry<Extract<LikelihoodConfig, { kind: K }>> } = {
   bernoulli: { resolve: () => ({ kind: 'bernoulli' }), make: () => new BernoulliLikelihood() },
   gaussian: {
     resolve: (c, field) => {
-      const v = c.variance ?? 1;
+      const v = c.variance ?? LIKELIHOOD_DEFAULTS.gaussianVariance;
       if (typeof v === 'number') check(`${field}.variance`, v, positiveNumber);
       else if (!(GAUSSIAN_VARIANCES as readonly string[]).includes(v)) {
         throw new ConfigError(`${setting(`${field}.variance`)}: expected a positive number, 'learned' or 'learned-diag', got ${shown(v)}`);

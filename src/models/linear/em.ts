@@ -47,13 +47,13 @@ export function runEm<P>(
 ): { params: P; report: EmReport } {
   let params = init;
   let e = eStep(params);
-  const history = [check(e.meanLogLikelihood, 0, where)];
+  const history = [checkFinite(e.meanLogLikelihood, 0, where)];
   callbacks.onIteration?.({ iteration: 0, meanLogLikelihood: e.meanLogLikelihood });
   let converged = false;
   for (let it = 1; it <= maxIter; it++) {
     const next = e.mStep();
     const eNext = eStep(next);
-    const ll = check(eNext.meanLogLikelihood, it, where);
+    const ll = checkFinite(eNext.meanLogLikelihood, it, where);
     params = next;
     e = eNext;
     history.push(ll);
@@ -66,7 +66,7 @@ export function runEm<P>(
   return { params, report: { history, converged } };
 }
 
-function check(ll: number, iteration: number, where: string): number {
+function checkFinite(ll: number, iteration: number, where: string): number {
   if (!Number.isFinite(ll)) {
     throw new TrainingError(`${where}: expected a finite mean log-likelihood at EM iteration ${iteration}, got ${ll}`);
   }
