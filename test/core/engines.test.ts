@@ -5,6 +5,7 @@
  * restore. On the cpu backend, the reference.
  */
 import assert from 'node:assert/strict';
+import { engineGradients } from '../helpers/engines.js';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { HostBatch } from '../../src/data/batch.js';
@@ -38,22 +39,6 @@ function gradsByName(vae: VAE, f: () => tf.Scalar): Map<string, Float32Array> {
   const { value, grads } = tf.variableGrads(f, vars);
   const out = new Map(vars.map((v) => [v.name, grads[v.name] ? (grads[v.name].dataSync() as Float32Array) : new Float32Array(v.size)]));
   tf.dispose([value, ...Object.values(grads)]);
-  return out;
-}
-
-/** The engine's gradients as arrays by name, and its stats; disposes its tensors. */
-async function engineGradients(
-  engine: GradientEngine,
-  batch: HostBatch,
-  ctx: StepContext,
-): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
-  const r = await engine.gradients(batch, ctx);
-  const out = {
-    names: r.grads.map((g) => g.name),
-    grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])),
-    stats: Array.from(r.stats.dataSync()),
-  };
-  tf.dispose([...r.grads.map((g) => g.tensor), r.stats]);
   return out;
 }
 

@@ -5,6 +5,7 @@
  * and the readers of version-1 metrics rows and trainer states. On the cpu backend.
  */
 import assert from 'node:assert/strict';
+import { assertCheckpointError } from '../helpers/assert.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../../src/index.js'; // the browser-safe entry: registers the http store
 import { setModelStore } from '../../src/models/model-store.js';
 import { fsModelStore } from '../../src/node/formats/model-store.js';
-import { CheckpointError, ConfigError } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
 import type { ModelDescription } from '../../src/models/description.js';
 import { MODEL_KINDS, loadModel, modelFromArtifacts, modelFromDescription, saveModel } from '../../src/models/index.js';
 import { resolveVaeConfig, vaeOptionsFromConfig, type VaeConfig } from '../../src/models/vae-config.js';
@@ -73,16 +74,6 @@ function outputs(vae: VAE): number[][] {
     const { mean, logVar } = vae.encode(x);
     return [mean, logVar, vae.decode(z), vae.reconstruct(x), vae.sample(4, { seed: 17 })].map((t) => Array.from(t.dataSync()));
   });
-}
-
-async function assertCheckpointError(p: Promise<unknown> | (() => unknown), ...patterns: RegExp[]): Promise<void> {
-  const check = (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${String(e)}`);
-    for (const re of patterns) assert.match(e.message, re);
-    return true;
-  };
-  if (typeof p === 'function') assert.throws(p, check);
-  else await assert.rejects(p, check);
 }
 
 before(async () => {

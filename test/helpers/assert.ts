@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { DataError } from '../../src/errors.js';
+import { CheckpointError, DataError } from '../../src/errors.js';
 
 export interface CloseOptions {
   rtol?: number;
@@ -80,4 +80,18 @@ export function assertDataError(fn: () => unknown, ...patterns: RegExp[]): void 
     for (const p of patterns) assert.match(err.message, p);
     return true;
   });
+}
+
+/**
+ * Asserts that `p` (a promise, or a function that throws) fails with a CheckpointError whose message
+ * matches every pattern.
+ */
+export async function assertCheckpointError(p: Promise<unknown> | (() => unknown), ...patterns: RegExp[]): Promise<void> {
+  const check = (e: unknown) => {
+    assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${String(e)}`);
+    for (const re of patterns) assert.match(e.message, re);
+    return true;
+  };
+  if (typeof p === 'function') assert.throws(p, check);
+  else await assert.rejects(p, check);
 }

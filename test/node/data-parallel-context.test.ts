@@ -4,14 +4,14 @@
  * context, so β and the seed travel with every step, not once at start.
  */
 import assert from 'node:assert/strict';
+import { engineGradients } from '../helpers/engines.js';
 import { after, before, describe, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { DataParallelGradients } from '../../src/node/parallel/data-parallel.js';
 import type { StepContext } from '../../src/objectives/index.js';
-import { LocalGradientEngine } from '../../src/training/engine.js';
+import { LocalGradientEngine, type GradientEngine } from '../../src/training/engine.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 const D = 12;
@@ -19,20 +19,8 @@ const B = 11;
 const rng = new Rng('data-parallel-context-test');
 const X = Float32Array.from({ length: B * D }, () => (rng.next() < 0.3 ? 1 : 0));
 
-/** An engine's answer as arrays by variable name, in its order; its tensors disposed. */
-async function gradients(
-  engine: { gradients: LocalGradientEngine['gradients'] },
-  ctx: StepContext,
-): Promise<{ names: string[]; grads: Map<string, Float32Array>; stats: number[] }> {
-  const r = await engine.gradients({ numRows: B, x: X }, ctx);
-  const out = {
-    names: r.grads.map((g) => g.name),
-    grads: new Map(r.grads.map((g) => [g.name, g.tensor.dataSync() as Float32Array])),
-    stats: Array.from(r.stats.dataSync()),
-  };
-  tf.dispose([...r.grads.map((g) => g.tensor), r.stats]);
-  return out;
-}
+/** An engine's answer for the batch X at `ctx`. */
+const gradients = (engine: Pick<GradientEngine, 'gradients'>, ctx: StepContext) => engineGradients(engine, { numRows: B, x: X }, ctx);
 
 /** max |a − b| over every gradient element, relative to max |b|. */
 function relativeGap(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {

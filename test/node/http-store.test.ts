@@ -6,6 +6,7 @@
  * its store. On the cpu backend.
  */
 import assert from 'node:assert/strict';
+import { assertCheckpointError } from '../helpers/assert.js';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,6 @@ import * as tf from '@tensorflow/tfjs';
 import '../../src/index.js'; // the browser-safe entry: registers the http store
 import { setModelStore } from '../../src/models/model-store.js';
 import { fsModelStore } from '../../src/node/formats/model-store.js';
-import { CheckpointError } from '../../src/errors.js';
 import { httpModelStore } from '../../src/io/http-store.js';
 import { loadModel } from '../../src/models/index.js';
 import { modelStoreFor, schemeOf } from '../../src/models/model-store.js';
@@ -75,16 +75,6 @@ function outputs(vae: VAE): number[][] {
     const { mean, logVar } = vae.encode(x);
     return [mean, logVar, vae.decode(z), vae.sample(4, { seed: 17 })].map((t) => Array.from(t.dataSync()));
   });
-}
-
-async function assertCheckpointError(p: Promise<unknown> | (() => unknown), ...patterns: RegExp[]): Promise<void> {
-  const check = (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${String(e)}`);
-    for (const re of patterns) assert.match(e.message, re);
-    return true;
-  };
-  if (typeof p === 'function') assert.throws(p, check);
-  else await assert.rejects(p, check);
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

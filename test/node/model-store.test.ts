@@ -4,12 +4,12 @@
  * CheckpointError for damaged folders. On the cpu and wasm backends.
  */
 import assert from 'node:assert/strict';
+import { assertCheckpointError } from '../helpers/assert.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointError } from '../../src/errors.js';
 import { VAE } from '../../src/node/index.js'; // the Node entry registers the file-system store
 import { useBackend, type BackendName } from '../../src/node/compute/backend.js';
 import { readModelDescription } from '../../src/node/formats/model-store.js';
@@ -42,14 +42,6 @@ function outputs(vae: VAE): number[][] {
   return tf.tidy(() => {
     const { mean, logVar } = vae.encode(images());
     return [mean, logVar, vae.decode(zs()), vae.sample(4, { seed: 17 })].map((t) => Array.from(t.dataSync()));
-  });
-}
-
-async function assertCheckpointError(p: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${String(e)}`);
-    for (const re of patterns) assert.match(e.message, re);
-    return true;
   });
 }
 
