@@ -1,0 +1,380 @@
+/**
+ * The run configuration: one resolved, tagged, nested description of a run, saved as its
+ * config.json and printed at its start.
+ *
+ *   { kind: 'vae-run' | 'linear-run', version, out, data, model, training, compute }
+ *
+ * `resolveRunConfig(partial)` applies the defaults (the library's, and those of the kind of data:
+ * images or tables) and validates every field; the CLI only parses flags into a partial config
+ * (src/cli/flags.ts maps each flag to one path here), and a library user who calls
+ * `trainRun({ data: 'mnist', out: 'runs/mnist' })` gets the same defaults. Run folders of vaekit 0.1
+ * (an untagged, flat config.json) are migrated when read ({@link migrateRunConfig}).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StandardizerJSON } from '../../data/standardize.js';
+import { CheckpointError, ConfigError, setting } from '../../errors.js';
+import { resolveLikelihoodConfig, type LikelihoodConfig } from '../../likelihoods/index.js';
+import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearModelKind } from '../../models/linear/index.js';
+import { resolveNetworks, VAE_DEFAULTS, type VaeOptions } from '../../models/vae-config.js';
+import type { NetConfig } from '../../nets/index.js';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.js';
+import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
+import { BACKENDS, type BackendName } from '../compute/backend.js';
+import { dataKindOf, DEFAULT_SCALE, type DataKind } from '../datasets/data-source.js';
+
+/** The format version of config.json written now; version 1 (vaekit 0.1) was flat and untagged. */
+export const RUN_CONFIG_VERSION = 2;
+export const RUN_CONFIG_FILE = 'config.json';
+
+/** Where a run's examples come from and how they are prepared. Shared by every kind of run. */
+export interface RunDataConfig {
+  /** 'mnist', 'boston', a folder of MNIST-format IDX files, or a numeric CSV file. */
+  source: string;
+  /** Raw values are divided by this (255: bytes to [0, 1]; 1 for tables, which are then standardised). */
+  scale: number;
+  /** Use only the first N training and test examples (null = all). */
+  limit: number | null;
+  /** Validation examples split off the training set, for model selection (0 = none; VAE runs only). */
+  val: number;
+  /** Tables: feature columns by name (null = every numeric column but the label); the resolved run records those used. */
+  columns: string[] | null;
+  /** Tables: a column of integer labels, not a feature. */
+  labelColumn: string | null;
+  /** Shape of one example ([H, W, C] images, [D] tables), recorded when the run starts. */
+  exampleShape?: number[];
+  /**
+   * Tables: the z-score transform, fitted on the training split (validation examples included) at
+   * the start of a run and recorded here; every later command applies it. Log-likelihoods and ELBOs
+   * are in these standardised units; add `standardization.logJacobian` (−Σ log std) to a
+   * log-likelihood (subtract it from a −ELBO) for raw units. null for images and before the start.
+   */
+  standardization: StandardizerJSON | null;
+}
+
+/** The VAE of a run: the model options less what the data decides (inputShape) and the seed (training's). */
+export interface VaeModelConfig {
+  kind: 'vae';
+  latentDim: number;
+  conditionDim: number;
+  encoder: NetConfig;
+  decoder: NetConfig;
+  likelihood: LikelihoodConfig;
+}
+
+/** A linear model of a run. */
+export interface LinearModelConfig {
+  kind: LinearModelKind;
+  /** Z for pca, ppca, fa. */
+  latentDim: number;
+  /** K for gmm. */
+  numComponents: number;
+  /** gmm covariance form. */
+  covariance: GmmCovariance;
+  /**
+   * Floor on noise / component variances, as a fraction of the mean per-dimension training variance
+   * (ppca, fa: varianceFloor; gmm: covarianceFloor). 1e-2 keeps pixels constant in the training
+   * examples from dominating test log-likelihoods (FA, Z = 20, 1000 MNIST examples: test −27987 nats
+   * with the library's 1e-6, 814 with 1e-2; full MNIST: 1327 and 855).
+   */
+  varianceFloor: number;
+}
+
+/** How a run computes: recorded, chosen by the entry point (also on resume). */
+export interface ComputeConfig {
+  backend: BackendName;
+  /**
+   * Threads a VAE training step runs on: this one plus threads − 1 gradient workers, each with its
+   * own backend, on shards of each batch (wasm and cpu backends only).
+   */
+  threads: number;
+}
+
+export interface VaeRunConfig {
+  kind: 'vae-run';
+  version: typeof RUN_CONFIG_VERSION;
+  /** The run folder. */
+  out: string;
+  data: RunDataConfig;
+  model: VaeModelConfig;
+  training: ResolvedTrainOptions;
+  compute: ComputeConfig;
+}
+
+export interface LinearRunConfig {
+  kind: 'linear-run';
+  version: typeof RUN_CONFIG_VERSION;
+  out: string;
+  data: RunDataConfig;
+  model: LinearModelConfig;
+  /** The fit: the seed of its initialisation, and the most EM iterations (null = the model's default). */
+  training: { seed: number; maxIter: number | null };
+  compute: ComputeConfig;
+}
+
+export type RunConfig = VaeRunConfig | LinearRunConfig;
+export type RunKind = RunConfig['kind'];
+export const RUN_KINDS: readonly RunKind[] = ['vae-run', 'linear-run'];
+
+/**
+ * A model section with any field left out: a VAE's (latentDim, conditionDim, encoder, decoder or the
+ * MLP shorthand hidden and activation, likelihood) or a linear model's (latentDim, numComponents,
+ * covariance, varianceFloor), by `kind` (default 'vae').
+ */
+export interface PartialModelConfig {
+  kind?: 'vae' | LinearModelKind;
+  latentDim?: number;
+  conditionDim?: number;
+  encoder?: Partial<NetConfig>;
+  decoder?: Partial<NetConfig>;
+  hidden?: VaeOptions['hidden'];
+  activation?: VaeOptions['activation'];
+  likelihood?: LikelihoodConfig;
+  numComponents?: number;
+  covariance?: GmmCovariance;
+  varianceFloor?: number;
+}
+
+/** A run configuration with any field left out (defaults fill it); `data` may be just the source. */
+export interface PartialRunConfig {
+  kind?: RunKind;
+  version?: number;
+  out?: string;
+  data?: string | Partial<RunDataConfig>;
+  model?: PartialModelConfig;
+  /** A VAE run's training options, or a linear run's { seed, maxIter }. */
+  training?: TrainOptions & { maxIter?: number | null };
+  compute?: Partial<ComputeConfig>;
+}
+
+/**
+ * Defaults by kind of data: images are pixels scaled to [0, 1] under the library's Bernoulli
+ * decoder and Z = 20, with 5000 validation images; tables are standardised columns, which a
+ * Bernoulli cannot model, under a Gaussian decoder with a learned σ², small enough to train on every
+ * row (no validation split unless asked), and often of few columns, so Z = 2 (FA and PPCA need Z < D).
+ */
+export const DATA_KIND_DEFAULTS: Readonly<Record<DataKind, { readonly scale: number; readonly val: number; readonly latentDim: number; readonly likelihood: LikelihoodConfig }>> =
+  Object.freeze({
+    image: Object.freeze({ scale: DEFAULT_SCALE.image, val: 5000, latentDim: VAE_DEFAULTS.latentDim, likelihood: VAE_DEFAULTS.likelihood }),
+    table: Object.freeze({ scale: DEFAULT_SCALE.table, val: 0, latentDim: 2, likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig }),
+  });
+
+/** Defaults that depend on no data: the data source, the linear models', and the compute. */
+export const RUN_DEFAULTS = Object.freeze({
+  source: 'mnist',
+  linear: Object.freeze({ numComponents: 10, covariance: 'diag' as GmmCovariance, varianceFloor: 1e-2, maxIter: null as number | null }),
+  compute: Object.freeze({ backend: 'wasm' as BackendName, threads: 1 }),
+});
+
+/** Where the run goes when `out` is not given: runs/<data> (a VAE) or runs/<data>-<model> (a linear model). */
+export function defaultOut(source: string, model: 'vae' | LinearModelKind): string {
+  const base = source.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || source;
+  return model === 'vae' ? join('runs', base) : join('runs', `${base}-${model}`);
+}
+
+const isLinearKind = (k: unknown): k is LinearModelKind => typeof k === 'string' && (LINEAR_MODEL_KINDS as readonly string[]).includes(k);
+
+/**
+ * Applies every default and validates every field of a (partial) run configuration.
+ * @param opts.dataKind - how to tell images from tables (default: `dataKindOf`, which looks at the file system)
+ * @returns the resolved configuration; for tables, `data.standardization` stays null until the run starts
+ * @throws ConfigError naming the setting (its path, e.g. 'training.epochs') and the bad value
+ */
+export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKind?: (source: string) => DataKind } = {}): RunConfig {
+  checkKnownKeys('run', partial, ['kind', 'version', 'out', 'data', 'model', 'training', 'compute']);
+  const modelKind = check('model.kind', partial.model?.kind ?? (partial.kind === 'linear-run' ? undefined : 'vae'), oneOf(['vae', ...LINEAR_MODEL_KINDS] as const));
+  const kind: RunKind = isLinearKind(modelKind) ? 'linear-run' : 'vae-run';
+  if (partial.kind !== undefined) expectThat(partial.kind === kind, 'kind', `'${kind}' for a model of kind '${modelKind}'`, partial.kind);
+  const dataIn = typeof partial.data === 'string' ? { source: partial.data } : (partial.data ?? {});
+  const source = checkOr('data.source', dataIn.source, nonEmptyString, RUN_DEFAULTS.source);
+  const dataKind = (opts.dataKind ?? dataKindOf)(source);
+  const data = resolveData(dataIn, source, dataKind, kind);
+  const out = checkOr('out', partial.out, nonEmptyString, defaultOut(source, modelKind));
+  const compute: ComputeConfig = {
+    backend: checkOr('compute.backend', partial.compute?.backend, oneOf(BACKENDS), RUN_DEFAULTS.compute.backend),
+    threads: checkOr('compute.threads', partial.compute?.threads, intAtLeast(1), RUN_DEFAULTS.compute.threads),
+  };
+  checkKnownKeys('compute', partial.compute ?? {}, ['backend', 'threads']);
+  const defaults = DATA_KIND_DEFAULTS[dataKind];
+  const m = partial.model ?? {};
+  if (kind === 'linear-run') {
+    checkKnownKeys('model', m, ['kind', 'latentDim', 'numComponents', 'covariance', 'varianceFloor']);
+    const t = partial.training ?? {};
+    checkKnownKeys('training', t, ['seed', 'maxIter']);
+    const d = RUN_DEFAULTS.linear;
+    return {
+      kind,
+      version: RUN_CONFIG_VERSION,
+      out,
+      data,
+      model: {
+        kind: modelKind as LinearModelKind,
+        latentDim: checkOr('model.latentDim', m.latentDim, intAtLeast(1), defaults.latentDim),
+        numComponents: checkOr('model.numComponents', m.numComponents, intAtLeast(1), d.numComponents),
+        covariance: checkOr('model.covariance', m.covariance, oneOf(GMM_COVARIANCES), d.covariance),
+        varianceFloor: checkOr('model.varianceFloor', m.varianceFloor, positiveNumber, d.varianceFloor),
+      },
+      training: { seed: checkOr('training.seed', t.seed, integer, 0), maxIter: checkOr('training.maxIter', t.maxIter, nullable(intAtLeast(1)), d.maxIter) },
+      compute,
+    };
+  }
+  checkKnownKeys('model', m, ['kind', 'latentDim', 'conditionDim', 'encoder', 'decoder', 'hidden', 'activation', 'likelihood']);
+  const { encoder, decoder } = resolveNetworks(m, 'model');
+  const model: VaeModelConfig = {
+    kind: 'vae',
+    latentDim: checkOr('model.latentDim', m.latentDim, intAtLeast(1), defaults.latentDim),
+    conditionDim: checkOr('model.conditionDim', m.conditionDim, intAtLeast(0), VAE_DEFAULTS.conditionDim),
+    encoder,
+    decoder,
+    likelihood: resolveLikelihoodConfig(m.likelihood ?? defaults.likelihood, 'model.likelihood'),
+  };
+  const training = resolveTrainOptions(partial.training ?? {}, 'training');
+  if (dataKind === 'table') checkTableRun(source, model, training);
+  if (compute.threads > 1 && compute.backend !== 'wasm' && compute.backend !== 'cpu') {
+    throw new ConfigError(`${setting('compute.threads', compute.threads)}: gradient workers need the wasm or cpu backend, not '${compute.backend}'`);
+  }
+  return { kind, version: RUN_CONFIG_VERSION, out, data, model, training, compute };
+}
+
+function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind): RunDataConfig {
+  checkKnownKeys('data', d, ['source', 'scale', 'limit', 'val', 'columns', 'labelColumn', 'exampleShape', 'standardization']);
+  const defaults = DATA_KIND_DEFAULTS[dataKind];
+  const columns = d.columns ?? null;
+  if (columns !== null) columns.forEach((c, i) => check(`data.columns[${i}]`, c, nonEmptyString));
+  const labelColumn = checkOr('data.labelColumn', d.labelColumn, nullable(nonEmptyString), null);
+  if (dataKind === 'image' && (columns !== null || labelColumn !== null || d.standardization)) {
+    throw new ConfigError(`${setting('data.source', source)}: columns, a label column and standardisation apply to tables; this source holds images`);
+  }
+  const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' ? defaults.val : 0);
+  if (kind === 'linear-run') expectThat(val === 0, 'data.val', '0 (a linear model is fitted on the whole training split)', val);
+  return {
+    source,
+    scale: checkOr('data.scale', d.scale, positiveNumber, defaults.scale),
+    limit: checkOr('data.limit', d.limit, nullable(intAtLeast(1)), null),
+    val,
+    columns: columns ? [...columns] : null,
+    labelColumn,
+    ...(d.exampleShape ? { exampleShape: d.exampleShape.map((s, i) => check(`data.exampleShape[${i}]`, s, intAtLeast(1))) } : {}),
+    standardization: d.standardization ?? null,
+  };
+}
+
+/** Options that make no sense on standardised columns. @throws ConfigError naming the setting */
+function checkTableRun(source: string, model: VaeModelConfig, training: ResolvedTrainOptions): void {
+  if (model.likelihood.kind === 'bernoulli') {
+    throw new ConfigError(
+      `${setting('model.likelihood.kind', 'bernoulli')}: ${source} is a table, standardised to zero mean and unit variance per column, which a ` +
+        `Bernoulli likelihood cannot model; use ${setting('model.likelihood.kind', 'gaussian')} (the default for tables)`,
+    );
+  }
+  if (training.binarize !== 'none') {
+    throw new ConfigError(`${setting('training.binarize', training.binarize)}: binarisation is for pixel intensities in [0, 1]; ${source} is a table of standardised columns`);
+  }
+}
+
+/** A vaekit 0.1 config.json: flat and untagged (VAE runs have `training`, linear runs a `model` kind string). */
+interface RunConfigV1 {
+  data: string;
+  out: string;
+  scale: number;
+  limit: number | null;
+  columns?: string[] | null;
+  labelColumn?: string | null;
+  standardization?: StandardizerJSON | null;
+  exampleShape?: number[];
+  latentDim: number;
+  // VAE runs
+  val?: number;
+  hidden?: number[];
+  activation?: VaeOptions['activation'];
+  likelihood?: LikelihoodConfig;
+  training?: Omit<ResolvedTrainOptions, 'beta' | 'objective'> & { beta: number };
+  backend?: BackendName;
+  threads?: number;
+  // linear runs
+  model?: LinearModelKind;
+  numComponents?: number;
+  covariance?: GmmCovariance;
+  seed?: number;
+  maxIter?: number | null;
+  varianceFloor?: number;
+}
+
+/**
+ * A config.json of any version as the current version, unresolved: vaekit 0.1's flat VAE and linear
+ * configs become tagged nested ones.
+ * @throws CheckpointError for a config of an unknown kind or a newer version
+ */
+export function migrateRunConfig(json: unknown, where = RUN_CONFIG_FILE): PartialRunConfig {
+  const c = json as Record<string, unknown> | null;
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new CheckpointError(`${where}: expected a run configuration (a JSON object), got ${JSON.stringify(json)}`);
+  if (c.kind !== undefined) {
+    if (!(RUN_KINDS as readonly unknown[]).includes(c.kind)) throw new CheckpointError(`${where}: expected a run of kind ${RUN_KINDS.join(' or ')}, got ${JSON.stringify(c.kind)}`);
+    if (c.version !== RUN_CONFIG_VERSION) throw new CheckpointError(`${where}: expected config version ${RUN_CONFIG_VERSION} or an untagged one of vaekit 0.1, got ${JSON.stringify(c.version)}`);
+    return c as PartialRunConfig;
+  }
+  const v1 = c as unknown as RunConfigV1;
+  const data: Partial<RunDataConfig> = {
+    source: v1.data,
+    scale: v1.scale,
+    limit: v1.limit ?? null,
+    columns: v1.columns ?? null,
+    labelColumn: v1.labelColumn ?? null,
+    standardization: v1.standardization ?? null,
+    ...(v1.exampleShape ? { exampleShape: v1.exampleShape } : {}),
+  };
+  const compute = { backend: v1.backend ?? RUN_DEFAULTS.compute.backend, threads: v1.threads ?? 1 };
+  if (typeof v1.model === 'string') {
+    return {
+      kind: 'linear-run',
+      out: v1.out,
+      data: { ...data, val: 0 },
+      model: { kind: v1.model, latentDim: v1.latentDim, numComponents: v1.numComponents, covariance: v1.covariance, varianceFloor: v1.varianceFloor },
+      training: { seed: v1.seed ?? 0, maxIter: v1.maxIter ?? null },
+      compute,
+    };
+  }
+  if (!v1.training) throw new CheckpointError(`${where}: expected a vaekit run configuration (a 'kind', or vaekit 0.1's 'training' or 'model'), got none of them`);
+  const mlp = { kind: 'mlp' as const, hidden: v1.hidden ?? [400], activation: v1.activation ?? 'relu' };
+  return {
+    kind: 'vae-run',
+    out: v1.out,
+    data: { ...data, val: v1.val ?? 0 },
+    model: { kind: 'vae', latentDim: v1.latentDim, encoder: mlp, decoder: { ...mlp }, likelihood: v1.likelihood },
+    training: { ...v1.training, beta: v1.training.beta },
+    compute,
+  };
+}
+
+/** True when `json` is a vaekit 0.1 linear run's config (flat, with a linear `model` kind). */
+export function isLinearConfigV1(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === undefined && isLinearKind((json as { model?: unknown }).model);
+}
+
+/**
+ * Reads RUN/config.json of any version, migrated and resolved (data defaults by the recorded source).
+ * @throws CheckpointError when missing, not JSON, or not a run configuration
+ */
+export async function readRunConfig(run: string): Promise<RunConfig> {
+  const where = join(run, RUN_CONFIG_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(where, 'utf8'));
+  } catch (cause) {
+    throw new CheckpointError(`${where}: expected the run's configuration, got ${(cause as Error).message}`, { cause });
+  }
+  const partial = migrateRunConfig(json, where);
+  try {
+    // The kind of data as the run recorded it, not as the file system says today (a CSV may have moved).
+    return resolveRunConfig(partial, { dataKind: () => (isTable(partial) ? 'table' : 'image') });
+  } catch (cause) {
+    throw new CheckpointError(`${where}: not a valid run configuration: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** A run's recorded data is a table when it has columns or a standardisation. */
+function isTable(p: PartialRunConfig): boolean {
+  const d = p.data as Partial<RunDataConfig> | undefined;
+  return Boolean(d && (d.columns || d.standardization || (d.exampleShape && d.exampleShape.length === 1)));
+}
+

@@ -1,0 +1,22 @@
+/** Pieces of a run's description for people (`vaekit info`), shared by every kind of run. */
+import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
+
+/** One line of the description: the label padded to a column, then the text. */
+export const field = (label: string, text: string): string => `${`${label}:`.padEnd(Math.max(14, label.length + 2))}${text}`;
+
+/** A number with `digits` decimals, or '-' for none. */
+export const fixed = (x: number | null | undefined, digits = 2): string => (x == null ? '-' : x.toFixed(digits));
+
+/** Columns listed by name before the rest are counted. */
+const MAX_COLUMNS_LISTED = 30;
+
+/** The table standardisation: its columns, the rows it was fitted on, and log-Jacobian to raw units. */
+export function describeStandardization(json: StandardizerJSON): string {
+  const s = Standardizer.fromJSON(json);
+  const names = s.columns ?? [];
+  const listed = names.slice(0, MAX_COLUMNS_LISTED).join(', ') + (names.length > MAX_COLUMNS_LISTED ? `, … (${names.length - MAX_COLUMNS_LISTED} more)` : '');
+  return (
+    `z-scores of ${s.dataDim} columns${names.length ? ` (${listed})` : ''}, fitted on ${s.numExamples} training rows; ` +
+    `logJacobian ${s.logJacobian.toFixed(4)} nats (add it to a log-likelihood of the standardised data for raw units)`
+  );
+}

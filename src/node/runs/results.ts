@@ -1,0 +1,179 @@
+/**
+ * What the commands on a saved run return and take, for every kind of run: an evaluation
+ * (evaluation.json), anomaly scores, reconstructions, samples, a description. Each kind of run
+ * (src/node/runs/vae-run.ts, linear-run.ts) fills these in its own way; src/node/runs/kinds.ts
+ * dispatches on the run's kind.
+ */
+import type { GmmCovariance, LinearModelKind } from '../../models/linear/index.js';
+import type { Split } from './run-data.js';
+
+export const EVALUATION_FILE = 'evaluation.json';
+export const EVALUATION_VERSION = 1;
+
+/** RUN/evaluation.json. All figures are means over the split's examples, nats per example unless stated. */
+export interface Evaluation {
+  version: typeof EVALUATION_VERSION;
+  /** 'vae' or the linear kind ('pca', 'ppca', 'fa', 'gmm'). */
+  model: string;
+  dataset: string;
+  split: Split;
+  numExamples: number;
+  /** D, values per example. */
+  dataDim: number;
+  /** Exact mean log p(x) (density models); null for PCA and the VAE. */
+  logLikelihood: { mean: number; exact: true } | null;
+  /** −log p(x) / (D · ln 2) on the scaled data, from the exact value or (VAE) the estimate; null without either. */
+  bitsPerDim: number | null;
+  /** VAE: mean ELBO (one reparameterised sample, seed 0), a lower bound on log p(x). */
+  elbo: { mean: number; reconstruction: number; kl: number; exact: false } | null;
+  /**
+   * VAE: importance-sampled log p(x) with K = numSamples samples per example (mean over examples);
+   * standardError over examples, monteCarloStandardError for this data, mean effective sample
+   * size. A lower bound in expectation that tends to log p(x) as K grows. Null for linear models
+   * (their log-likelihood is exact) and when K = 0 was asked for.
+   */
+  logLikelihoodEstimate: {
+    numSamples: number;
+    value: number;
+    standardError: number;
+    monteCarloStandardError: number;
+    meanEffectiveSampleSize: number;
+    seed: number;
+    /** Threads it ran on, and its wall-clock time. */
+    threads: number;
+    seconds: number;
+  } | null;
+  /** PCA: mean squared reconstruction error, squared data units per example. */
+  reconstructionError: number | null;
+  note?: string;
+  vaekitVersion: string;
+  evaluatedAt: string;
+}
+
+/** Options of an evaluation. */
+export interface EvaluateRunOptions {
+  split?: Split;
+  /** Another data source than the run's own (same scaling and limit). */
+  data?: string;
+  /** VAE: K importance samples per example for log p(x); 0 skips the estimate. Default 1000. */
+  numSamples?: number;
+  /** VAE: seed of the importance samples. Default 0. */
+  seed?: number;
+  /** VAE: called as the estimate progresses, with (examples done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** VAE: threads for the estimate (worker threads with their own backend). Default 1. */
+  numThreads?: number;
+  /** VAE: the workers' backend. Default 'wasm'. */
+  backend?: 'wasm' | 'cpu';
+}
+
+/** Default K for an evaluation of a VAE. */
+export const EVALUATE_DEFAULT_SAMPLES = 1000;
+
+/**
+ * Anomaly scores of a run on one split, one per example, higher = more anomalous:
+ *   density models: −log p(x_n) (nats, column `nll`);  PCA: ‖x_n − x̂_n‖² (column `squaredError`);
+ *   VAE: −ELBO(x_n) (nats, column `negElbo`, an upper bound on −log p(x_n)), or with `numSamples`
+ *   K > 0 the importance-sampled −log p̂(x_n) (nats, column `nll`; Prince, Understanding Deep Learning, eq. 17.28).
+ */
+export interface RunScores {
+  model: string;
+  dataset: string;
+  split: Split;
+  /** The score's name, the CSV column header: 'nll' | 'squaredError' | 'negElbo'. */
+  column: 'nll' | 'squaredError' | 'negElbo';
+  /** One score per example [N], float64. */
+  scores: Float64Array;
+  labels?: Int32Array;
+}
+
+/** Options of scoring. */
+export interface ScoreRunOptions {
+  split?: Split;
+  data?: string;
+  /** VAE: K importance samples per example for −log p̂(x); 0 (default) scores −ELBO. */
+  numSamples?: number;
+  /** VAE with numSamples > 0: threads for the estimate, and the workers' backend. */
+  numThreads?: number;
+  backend?: 'wasm' | 'cpu';
+}
+
+/** Options of {@link RunReconstructions}. */
+export interface ReconstructOptions {
+  /** Data source (default: the run's own), read with the run's columns and standardisation. */
+  data?: string;
+  /** Examples written to the file (the first of the test split). Default 32. */
+  numShown?: number;
+  /** File to write. Default RUN/reconstructions-test.png (images) or RUN/reconstructions-test.csv (tables). */
+  out?: string;
+}
+
+export const RECONSTRUCT_DEFAULTS = Object.freeze({
+  numShown: 32,
+  /** A VAE's squared error is over this many test examples at most (a tfjs forward pass each). */
+  vaeErrorExamples: 1000,
+});
+
+/** What a reconstruction did. Squared errors in squared data units (standardised units for a table). */
+export interface RunReconstructions {
+  model: 'vae' | LinearModelKind;
+  dataset: string;
+  /** How x̂ is formed, for people: e.g. 'x̂ = μ + W E[z|x], the posterior mean of z mapped back'. */
+  reconstruction: string;
+  /** The file written: a PNG (images) or CSV in raw units (tables). */
+  file: string;
+  format: 'png' | 'csv';
+  /** Examples in the file. */
+  numShown: number;
+  /** Examples in the test split (after the run's limit). */
+  numExamples: number;
+  /** (1/N) Σ_n ‖x_n − x̂_n‖² over the first `numErrorExamples` test examples, squared data units per example. */
+  squaredError: number;
+  numErrorExamples: number;
+  /** D, so squaredError / dataDim is the mean per dimension. */
+  dataDim: number;
+  /** True for a standardised table: the errors are in standardised units, the file in raw units. */
+  isStandardized: boolean;
+  /** VAE only: the test −ELBO and its terms, nats per example (first-draw ε, seed 0). */
+  elbo: { loss: number; reconstructionLoss: number; kl: number } | null;
+}
+
+/** The prior z is drawn from: the model's N(0, I), or a mixture fitted to the training latent means (VAE runs). */
+export const SAMPLE_PRIORS = ['normal', 'gmm'] as const;
+export type SamplePrior = (typeof SAMPLE_PRIORS)[number];
+
+/** Options of sampling. */
+export interface SampleRunOptions {
+  /** Number of samples. Default 64. */
+  numSamples?: number;
+  seed?: number;
+  /** VAE, normal prior: the standard deviation of z (1 = the prior). */
+  temperature?: number;
+  prior?: SamplePrior;
+  /** The gmm prior's components and covariance form (default the fitted prior's: 10, full). */
+  numComponents?: number;
+  covariance?: GmmCovariance;
+  /** File to write (default RUN/samples-<seed>.png, RUN/samples-gmm-<seed>.png, or .csv for a table). */
+  out?: string;
+  /** Images: also write the samples as CSV, one example per row. */
+  csv?: string;
+  /** One line of human information (a prior reused or fitted, EM progress). */
+  log?: (line: string) => void;
+}
+
+/** What sampling wrote, and what it found along the way. */
+export interface SampleResult {
+  numSamples: number;
+  /** The files written. */
+  files: string[];
+  /** True when the files are in a table's raw units (the standardisation inverted). */
+  isRawUnits: boolean;
+  /** With the gmm prior: lines about the fitted prior (for people). */
+  notes: string[];
+}
+
+/** A run described for people (`vaekit info`) and as JSON (`--json`). */
+export interface RunDescription {
+  lines: string[];
+  json: object;
+}

@@ -1,0 +1,290 @@
+/**
+ * The commands on a saved VAE run (a run folder, or a bare model folder): evaluate, score,
+ * reconstruct, sample and describe. Registered as the 'vae-run' kind in src/node/runs/kinds.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { takeFirst } from '../../data/dataset.js';
+import { isImageShape } from '../../data/dataset.js';
+import { Standardizer } from '../../data/standardize.js';
+import { ConfigError, setting } from '../../errors.js';
+import { elboPerExample, evaluateElbo } from '../../evaluation/elbo-eval.js';
+import { sampleWithMixturePrior } from '../../latent/aggregated-posterior.js';
+import type { ModelDescription } from '../../models/description.js';
+import { reconstruct, sampleFromPrior } from '../../models/generate.js';
+import { loadModel } from '../../models/index.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
+import type { NetConfig } from '../../nets/index.js';
+import { imageGrid, type ImageShape } from '../../render/grid.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { csvText } from '../formats/csv.js';
+import { fsModelStore, readModelDescription } from '../formats/model-store.js';
+import { writePngFile } from '../formats/png.js';
+import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
+import { VAEKIT_VERSION } from '../version.js';
+import { resolveRunConfig, type VaeRunConfig } from './config.js';
+import { noRunHere, RUN_FILES, vaeModelFolder } from './folder.js';
+import { latentPriorOfRun } from './latent-prior.js';
+import { renderSamples } from './pictures.js';
+import { loadRunSplit } from './run-data.js';
+import {
+  EVALUATE_DEFAULT_SAMPLES,
+  EVALUATION_VERSION,
+  RECONSTRUCT_DEFAULTS,
+  type EvaluateRunOptions,
+  type Evaluation,
+  type ReconstructOptions,
+  type RunDescription,
+  type RunReconstructions,
+  type RunScores,
+  type SampleResult,
+  type SampleRunOptions,
+  type ScoreRunOptions,
+} from './results.js';
+import { meanSquaredError, testSplit, writePairs } from './reconstruction.js';
+import { describeStandardization, field, fixed } from './describe-text.js';
+import { tableCsv, writeVaeSamplesCsv } from './table-csv.js';
+
+/** The folder holding a VAE run's model. @throws CheckpointError when there is none */
+function modelFolder(dir: string): string {
+  const folder = vaeModelFolder(dir);
+  if (!folder) throw noRunHere(dir);
+  return folder;
+}
+
+/** Runs `f` with the run's model, disposing it after. */
+async function withModel<T>(dir: string, f: (model: LatentVariableModel) => Promise<T>): Promise<T> {
+  const model = await loadModel(modelFolder(dir), fsModelStore);
+  try {
+    return await f(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The run configuration of a bare model folder (a vaekit.json and its networks, no config.json):
+ * its data as its description records it (default MNIST), no validation split, no binarisation.
+ */
+export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
+  const d = await readModelDescription(modelFolder(dir));
+  const p = d.preprocessing;
+  const dataset = d.provenance?.dataset;
+  const st = p?.standardization ?? null;
+  const { kind: _k, inputShape, dataDim: _d, seed, ...model } = d.config;
+  return resolveRunConfig(
+    {
+      out: dir,
+      data: { source: typeof dataset === 'string' ? dataset : 'mnist', scale: p?.scale ?? 255, val: 0, columns: st?.columns ?? null, exampleShape: inputShape, standardization: st },
+      model: { kind: 'vae', ...model },
+      training: { seed },
+    },
+    { dataKind: () => (st ? 'table' : 'image') },
+  ) as VaeRunConfig;
+}
+
+/** Evaluates a VAE run: the ELBO (one sample, seed 0) and the importance-sampled log p(x). */
+export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
+  const split = opts.split ?? 'test';
+  return withModel(dir, async (model) => {
+    const { name, ds } = loadRunSplit(cfg, split, opts.data);
+    const s = await evaluateElbo(model, ds, { seed: 0 });
+    const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
+    const seed = opts.seed ?? 0;
+    const threads = opts.numThreads ?? 1;
+    const t0 = performance.now();
+    // One thread runs in place; more split the examples over worker threads (the same numbers).
+    const is = k === 0 ? null : await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed, onProgress: opts.onProgress, numThreads: threads, backend: opts.backend });
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      version: EVALUATION_VERSION,
+      model: 'vae',
+      dataset: name,
+      split,
+      numExamples: ds.numExamples,
+      dataDim: ds.dataDim,
+      logLikelihood: null,
+      bitsPerDim: is ? -is.value / (ds.dataDim * Math.LN2) : null,
+      elbo: { mean: -s.loss, reconstruction: -s.reconstructionLoss, kl: s.kl, exact: false },
+      logLikelihoodEstimate: is && {
+        numSamples: k,
+        threads,
+        value: is.value,
+        standardError: is.standardError,
+        monteCarloStandardError: is.monteCarloStandardError,
+        meanEffectiveSampleSize: is.meanEffectiveSampleSize,
+        seed,
+        seconds,
+      },
+      reconstructionError: null,
+      note: 'ELBO (one sample) is a lower bound on log p(x); logLikelihoodEstimate is the importance-sampled estimate (Prince, Understanding Deep Learning, eq. 17.28), biased low for finite K',
+      vaekitVersion: VAEKIT_VERSION,
+      evaluatedAt: new Date().toISOString(),
+    };
+  });
+}
+
+/** Scores every example: −ELBO, or with numSamples K > 0 the importance-sampled −log p̂(x). */
+export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRunOptions): Promise<RunScores> {
+  const split = opts.split ?? 'test';
+  return withModel(dir, async (model) => {
+    const { name, ds } = loadRunSplit(cfg, split, opts.data);
+    const labels = ds.labels ? { labels: ds.labels } : {};
+    const k = opts.numSamples ?? 0;
+    if (k > 0) {
+      const est = await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed: 0, numThreads: opts.numThreads ?? 1, backend: opts.backend });
+      return { model: 'vae', dataset: name, split, column: 'nll', scores: est.perExample.map((v) => -v), ...labels };
+    }
+    const elbo = await elboPerExample(model, ds, { seed: 0 });
+    return { model: 'vae', dataset: name, split, column: 'negElbo', scores: elbo.map((v) => -v), ...labels };
+  });
+}
+
+const VAE_RECONSTRUCTION = 'x̂ = E[x | z = μ(x)], the decoder mean at the encoder mean';
+
+/** The first test examples beside x̂ = E[x | z = μ(x)], the squared error, and the test −ELBO. */
+export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: ReconstructOptions): Promise<RunReconstructions> {
+  const numShown = opts.numShown ?? RECONSTRUCT_DEFAULTS.numShown;
+  return withModel(dir, async (model) => {
+    const { name, ds } = testSplit(cfg, opts.data);
+    const m = Math.min(numShown, ds.numExamples);
+    const e = Math.min(RECONSTRUCT_DEFAULTS.vaeErrorExamples, ds.numExamples);
+    const first = takeFirst(ds, Math.max(m, e));
+    const recT = tf.tidy(() => reconstruct(model, tf.tensor2d(first.x, [first.numExamples, first.dataDim]))); // [max(m, e), D]
+    const rec = (await recT.data()) as Float32Array;
+    recT.dispose();
+    const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out);
+    const elbo = await evaluateElbo(model, ds, { seed: 0 });
+    return {
+      model: 'vae',
+      dataset: name,
+      reconstruction: VAE_RECONSTRUCTION,
+      ...written,
+      numShown: m,
+      numExamples: ds.numExamples,
+      squaredError: meanSquaredError(first.x.subarray(0, e * ds.dataDim), rec.subarray(0, e * ds.dataDim), e),
+      numErrorExamples: e,
+      dataDim: ds.dataDim,
+      isStandardized: Boolean(cfg.data.standardization),
+      elbo: { loss: elbo.loss, reconstructionLoss: elbo.reconstructionLoss, kl: elbo.kl },
+    };
+  });
+}
+
+/**
+ * Samples of a VAE run: decoder means E[x|z] for z ~ N(0, temperature² I), or (prior 'gmm') z from
+ * a Gaussian mixture fitted to the training examples' latent means, saved in the run folder and
+ * reused while the model, data and options are unchanged (ex-post density estimation, Ghosh et al. 2020).
+ * Images: a PNG grid (and optionally CSV); tables: CSV in raw units under the column names.
+ */
+export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleRunOptions): Promise<SampleResult> {
+  const n = opts.numSamples ?? 64;
+  const seed = opts.seed ?? 0;
+  const prior = opts.prior ?? 'normal';
+  return withModel(dir, async (model) => {
+    const notes: string[] = [];
+    let values: Float32Array;
+    if (prior === 'gmm') {
+      if (!existsSync(join(dir, RUN_FILES.config))) {
+        throw new ConfigError(`${setting('prior', 'gmm')}: expected a run folder holding ${RUN_FILES.config} (the mixture is fitted on the run's training data), got ${dir}`);
+      }
+      const fitted = await latentPriorOfRun(dir, model, cfg, { numComponents: opts.numComponents, covariance: opts.covariance }, {
+        log: opts.log,
+        onIteration: ({ iteration, meanLogLikelihood }) => {
+          if (iteration > 0 && iteration % 10 === 0) opts.log?.(`EM iteration ${iteration}: mean log-likelihood of the training latent means ${meanLogLikelihood.toFixed(3)} nats`);
+        },
+      });
+      const m = fitted.mixture;
+      const em = m.report ? `, ${m.report.history.length - 1} EM iterations${m.report.converged ? '' : ' (not converged)'}` : '';
+      notes.push(
+        `latent prior: ${m.numComponents}-component ${m.covariance}-covariance Gaussian mixture on the latent means of ` +
+          `${fitted.numTrainExamples} training examples (Z = ${m.dataDim})${em}, ${fitted.reused ? 'reused from' : 'saved to'} ${fitted.path}`,
+      );
+      if (fitted.test) {
+        const t = fitted.test;
+        notes.push(
+          `test latent means (${t.numExamples}): mean log-density, nats per example (exact): ` +
+            `mixture ${t.mixtureLogLikelihood.toFixed(3)}, N(0, I) ${t.standardNormalLogLikelihood.toFixed(3)}`,
+        );
+      }
+      const s = sampleWithMixturePrior(model, m, n, { seed }); // [n, D]
+      values = (await s.data()) as Float32Array;
+      s.dispose();
+    } else {
+      const s = sampleFromPrior(model, n, { seed, temperature: opts.temperature ?? 1 }); // [n, D]
+      values = (await s.data()) as Float32Array;
+      s.dispose();
+    }
+    const isImage = isImageShape(model.inputShape);
+    const stem = prior === 'gmm' ? `samples-gmm-${seed}` : `samples-${seed}`;
+    const out = opts.out ?? join(dir, `${stem}.${isImage ? 'png' : 'csv'}`);
+    const files: string[] = [];
+    if (isImage) {
+      if (prior === 'normal') await renderSamples(model, n, out, seed, opts.temperature ?? 1);
+      else await writePngFile(out, imageGrid(values, n, model.inputShape as ImageShape, { cols: Math.ceil(Math.sqrt(n)) }));
+      files.push(out);
+      if (opts.csv) {
+        await writeFileAtomic(opts.csv, csvText(Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * model.dataDim, (i + 1) * model.dataDim)))));
+        files.push(opts.csv);
+      }
+      return { numSamples: n, files, isRawUnits: false, notes };
+    }
+    const st = cfg.data.standardization;
+    const standardizer = st ? Standardizer.fromJSON(st) : null;
+    const file = opts.csv ?? out;
+    if (prior === 'normal') await writeVaeSamplesCsv(model, n, file, standardizer, seed, opts.temperature ?? 1);
+    else await writeFileAtomic(file, tableCsv(values, model.dataDim, standardizer));
+    return { numSamples: n, files: [file], isRawUnits: Boolean(st), notes };
+  });
+}
+
+/** An encoder or decoder network in words: 'MLP 784-400-20, relu'. */
+function networkText(net: NetConfig, from: number, to: number): string {
+  return `MLP ${[from, ...net.hidden, to].join('-')}, ${net.activation}`;
+}
+
+/** 'σ² 0.25', 'σ² learned (0.0123)' or 'σ²_d learned per dimension (784; median 0.0123, range …)'. */
+function gaussianVarianceText(l: { variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] }): string {
+  if (l.variance === 'learned-diag') {
+    const v = (Array.isArray(l.logVar) ? l.logVar : []).map(Math.exp).sort((a, b) => a - b);
+    if (v.length === 0) return 'σ²_d learned per dimension';
+    return `σ²_d learned per dimension (${v.length}; median ${v[Math.floor(v.length / 2)].toPrecision(4)}, range ${v[0].toPrecision(3)}–${v[v.length - 1].toPrecision(3)})`;
+  }
+  if (l.variance === 'learned') return `σ² learned (${Math.exp(typeof l.logVar === 'number' ? l.logVar : 0).toPrecision(4)})`;
+  return `σ² ${l.variance}`;
+}
+
+/** A VAE run described from its model's vaekit.json (no weights are loaded) and its metrics.jsonl. */
+export async function describeVaeRun(dir: string): Promise<RunDescription> {
+  const folder = modelFolder(dir);
+  const d: ModelDescription = await readModelDescription(folder);
+  const c = d.config;
+  const mirrored = JSON.stringify(c.decoder) === JSON.stringify(c.encoder);
+  const arch = mirrored
+    ? `${networkText(c.encoder, c.dataDim, c.latentDim).replace(/, /, ' (decoder mirrored), ')}`
+    : `encoder ${networkText(c.encoder, c.dataDim, c.latentDim)}; decoder ${networkText({ ...c.decoder, hidden: [...c.decoder.hidden].reverse() }, c.latentDim, c.dataDim)}`;
+  const lik = c.likelihood.kind === 'bernoulli' ? 'Bernoulli (logits)' : `Gaussian, ${gaussianVarianceText(c.likelihood)}`;
+  const lines = [
+    `model:        ${folder} (${d.format} v${d.version})`,
+    `architecture: VAE, ${arch}, input shape [${c.inputShape.join(', ')}]${c.conditionDim ? `, condition size ${c.conditionDim}` : ''}`,
+    `likelihood:   ${lik}; prior N(0, I); latent size ${c.latentDim}`,
+  ];
+  if (d.preprocessing) lines.push(`preprocessing: values / ${d.preprocessing.scale}, binarize ${d.preprocessing.binarize}`);
+  if (d.preprocessing?.standardization) lines.push(field('standardised', describeStandardization(d.preprocessing.standardization)));
+  const p = d.provenance ?? {};
+  if (Object.keys(p).length) {
+    lines.push(`data:         ${p.dataset} (${p.numTrain} train, ${p.numVal} validation, ${p.numTest} test)`);
+    lines.push(`training:     ${p.epochsTrained} epochs, best epoch ${p.bestEpoch}, seed ${p.seed}, backend ${p.backend}, vaekit ${p.vaekitVersion}, saved ${p.savedAt}`);
+  }
+  if (d.metrics) {
+    const units = d.preprocessing?.standardization ? ' of the standardised table; subtract logJacobian for raw units' : '';
+    lines.push(`metrics:      epoch ${d.metrics.epoch}: train ${fixed(d.metrics.trainLoss)}, val ${fixed(d.metrics.valLoss)}, test ${fixed(d.metrics.testLoss)} (−ELBO, nats per example${units})`);
+  }
+  const metricsPath = join(dir, RUN_FILES.metrics);
+  if (existsSync(metricsPath)) {
+    const n = readFileSync(metricsPath, 'utf8').trim().split('\n').length;
+    lines.push(`history:      ${n} epochs in ${metricsPath}`);
+  }
+  return { lines, json: d };
+}
