@@ -153,11 +153,17 @@ export interface PartialRunConfig {
  * Bernoulli cannot model, under a Gaussian decoder with a learned σ², small enough to train on every
  * row (no validation split unless asked), and often of few columns, so Z = 2 (FA and PPCA need Z < D).
  */
-export const DATA_KIND_DEFAULTS: Readonly<Record<DataKind, { readonly scale: number; readonly val: number; readonly latentDim: number; readonly likelihood: LikelihoodConfig }>> =
-  Object.freeze({
-    image: Object.freeze({ scale: DEFAULT_SCALE.image, val: 5000, latentDim: VAE_DEFAULTS.latentDim, likelihood: VAE_DEFAULTS.likelihood }),
-    table: Object.freeze({ scale: DEFAULT_SCALE.table, val: 0, latentDim: 2, likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig }),
-  });
+export const DATA_KIND_DEFAULTS: Readonly<
+  Record<DataKind, { readonly scale: number; readonly val: number; readonly latentDim: number; readonly likelihood: LikelihoodConfig }>
+> = Object.freeze({
+  image: Object.freeze({ scale: DEFAULT_SCALE.image, val: 5000, latentDim: VAE_DEFAULTS.latentDim, likelihood: VAE_DEFAULTS.likelihood }),
+  table: Object.freeze({
+    scale: DEFAULT_SCALE.table,
+    val: 0,
+    latentDim: 2,
+    likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig,
+  }),
+});
 
 /** Defaults that depend on no data: the data source, the linear models', and the compute. */
 export const RUN_DEFAULTS = Object.freeze({
@@ -168,7 +174,11 @@ export const RUN_DEFAULTS = Object.freeze({
 
 /** Where the run goes when `out` is not given: runs/<data> (a VAE) or runs/<data>-<model> (a linear model). */
 export function defaultOut(source: string, model: 'vae' | LinearModelKind): string {
-  const base = source.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || source;
+  const base =
+    source
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\]/)
+      .pop() || source;
   return model === 'vae' ? join('runs', base) : join('runs', `${base}-${model}`);
 }
 
@@ -182,7 +192,11 @@ const isLinearKind = (k: unknown): k is LinearModelKind => typeof k === 'string'
  */
 export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKind?: (source: string) => DataKind } = {}): RunConfig {
   checkKnownKeys('run', partial, ['kind', 'version', 'out', 'data', 'model', 'training', 'compute']);
-  const modelKind = check('model.kind', partial.model?.kind ?? (partial.kind === 'linear-run' ? undefined : 'vae'), oneOf(['vae', ...LINEAR_MODEL_KINDS] as const));
+  const modelKind = check(
+    'model.kind',
+    partial.model?.kind ?? (partial.kind === 'linear-run' ? undefined : 'vae'),
+    oneOf(['vae', ...LINEAR_MODEL_KINDS] as const),
+  );
   const kind: RunKind = isLinearKind(modelKind) ? 'linear-run' : 'vae-run';
   if (partial.kind !== undefined) expectThat(partial.kind === kind, 'kind', `'${kind}' for a model of kind '${modelKind}'`, partial.kind);
   const dataIn = typeof partial.data === 'string' ? { source: partial.data } : (partial.data ?? {});
@@ -268,7 +282,9 @@ function checkTableRun(source: string, model: VaeModelConfig, training: Resolved
     );
   }
   if (training.binarize !== 'none') {
-    throw new ConfigError(`${setting('training.binarize', training.binarize)}: binarisation is for pixel intensities in [0, 1]; ${source} is a table of standardised columns`);
+    throw new ConfigError(
+      `${setting('training.binarize', training.binarize)}: binarisation is for pixel intensities in [0, 1]; ${source} is a table of standardised columns`,
+    );
   }
 }
 
@@ -307,10 +323,13 @@ interface RunConfigV1 {
  */
 export function migrateRunConfig(json: unknown, where = RUN_CONFIG_FILE): PartialRunConfig {
   const c = json as Record<string, unknown> | null;
-  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new CheckpointError(`${where}: expected a run configuration (a JSON object), got ${JSON.stringify(json)}`);
+  if (c === null || typeof c !== 'object' || Array.isArray(c))
+    throw new CheckpointError(`${where}: expected a run configuration (a JSON object), got ${JSON.stringify(json)}`);
   if (c.kind !== undefined) {
-    if (!(RUN_KINDS as readonly unknown[]).includes(c.kind)) throw new CheckpointError(`${where}: expected a run of kind ${RUN_KINDS.join(' or ')}, got ${JSON.stringify(c.kind)}`);
-    if (c.version !== RUN_CONFIG_VERSION) throw new CheckpointError(`${where}: expected config version ${RUN_CONFIG_VERSION} or an untagged one of vaekit 0.1, got ${JSON.stringify(c.version)}`);
+    if (!(RUN_KINDS as readonly unknown[]).includes(c.kind))
+      throw new CheckpointError(`${where}: expected a run of kind ${RUN_KINDS.join(' or ')}, got ${JSON.stringify(c.kind)}`);
+    if (c.version !== RUN_CONFIG_VERSION)
+      throw new CheckpointError(`${where}: expected config version ${RUN_CONFIG_VERSION} or an untagged one of vaekit 0.1, got ${JSON.stringify(c.version)}`);
     return c as PartialRunConfig;
   }
   const v1 = c as unknown as RunConfigV1;
@@ -334,7 +353,8 @@ export function migrateRunConfig(json: unknown, where = RUN_CONFIG_FILE): Partia
       compute,
     };
   }
-  if (!v1.training) throw new CheckpointError(`${where}: expected a vaekit run configuration (a 'kind', or vaekit 0.1's 'training' or 'model'), got none of them`);
+  if (!v1.training)
+    throw new CheckpointError(`${where}: expected a vaekit run configuration (a 'kind', or vaekit 0.1's 'training' or 'model'), got none of them`);
   const mlp = { kind: 'mlp' as const, hidden: v1.hidden ?? [400], activation: v1.activation ?? 'relu' };
   return {
     kind: 'vae-run',
@@ -377,4 +397,3 @@ function isTable(p: PartialRunConfig): boolean {
   const d = p.data as Partial<RunDataConfig> | undefined;
   return Boolean(d && (d.columns || d.standardization || (d.exampleShape && d.exampleShape.length === 1)));
 }
-

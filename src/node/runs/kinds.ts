@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
 import { writeFileAtomic } from '../formats/atomic.js';
 import { csvText } from '../formats/csv.js';
-import { readRunConfig, resolveRunConfig, RUN_CONFIG_FILE, type LinearRunConfig, type PartialRunConfig, type RunConfig, type RunKind, type VaeRunConfig } from './config.js';
+import {
+  readRunConfig,
+  resolveRunConfig,
+  RUN_CONFIG_FILE,
+  type LinearRunConfig,
+  type PartialRunConfig,
+  type RunConfig,
+  type RunKind,
+  type VaeRunConfig,
+} from './config.js';
 import { isLinearRun, noRunHere, vaeModelFolder } from './folder.js';
 import {
   describeLinearRun,
@@ -59,7 +68,10 @@ const RUN_KIND_OPS: { [K in RunKind]: RunKindOps<Extract<RunConfig, { kind: K }>
   },
   'linear-run': {
     train: async (c, opts, cb) => {
-      if (opts.resume) throw new ConfigError(`${setting('resume')}: a linear model is fitted in one go and has no checkpoint to resume; fit it again with ${setting('overwrite')}`);
+      if (opts.resume)
+        throw new ConfigError(
+          `${setting('resume')}: a linear model is fitted in one go and has no checkpoint to resume; fit it again with ${setting('overwrite')}`,
+        );
       return { kind: 'linear-run', out: c.out, ...(await trainLinearRun(c, opts, cb)) };
     },
     evaluate: evaluateLinearRun,

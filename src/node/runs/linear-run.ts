@@ -80,7 +80,13 @@ const OPTIONS_OF: { readonly [K in LinearModelKind]: (c: LinearRunConfig) => Lin
   pca: (c) => ({ latentDim: c.model.latentDim }),
   ppca: (c) => ({ latentDim: c.model.latentDim, seed: c.training.seed, varianceFloor: c.model.varianceFloor, ...maxIter(c) }),
   fa: (c) => ({ latentDim: c.model.latentDim, seed: c.training.seed, varianceFloor: c.model.varianceFloor, ...maxIter(c) }),
-  gmm: (c) => ({ numComponents: c.model.numComponents, covariance: c.model.covariance, seed: c.training.seed, covarianceFloor: c.model.varianceFloor, ...maxIter(c) }),
+  gmm: (c) => ({
+    numComponents: c.model.numComponents,
+    covariance: c.model.covariance,
+    seed: c.training.seed,
+    covarianceFloor: c.model.varianceFloor,
+    ...maxIter(c),
+  }),
 };
 
 const maxIter = (c: LinearRunConfig) => (c.training.maxIter !== null ? { maxIter: c.training.maxIter } : {});
@@ -138,7 +144,9 @@ export async function trainLinearRun(
   const log = (line: string) => cb.log?.(renderMessage(line, cb.settingNamer));
   const taken = [LINEAR_RUN_FILES.model, RUN_CONFIG_FILE].find((f) => existsSync(join(cfgIn.out, f)));
   if (taken && !opts.overwrite) {
-    throw new ConfigError(`${setting('out', cfgIn.out)}: the folder already holds a run (${taken}); use ${setting('overwrite')} to overwrite it, or another ${setting('out')}`);
+    throw new ConfigError(
+      `${setting('out', cfgIn.out)}: the folder already holds a run (${taken}); use ${setting('overwrite')} to overwrite it, or another ${setting('out')}`,
+    );
   }
   const loaded = loadRunData(cfgIn.data);
   const train = cfgIn.data.limit !== null ? takeFirst(loaded.train, cfgIn.data.limit) : loaded.train;
@@ -301,11 +309,18 @@ export async function describeLinearRun(dir: string, cfg: LinearRunConfig): Prom
   const d = cfg.data;
   const counts = m ? `; ${m.numTrain} train, ${m.numTest} test examples` : '';
   const shape = d.exampleShape ? `, example shape [${d.exampleShape.join(', ')}]` : '';
-  lines.push(field('data', `${m?.dataset ?? d.source}, dataDim ${model.dataDim}${shape}${counts}${d.limit !== null ? ` (${setting('data.limit', d.limit)})` : ''}, values / ${d.scale}`));
+  lines.push(
+    field(
+      'data',
+      `${m?.dataset ?? d.source}, dataDim ${model.dataDim}${shape}${counts}${d.limit !== null ? ` (${setting('data.limit', d.limit)})` : ''}, values / ${d.scale}`,
+    ),
+  );
   if (d.standardization) lines.push(field('standardised', describeStandardization(d.standardization)));
   const fit: string[] = [];
   if (m && m.emIterations !== null) {
-    fit.push(`EM, ${m.emIterations} iterations, ${m.converged ? 'converged' : `not converged (stopped at the iteration limit; raise ${setting('training.maxIter')})`}`);
+    fit.push(
+      `EM, ${m.emIterations} iterations, ${m.converged ? 'converged' : `not converged (stopped at the iteration limit; raise ${setting('training.maxIter')})`}`,
+    );
   } else {
     fit.push('closed form (eigendecomposition)');
   }

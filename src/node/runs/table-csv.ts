@@ -39,7 +39,13 @@ export function columnNames(d: number, standardizer: Standardizer | null): strin
  * @param z - row-major [N, D], model (standardised) units
  * @param lead - cells put before each row's values (e.g. index and kind), one array per row
  */
-export function tableCsv(z: ArrayLike<number>, d: number, standardizer: Standardizer | null, leadHeader: string[] = [], lead?: (i: number) => string[]): string {
+export function tableCsv(
+  z: ArrayLike<number>,
+  d: number,
+  standardizer: Standardizer | null,
+  leadHeader: string[] = [],
+  lead?: (i: number) => string[],
+): string {
   const x = standardizer ? standardizer.invert(z) : Float64Array.from(z); // [N, D], raw units
   const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j]) : (v: number) => cell(v);
   const rows: string[][] = [[...leadHeader, ...columnNames(d, standardizer)]];
@@ -51,7 +57,14 @@ export function tableCsv(z: ArrayLike<number>, d: number, standardizer: Standard
  * Writes `n` decoder means E[x|z], z ~ N(0, temperature² I), as CSV in raw units.
  * @param path - the .csv file (written atomically)
  */
-export async function writeVaeSamplesCsv(model: LatentVariableModel, n: number, path: string, standardizer: Standardizer | null, seed = 0, temperature = 1): Promise<void> {
+export async function writeVaeSamplesCsv(
+  model: LatentVariableModel,
+  n: number,
+  path: string,
+  standardizer: Standardizer | null,
+  seed = 0,
+  temperature = 1,
+): Promise<void> {
   const s = sampleFromPrior(model, n, { seed, temperature }); // [n, D]
   const v = (await s.data()) as Float32Array;
   s.dispose();
@@ -63,7 +76,13 @@ export async function writeVaeSamplesCsv(model: LatentVariableModel, n: number, 
  * units: `index,what,<columns>`, what = data | reconstruction, two rows per example.
  * @param ds - examples [N, D] in model (standardised) units
  */
-export async function writeVaeReconstructionsCsv(model: LatentVariableModel, ds: Dataset, path: string, standardizer: Standardizer | null, n = 32): Promise<void> {
+export async function writeVaeReconstructionsCsv(
+  model: LatentVariableModel,
+  ds: Dataset,
+  path: string,
+  standardizer: Standardizer | null,
+  n = 32,
+): Promise<void> {
   const m = Math.min(n, ds.numExamples);
   const d = ds.dataDim;
   const x = ds.x.slice(0, m * d); // [m, D]

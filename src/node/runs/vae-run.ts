@@ -76,7 +76,14 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
   return resolveRunConfig(
     {
       out: dir,
-      data: { source: typeof dataset === 'string' ? dataset : 'mnist', scale: p?.scale ?? 255, val: 0, columns: st?.columns ?? null, exampleShape: inputShape, standardization: st },
+      data: {
+        source: typeof dataset === 'string' ? dataset : 'mnist',
+        scale: p?.scale ?? 255,
+        val: 0,
+        columns: st?.columns ?? null,
+        exampleShape: inputShape,
+        standardization: st,
+      },
       model: { kind: 'vae', ...model },
       training: { seed },
     },
@@ -95,7 +102,10 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
     const threads = opts.numThreads ?? 1;
     const t0 = performance.now();
     // One thread runs in place; more split the examples over worker threads (the same numbers).
-    const is = k === 0 ? null : await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed, onProgress: opts.onProgress, numThreads: threads, backend: opts.backend });
+    const is =
+      k === 0
+        ? null
+        : await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed, onProgress: opts.onProgress, numThreads: threads, backend: opts.backend });
     const seconds = (performance.now() - t0) / 1000;
     return {
       version: EVALUATION_VERSION,
@@ -187,14 +197,23 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
     let values: Float32Array;
     if (prior === 'gmm') {
       if (!existsSync(join(dir, RUN_FILES.config))) {
-        throw new ConfigError(`${setting('prior', 'gmm')}: expected a run folder holding ${RUN_FILES.config} (the mixture is fitted on the run's training data), got ${dir}`);
+        throw new ConfigError(
+          `${setting('prior', 'gmm')}: expected a run folder holding ${RUN_FILES.config} (the mixture is fitted on the run's training data), got ${dir}`,
+        );
       }
-      const fitted = await latentPriorOfRun(dir, model, cfg, { numComponents: opts.numComponents, covariance: opts.covariance }, {
-        log: opts.log,
-        onIteration: ({ iteration, meanLogLikelihood }) => {
-          if (iteration > 0 && iteration % 10 === 0) opts.log?.(`EM iteration ${iteration}: mean log-likelihood of the training latent means ${meanLogLikelihood.toFixed(3)} nats`);
+      const fitted = await latentPriorOfRun(
+        dir,
+        model,
+        cfg,
+        { numComponents: opts.numComponents, covariance: opts.covariance },
+        {
+          log: opts.log,
+          onIteration: ({ iteration, meanLogLikelihood }) => {
+            if (iteration > 0 && iteration % 10 === 0)
+              opts.log?.(`EM iteration ${iteration}: mean log-likelihood of the training latent means ${meanLogLikelihood.toFixed(3)} nats`);
+          },
         },
-      });
+      );
       const m = fitted.mixture;
       const em = m.report ? `, ${m.report.history.length - 1} EM iterations${m.report.converged ? '' : ' (not converged)'}` : '';
       notes.push(
@@ -275,11 +294,15 @@ export async function describeVaeRun(dir: string): Promise<RunDescription> {
   const p = d.provenance ?? {};
   if (Object.keys(p).length) {
     lines.push(`data:         ${p.dataset} (${p.numTrain} train, ${p.numVal} validation, ${p.numTest} test)`);
-    lines.push(`training:     ${p.epochsTrained} epochs, best epoch ${p.bestEpoch}, seed ${p.seed}, backend ${p.backend}, vaekit ${p.vaekitVersion}, saved ${p.savedAt}`);
+    lines.push(
+      `training:     ${p.epochsTrained} epochs, best epoch ${p.bestEpoch}, seed ${p.seed}, backend ${p.backend}, vaekit ${p.vaekitVersion}, saved ${p.savedAt}`,
+    );
   }
   if (d.metrics) {
     const units = d.preprocessing?.standardization ? ' of the standardised table; subtract logJacobian for raw units' : '';
-    lines.push(`metrics:      epoch ${d.metrics.epoch}: train ${fixed(d.metrics.trainLoss)}, val ${fixed(d.metrics.valLoss)}, test ${fixed(d.metrics.testLoss)} (−ELBO, nats per example${units})`);
+    lines.push(
+      `metrics:      epoch ${d.metrics.epoch}: train ${fixed(d.metrics.trainLoss)}, val ${fixed(d.metrics.valLoss)}, test ${fixed(d.metrics.testLoss)} (−ELBO, nats per example${units})`,
+    );
   }
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (existsSync(metricsPath)) {

@@ -97,7 +97,8 @@ function logCompute(cfg: VaeRunConfig, log: (line: string) => void): void {
   if (threads > 1) log(`threads: ${threads} (this one and ${threads - 1} gradient worker${threads > 2 ? 's' : ''}, shards of each batch)`);
   const native = cfg.compute.backend === 'wasm' ? nativeKernelsInfo() : null;
   if (native) log(`native kernels: ${describeNativeKernels(native)}`);
-  else if (cfg.compute.backend === 'wasm' && nativeKernelsUnavailable()) log(`native kernels: off, plain wasm (about 5× slower): ${nativeKernelsUnavailable()}`);
+  else if (cfg.compute.backend === 'wasm' && nativeKernelsUnavailable())
+    log(`native kernels: off, plain wasm (about 5× slower): ${nativeKernelsUnavailable()}`);
 }
 
 /**
@@ -129,7 +130,11 @@ export async function trainVaeRun(cfgIn: VaeRunConfig, opts: TrainRunOptions = {
 
   const model = ckpt ? await ckpt.restoreModel() : newModel(cfg, data.train.exampleShape);
   const resumeFrom = ckpt ? { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() } : undefined;
-  model.preprocessing = { scale: cfg.data.scale, binarize: cfg.training.binarize, ...(cfg.data.standardization ? { standardization: cfg.data.standardization } : {}) };
+  model.preprocessing = {
+    scale: cfg.data.scale,
+    binarize: cfg.training.binarize,
+    ...(cfg.data.standardization ? { standardization: cfg.data.standardization } : {}),
+  };
   let engine: DataParallelGradients | undefined;
   try {
     if (cfg.compute.threads > 1) {
@@ -193,32 +198,36 @@ async function trainInFolder(
   const ckptPath = join(cfg.out, RUN_FILES.checkpoint);
   const extra = { data: data.name };
   const { cb, log } = ctx;
-  const result = await train(model, { train: data.train, val: data.val, test: data.test }, {
-    options: cfg.training,
-    engine: ctx.engine,
-    resumeFrom: ctx.resumeFrom,
-    callbacks: {
-      onEpochStart: cb.onEpochStart,
-      onStep: cb.onStep,
-      shouldStop: cb.shouldStop,
-      onInterrupt: async ({ state, optimizer }) => {
-        await writeCheckpoint(ckptPath, { model, optimizer, state, trainOptions: cfg.training, extra });
-        log(`interrupted: checkpoint saved at epoch ${state.epoch + 1}, step ${state.step}; continue with ${setting('resume')}`);
-      },
-      onEpochEnd: async (m, { state, optimizer, isBest }) => {
-        model.provenance = provenance(cfg, data, state);
-        if (isBest) {
-          model.metrics = { epoch: m.epoch, trainLoss: m.trainLoss, valLoss: m.valLoss, testLoss: m.testLoss };
-          await saveModel(model, join(cfg.out, RUN_FILES.model), fsModelStore);
-        }
-        await writeCheckpoint(ckptPath, { model, optimizer, state, trainOptions: cfg.training, extra });
-        await writeMetricsFile(cfg.out, state.history);
-        await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
-        cb.onEpochEnd?.(m);
-        if (cb.shouldStop?.()) log(`interrupted after epoch ${m.epoch}: checkpoint saved; continue with ${setting('resume')}`);
+  const result = await train(
+    model,
+    { train: data.train, val: data.val, test: data.test },
+    {
+      options: cfg.training,
+      engine: ctx.engine,
+      resumeFrom: ctx.resumeFrom,
+      callbacks: {
+        onEpochStart: cb.onEpochStart,
+        onStep: cb.onStep,
+        shouldStop: cb.shouldStop,
+        onInterrupt: async ({ state, optimizer }) => {
+          await writeCheckpoint(ckptPath, { model, optimizer, state, trainOptions: cfg.training, extra });
+          log(`interrupted: checkpoint saved at epoch ${state.epoch + 1}, step ${state.step}; continue with ${setting('resume')}`);
+        },
+        onEpochEnd: async (m, { state, optimizer, isBest }) => {
+          model.provenance = provenance(cfg, data, state);
+          if (isBest) {
+            model.metrics = { epoch: m.epoch, trainLoss: m.trainLoss, valLoss: m.valLoss, testLoss: m.testLoss };
+            await saveModel(model, join(cfg.out, RUN_FILES.model), fsModelStore);
+          }
+          await writeCheckpoint(ckptPath, { model, optimizer, state, trainOptions: cfg.training, extra });
+          await writeMetricsFile(cfg.out, state.history);
+          await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
+          cb.onEpochEnd?.(m);
+          if (cb.shouldStop?.()) log(`interrupted after epoch ${m.epoch}: checkpoint saved; continue with ${setting('resume')}`);
+        },
       },
     },
-  });
+  );
   result.optimizer.dispose();
   return result;
 }
@@ -263,4 +272,3 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
   await writeFileAtomic(join(cfg.out, RUN_FILES.summary), JSON.stringify(written, null, 2) + '\n');
   return summary;
 }
-
