@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
-import { migrateRunConfig, type PartialRunConfig } from '../../node/runs/config.js';
+import { isRunConfigV1, migrateRunConfig, type PartialRunConfig } from '../../node/runs/config.js';
 import { LINEAR_RUN_FILES } from '../../node/runs/folder.js';
 import { trainRun, type TrainRunResult } from '../../node/runs/kinds.js';
 import type { RunCallbacks } from '../../node/runs/vae-train.js';
@@ -43,6 +43,11 @@ function configFile(path: string): { partial: PartialRunConfig; given: Set<strin
   const nested = SECTIONS.some((k) => k in json) || typeof json.data === 'object';
   if (nested) {
     const partial = migrateRunConfig(json, path);
+    if (json.kind !== undefined || isRunConfigV1(json)) {
+      // A run's own config.json repeats that run: its data, model and training, not its folder or compute.
+      delete partial.out;
+      delete partial.compute;
+    }
     const given = new Set(TRAIN_FLAGS.filter((f) => hasPath(partial, f.path)).map(attributeName));
     return { partial, given };
   }

@@ -129,7 +129,7 @@ export interface PartialModelConfig {
   decoder?: Partial<NetConfig>;
   hidden?: VaeOptions['hidden'];
   activation?: VaeOptions['activation'];
-  likelihood?: LikelihoodConfig;
+  likelihood?: Partial<LikelihoodConfig>;
   numComponents?: number;
   covariance?: GmmCovariance;
   varianceFloor?: number;
@@ -240,7 +240,7 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
     conditionDim: checkOr('model.conditionDim', m.conditionDim, intAtLeast(0), VAE_DEFAULTS.conditionDim),
     encoder,
     decoder,
-    likelihood: resolveLikelihoodConfig(m.likelihood ?? defaults.likelihood, 'model.likelihood'),
+    likelihood: resolveLikelihoodConfig(likelihoodOf(m.likelihood, defaults.likelihood), 'model.likelihood'),
   };
   const training = resolveTrainOptions(partial.training ?? {}, 'training');
   if (dataKind === 'table') checkTableRun(source, model, training);
@@ -248,6 +248,17 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
     throw new ConfigError(`${setting('compute.threads', compute.threads)}: gradient workers need the wasm or cpu backend, not '${compute.backend}'`);
   }
   return { kind, version: RUN_CONFIG_VERSION, out, data, model, training, compute };
+}
+
+/**
+ * The likelihood a (partial) model section asks for: the data kind's default, with the fields given
+ * over it when they are of the same kind (a Gaussian variance alone on a table keeps the Gaussian;
+ * `gaussian` alone on images gets σ² 1, on tables the learned σ²), or the kind given with its fields.
+ */
+function likelihoodOf(given: Partial<LikelihoodConfig> | undefined, fallback: LikelihoodConfig): LikelihoodConfig {
+  const g = given ?? {};
+  const base = g.kind === undefined || g.kind === fallback.kind ? fallback : { kind: g.kind };
+  return { ...base, ...g } as LikelihoodConfig;
 }
 
 function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind): RunDataConfig {
@@ -332,6 +343,7 @@ export function migrateRunConfig(json: unknown, where = RUN_CONFIG_FILE): Partia
       throw new CheckpointError(`${where}: expected config version ${RUN_CONFIG_VERSION} or an untagged one of vaekit 0.1, got ${JSON.stringify(c.version)}`);
     return c as PartialRunConfig;
   }
+  if (!isRunConfigV1(c)) return c as PartialRunConfig; // a partial configuration of the current shape, untagged
   const v1 = c as unknown as RunConfigV1;
   const data: Partial<RunDataConfig> = {
     source: v1.data,
@@ -366,9 +378,33 @@ export function migrateRunConfig(json: unknown, where = RUN_CONFIG_FILE): Partia
   };
 }
 
-/** True when `json` is a vaekit 0.1 linear run's config (flat, with a linear `model` kind). */
-export function isLinearConfigV1(json: unknown): boolean {
-  return typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === undefined && isLinearKind((json as { model?: unknown }).model);
+/** Fields only vaekit 0.1's flat config.json had at its top level. */
+const V1_FIELDS = [
+  'latentDim',
+  'hidden',
+  'activation',
+  'likelihood',
+  'scale',
+  'val',
+  'limit',
+  'backend',
+  'threads',
+  'seed',
+  'numComponents',
+  'covariance',
+  'maxIter',
+  'varianceFloor',
+  'columns',
+  'labelColumn',
+  'standardization',
+  'exampleShape',
+];
+
+/** True when `json` is a config.json of vaekit 0.1: untagged, flat (a linear run's `model` is its kind). */
+export function isRunConfigV1(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const c = json as Record<string, unknown>;
+  return c.kind === undefined && (typeof c.model === 'string' || V1_FIELDS.some((k) => k in c));
 }
 
 /**
