@@ -9,16 +9,7 @@ import { join } from 'node:path';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
 import { writeFileAtomic } from '../formats/atomic.js';
 import { csvText } from '../formats/csv.js';
-import {
-  readRunConfig,
-  resolveRunConfig,
-  RUN_CONFIG_FILE,
-  type LinearRunConfig,
-  type PartialRunConfig,
-  type RunConfig,
-  type RunKind,
-  type VaeRunConfig,
-} from './config.js';
+import { readRunConfig, resolveRunConfig, RUN_CONFIG_FILE, type PartialRunConfig, type RunConfig, type RunKind } from './config.js';
 import { isLinearRun, noRunHere, vaeModelFolder } from './folder.js';
 import {
   describeLinearRun,
@@ -167,5 +158,3 @@ export async function describeRun(dir: string, opts: { settingNamer?: SettingNam
   const d = await opsOf(config).describe(dir, config);
   return { ...d, lines: d.lines.map((l) => renderMessage(l, opts.settingNamer)) };
 }
-
-export type { LinearRunConfig, VaeRunConfig };

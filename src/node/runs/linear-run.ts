@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Dataset } from '../../data/dataset.js';
+import { takeFirst, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import { CheckpointError, ConfigError, renderMessage, setting, ShapeError, type SettingNamer } from '../../errors.js';
 import {
@@ -24,6 +24,7 @@ import {
   type LinearModelKind,
   type LinearOptionsByKind,
 } from '../../models/linear/index.js';
+import { describeLoaded } from '../datasets/data-source.js';
 import { writeFileAtomic } from '../formats/atomic.js';
 import { VAEKIT_VERSION } from '../version.js';
 import { RUN_CONFIG_FILE, type LinearRunConfig } from './config.js';
@@ -45,8 +46,6 @@ import {
   type ScoreRunOptions,
 } from './results.js';
 import { loadRunData, loadRunSplit } from './run-data.js';
-import { takeFirst } from '../../data/dataset.js';
-import { describeLoaded } from '../datasets/data-source.js';
 
 /** OUT/metrics.json. Log-likelihoods in nats per example; reconstruction errors in squared data units per example. */
 export interface LinearRunMetrics {

@@ -5,8 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { takeFirst } from '../../data/dataset.js';
-import { isImageShape } from '../../data/dataset.js';
+import { isImageShape, takeFirst } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import { ConfigError, setting } from '../../errors.js';
 import { elboPerExample, evaluateElbo } from '../../evaluation/elbo-eval.js';
