@@ -49,7 +49,7 @@ export {
 export { VAE, type VaeNetworks } from './models/vae.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type VaeArtifacts, type Preprocessing } from './models/description.js';
 export { registerModelStore, setModelStore, modelStoreFor, schemeOf, type ModelStore } from './models/model-store.js';
-export { loadModel, saveModel, modelFromArtifacts, modelFromDescription, MODEL_KINDS } from './models/index.js';
+export { createModel, loadModel, saveModel, modelFromArtifacts, modelFromDescription, MODEL_KINDS } from './models/index.js';
 export { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './models/generate.js';
 export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
 export type { LatentVariableModel, Posterior } from './models/latent-model.js';

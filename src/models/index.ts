@@ -4,23 +4,36 @@
  * models/ and one entry in {@link MODELS}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, ConfigError } from '../errors.js';
 import type { ModelDescription, VaeArtifacts } from './description.js';
 import type { LatentVariableModel } from './latent-model.js';
 import { modelStoreFor, type ModelStore } from './model-store.js';
 import { asSavedModel, checkDescription, VAE, type VaeNetworks } from './vae.js';
+import type { VaeOptions } from './vae-config.js';
 
 interface ModelEntry {
+  /** A new model with fresh weights. */
+  create(options: VaeOptions): LatentVariableModel;
   /** The model of a description, with fresh weights unless the networks are given. */
   fromDescription(d: ModelDescription, networks?: VaeNetworks): LatentVariableModel;
 }
 
 const MODELS: Record<string, ModelEntry> = {
-  vae: { fromDescription: (d, networks) => VAE.fromDescription(d, networks) },
+  vae: { create: (options) => new VAE(options), fromDescription: (d, networks) => VAE.fromDescription(d, networks) },
 };
 
 /** The kinds of model: 'vae'. */
 export const MODEL_KINDS = Object.keys(MODELS);
+
+/**
+ * A new model of a kind, with fresh weights (seeded by `options.seed`).
+ * @throws ConfigError for an unknown kind or a bad option
+ */
+export function createModel(kind: string, options: VaeOptions): LatentVariableModel {
+  const entry = Object.hasOwn(MODELS, kind) ? MODELS[kind] : undefined;
+  if (!entry) throw new ConfigError(`model.kind: expected one of ${MODEL_KINDS.join(', ')}, got '${kind}'`);
+  return entry.create(options);
+}
 
 /**
  * The model a saved description names (its config's `kind`).

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../../data/audit.js';
 import { isImageShape } from '../../data/dataset.js';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
-import { loadModel, saveModel } from '../../models/index.js';
+import { createModel, loadModel, saveModel } from '../../models/index.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
-import { VAE } from '../../models/vae.js';
 import { train, type ResumeFrom, type StepInfo } from '../../training/trainer.js';
 import type { EpochMetrics, TrainerState } from '../../training/state.js';
 import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from '../compute/native-kernels.js';
@@ -159,8 +158,8 @@ export async function trainVaeRun(cfgIn: VaeRunConfig, opts: TrainRunOptions = {
 
 /** A fresh model of the run's config for examples of this shape. */
 function newModel(cfg: VaeRunConfig, exampleShape: number[]): LatentVariableModel {
-  const { kind: _kind, ...m } = cfg.model;
-  return new VAE({ inputShape: exampleShape, ...m, seed: cfg.training.seed });
+  const { kind, ...m } = cfg.model;
+  return createModel(kind, { inputShape: exampleShape, ...m, seed: cfg.training.seed });
 }
 
 /** Creates the run folder, clears what a killed process left in it, and writes config.json. */
