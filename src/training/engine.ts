@@ -12,8 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HostBatch } from '../data/batch.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
-export type { HostBatch } from '../data/batch.js';
 import { objectiveTerms, objectiveValue, type Batch, type ObjectiveConfig, type StepContext } from '../objectives/index.js';
+
+export type { HostBatch } from '../data/batch.js';
 
 /** A batch's gradient, and its statistics for the trainer's running means. */
 export interface BatchGradients {

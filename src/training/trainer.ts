@@ -6,8 +6,7 @@
  * reads, and file IO (checkpoints, run folders) lives in node/, reached through the callbacks.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { HostBatch } from '../data/batch.js';
-import { gatherBatch } from '../data/batch.js';
+import { gatherBatch, type HostBatch } from '../data/batch.js';
 import { applyBinarization } from '../data/binarize.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataError, ShapeError, TrainingError, setting } from '../errors.js';

@@ -20,8 +20,9 @@ export function reconstructCommand(io: CliIo, done: (code: number) => void): Com
     .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: { data?: string; n: number; out?: string; backend: BackendName }) => {
       // Linear models are plain float64 JavaScript and need no backend; a missing run fails here, before one starts.
-      if ((await readRun(run)).config.kind === 'vae-run') await useBackend(o.backend);
-      const r = await reconstructRun(run, { data: o.data, numShown: o.n, out: o.out });
+      const saved = await readRun(run);
+      if (saved.config.kind === 'vae-run') await useBackend(o.backend);
+      const r = await reconstructRun(saved, { data: o.data, numShown: o.n, out: o.out });
       io.out(
         `wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`,
       );

@@ -65,8 +65,9 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
     .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
     .action(async (run: string, o: SampleFlags, cmd: Command) => {
       checkPriorFlags(o, cmd);
-      if ((await readRun(run)).config.kind === 'vae-run') await useBackend(o.backend);
-      const r = await sampleRun(run, {
+      const saved = await readRun(run);
+      if (saved.config.kind === 'vae-run') await useBackend(o.backend);
+      const r = await sampleRun(saved, {
         numSamples: o.n,
         seed: o.seed,
         temperature: o.temperature,

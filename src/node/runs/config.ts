@@ -204,11 +204,11 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   const dataKind = (opts.dataKind ?? dataKindOf)(source);
   const data = resolveData(dataIn, source, dataKind, kind);
   const out = checkOr('out', partial.out, nonEmptyString, defaultOut(source, modelKind));
+  checkKnownKeys('compute', partial.compute ?? {}, ['backend', 'threads']);
   const compute: ComputeConfig = {
     backend: checkOr('compute.backend', partial.compute?.backend, oneOf(BACKENDS), RUN_DEFAULTS.compute.backend),
     threads: checkOr('compute.threads', partial.compute?.threads, intAtLeast(1), RUN_DEFAULTS.compute.threads),
   };
-  checkKnownKeys('compute', partial.compute ?? {}, ['backend', 'threads']);
   const defaults = DATA_KIND_DEFAULTS[dataKind];
   const m = partial.model ?? {};
   if (kind === 'linear-run') {

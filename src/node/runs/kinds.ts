@@ -98,6 +98,11 @@ export async function readRun(dir: string): Promise<SavedRun> {
   throw noRunHere(dir);
 }
 
+/** The run itself, or the run in the folder `run` (so a caller that opened it already does not read it again). */
+async function opened(run: string | SavedRun): Promise<SavedRun> {
+  return typeof run === 'string' ? readRun(run) : run;
+}
+
 /**
  * Trains a run of any kind into its folder: resolves the configuration (defaults and checks), then
  * trains a VAE or fits a linear model. `trainRun({ data: 'mnist', out: 'runs/mnist' })` is `vaekit train`.
@@ -109,11 +114,11 @@ export async function trainRun(config: PartialRunConfig | RunConfig, opts: Train
 }
 
 /**
- * Evaluates the run in RUN on one split and writes RUN/evaluation.json.
+ * Evaluates the run in RUN (a folder, or a run `readRun` opened) on one split and writes RUN/evaluation.json.
  * @throws CheckpointError for a folder without a run; DataError for unreadable data; ShapeError when D differs
  */
-export async function evaluateRun(dir: string, opts: EvaluateRunOptions = {}): Promise<Evaluation> {
-  const { config } = await readRun(dir);
+export async function evaluateRun(run: string | SavedRun, opts: EvaluateRunOptions = {}): Promise<Evaluation> {
+  const { dir, config } = await opened(run);
   const evaluation = await opsOf(config).evaluate(dir, config, opts);
   await writeFileAtomic(join(dir, EVALUATION_FILE), JSON.stringify(evaluation, null, 2) + '\n');
   return evaluation;
@@ -123,8 +128,8 @@ export async function evaluateRun(dir: string, opts: EvaluateRunOptions = {}): P
  * Scores every example of a split under the run in RUN (higher = more anomalous).
  * @throws CheckpointError for a folder without a run; DataError for unreadable data; ShapeError when D differs
  */
-export async function scoreRun(dir: string, opts: ScoreRunOptions = {}): Promise<RunScores> {
-  const { config } = await readRun(dir);
+export async function scoreRun(run: string | SavedRun, opts: ScoreRunOptions = {}): Promise<RunScores> {
+  const { dir, config } = await opened(run);
   return opsOf(config).score(dir, config, opts);
 }
 
@@ -138,14 +143,14 @@ export function scoresCsv(s: RunScores): string {
  * @throws ConfigError for a Gaussian mixture (no reconstruction); CheckpointError for a folder without
  *   a run; DataError for unreadable data; ShapeError when the data's D differs from the model's
  */
-export async function reconstructRun(dir: string, opts: ReconstructOptions = {}): Promise<RunReconstructions> {
-  const { config } = await readRun(dir);
+export async function reconstructRun(run: string | SavedRun, opts: ReconstructOptions = {}): Promise<RunReconstructions> {
+  const { dir, config } = await opened(run);
   return opsOf(config).reconstruct(dir, config, opts);
 }
 
 /** Draws samples from the run in RUN and writes them (a PNG grid, or CSV in raw units for a table). */
-export async function sampleRun(dir: string, opts: SampleRunOptions = {}): Promise<SampleResult> {
-  const { config } = await readRun(dir);
+export async function sampleRun(run: string | SavedRun, opts: SampleRunOptions = {}): Promise<SampleResult> {
+  const { dir, config } = await opened(run);
   return opsOf(config).sample(dir, config, opts);
 }
 
@@ -153,8 +158,8 @@ export async function sampleRun(dir: string, opts: SampleRunOptions = {}): Promi
  * The run in RUN described for people and as JSON.
  * @param opts.settingNamer - how settings are named in the lines (the CLI names its flags); default their configuration paths
  */
-export async function describeRun(dir: string, opts: { settingNamer?: SettingNamer } = {}): Promise<RunDescription> {
-  const { config } = await readRun(dir);
+export async function describeRun(run: string | SavedRun, opts: { settingNamer?: SettingNamer } = {}): Promise<RunDescription> {
+  const { dir, config } = await opened(run);
   const d = await opsOf(config).describe(dir, config);
   return { ...d, lines: d.lines.map((l) => renderMessage(l, opts.settingNamer)) };
 }

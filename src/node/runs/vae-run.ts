@@ -3,7 +3,7 @@
  * reconstruct, sample and describe. Registered as the 'vae-run' kind in src/node/runs/kinds.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isImageShape, takeFirst } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
@@ -23,7 +23,7 @@ import { writePngFile } from '../formats/png.js';
 import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
 import { resolveRunConfig, type VaeRunConfig } from './config.js';
-import { noRunHere, RUN_FILES, vaeModelFolder } from './folder.js';
+import { noRunHere, readMetricsFile, RUN_FILES, vaeModelFolder } from './folder.js';
 import { latentPriorOfRun } from './latent-prior.js';
 import { renderSamples } from './pictures.js';
 import { loadRunSplit } from './run-data.js';
@@ -305,8 +305,7 @@ export async function describeVaeRun(dir: string): Promise<RunDescription> {
   }
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (existsSync(metricsPath)) {
-    const n = readFileSync(metricsPath, 'utf8').trim().split('\n').length;
-    lines.push(`history:      ${n} epochs in ${metricsPath}`);
+    lines.push(`history:      ${(await readMetricsFile(dir)).length} epochs in ${metricsPath}`);
   }
   return { lines, json: d };
 }
