@@ -21,7 +21,7 @@ export { Rng, deriveRng } from './math/rng.js';
 export { logMeanExp } from './math/logmeanexp.js';
 export { LOG_2PI } from './math/constants.js';
 export { stepSeed, chunkSeed, elboNoise, iwaeNoise, exampleNoise, priorNoise } from './math/noise.js';
-export { normalLogProb, standardNormalLogProb, klToStandardNormal, klDivergence } from './distributions/normal.js';
+export { normalLogProb, standardNormalLogProb, klToStandardNormal, klToStandardNormalPerDimension, klDivergence } from './distributions/normal.js';
 export { bernoulliLogProb } from './distributions/bernoulli.js';
 export {
   makeLikelihood,
@@ -55,7 +55,7 @@ export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, t
 export type { LatentVariableModel, Posterior } from './models/latent-model.js';
 export { httpModelStore } from './io/http-store.js';
 export { reparameterize } from './objectives/reparameterize.js';
-export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions } from './objectives/elbo.js';
+export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions, type NegativeElboOptions } from './objectives/elbo.js';
 export {
   objectiveValue,
   objectiveTerms,
@@ -63,12 +63,13 @@ export {
   resolveObjectiveConfig,
   OBJECTIVE_KINDS,
   DEFAULT_OBJECTIVE,
+  OBJECTIVE_DEFAULTS,
   type ObjectiveConfig,
   type ObjectiveValue,
   type StepContext,
   type Batch,
 } from './objectives/index.js';
-export { iwaeBound, logImportanceWeights, type IwaeOptions } from './objectives/iwae.js';
+export { iwaeBound, logImportanceWeights, negativeIwaeLoss, type IwaeOptions } from './objectives/iwae.js';
 export {
   train,
   makeOptimizer,
@@ -76,6 +77,7 @@ export {
   type TrainArgs,
   type TrainData,
   type EpochMetrics,
+  type EpochLogLikelihood,
   type TrainerState,
   type TrainCallbacks,
   type TrainResult,
@@ -84,11 +86,66 @@ export {
   type OptimizerWeights,
 } from './training/trainer.js';
 export { LocalGradientEngine, shardGradients, batchTensors, type GradientEngine, type BatchGradients } from './training/engine.js';
-export { klWeight, resolveKlSchedule, SCHEDULE_KINDS, type KlSchedule, type ScheduleStep } from './training/schedules.js';
+export {
+  klWeight,
+  resolveKlSchedule,
+  scheduleFromShorthand,
+  SCHEDULE_KINDS,
+  SCHEDULE_DEFAULTS,
+  type KlSchedule,
+  type KlScheduleShorthand,
+  type ScheduleStep,
+} from './training/schedules.js';
+export { collapseWarning } from './training/diagnostics.js';
 export { METRICS_VERSION, migrateMetrics, migrateTrainerState, type EpochSums } from './training/state.js';
-export { resolveTrainOptions, TRAIN_DEFAULTS, type TrainOptions, type ResolvedTrainOptions } from './training/options.js';
+export {
+  resolveTrainOptions,
+  TRAIN_DEFAULTS,
+  EPOCH_LOGLIK_DEFAULT_LIMIT,
+  type TrainOptions,
+  type ResolvedTrainOptions,
+  type EpochLogLikelihoodOptions,
+} from './training/options.js';
 export { evaluateElbo, elboPerExample, type ElboSummary, type ElboEvalOptions } from './evaluation/elbo-eval.js';
 export { estimateLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from './evaluation/log-likelihood.js';
+export {
+  scoreExamples,
+  resolveAnomalyScoreOptions,
+  reconstructionLogProbability,
+  reconstructionSquaredError,
+  ANOMALY_SCORES,
+  ANOMALY_SCORE_KINDS,
+  ANOMALY_SCORE_DEFAULTS,
+  type AnomalyScoreKind,
+  type AnomalyScoreOptions,
+  type AnomalyScoreEntry,
+  type ResolvedAnomalyScoreOptions,
+} from './evaluation/anomaly-scores.js';
+export {
+  calibrate,
+  predict,
+  parseCalibration,
+  CALIBRATION_FORMAT,
+  CALIBRATION_VERSION,
+  CALIBRATION_METHODS,
+  type Calibration,
+  type CalibrateOptions,
+  type CalibrationMethod,
+  type Prediction,
+} from './evaluation/calibration.js';
+export {
+  rocAuc,
+  rocCurve,
+  averagePrecision,
+  thresholdMetrics,
+  anomalyTruth,
+  anomalyMetrics,
+  type RocPoint,
+  type ThresholdMetrics,
+  type LabelSets,
+  type AnomalyMetrics,
+} from './evaluation/roc.js';
+export { latentStatistics, dimensionsByKl, ACTIVE_UNIT_THRESHOLD, type LatentStatistics, type LatentStatisticsOptions } from './evaluation/latent-stats.js';
 export {
   encodeMeans,
   fitLatentMixture,
@@ -100,6 +157,22 @@ export {
   type LatentMixtureOptions,
   type ResolvedLatentMixtureOptions,
 } from './latent/aggregated-posterior.js';
+export {
+  lerp,
+  slerp,
+  interpolationPath,
+  interpolate,
+  resolveInterpolateOptions,
+  INTERPOLATE_DEFAULTS,
+  INTERPOLATION_METHODS,
+  type InterpolateOptions,
+  type InterpolationMethod,
+} from './latent/interpolate.js';
+export { traverse, traversalLatents, traversalOffsets, resolveTraverseOptions, TRAVERSE_DEFAULTS, type TraverseOptions } from './latent/traverse.js';
+export { latentGrid, LATENT_GRID_DEFAULTS, type LatentGridOptions } from './latent/manifold.js';
+export { attributeVector, applyAttribute, type AttributeVector, type AttributeVectorOptions } from './latent/attribute.js';
+export { projectLatents, type LatentProjection, type ProjectLatentsOptions } from './latent/projection.js';
+export { latentMapSpec, LATENT_MAP_DEFAULTS, type LatentMapOptions } from './render/latent-map.js';
 export {
   makeDataset,
   subset,
@@ -119,5 +192,7 @@ export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, t
 export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './data/audit.js';
 export { imageGrid, sideBySide, type RasterImage } from './render/grid.js';
 export { lossCurveSpec } from './render/loss-curve.js';
+export { rocCurveSpec, ROC_CURVE_DEFAULTS, type RocCurvePoint, type RocCurveOptions } from './render/roc-curve.js';
+export { reportHtml, escapeHtml, type ReportParts, type ReportSection, type ReportBlock, type ReportFigure, type ReportImage } from './render/report.js';
 export { installWasmMatMulFix } from './backend/wasm-matmul.js';
 export * from './models/linear/index.js';

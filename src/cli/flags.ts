@@ -10,7 +10,9 @@ import type { SettingNamer } from '../errors.js';
 import { LIKELIHOOD_DEFAULTS, LIKELIHOOD_KINDS } from '../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
 import { ACTIVATIONS, MLP_DEFAULTS } from '../nets/index.js';
-import { TRAIN_DEFAULTS } from '../training/options.js';
+import { OBJECTIVE_DEFAULTS, OBJECTIVE_KINDS } from '../objectives/index.js';
+import { EPOCH_LOGLIK_DEFAULT_LIMIT, TRAIN_DEFAULTS } from '../training/options.js';
+import { SCHEDULE_DEFAULTS } from '../training/schedules.js';
 import { intAtLeast, nonNegativeNumber, oneOf as oneOfRule, positiveNumber, type Rule } from '../validate.js';
 import { BACKENDS } from '../node/compute/backend.js';
 import { NATIVE_CHOICES } from '../node/compute/native-kernels.js';
@@ -39,15 +41,18 @@ export const nonNegativeNumberFlag = (flag: string) => parsed(flag, nonNegativeN
 /** One of the given words. */
 export const oneOf = <T extends string>(flag: string, values: readonly T[]) => parsed(flag, oneOfRule(values), (s) => s);
 
-/** A comma-separated list of integers ≥ 1, e.g. --hidden 200,200. */
-export function intList(flag: string) {
-  const element = intAtLeast(1);
+/** A comma-separated list of integers ≥ min, e.g. --hidden 200,200 (min 1) or class labels --include-labels 3,5 (min 0). */
+export function intList(flag: string, min = 1) {
+  const element = intAtLeast(min);
   return (raw: string): number[] => {
     const parts = raw.split(',').map((s) => asInt(s.trim()));
     if (!parts.every((p) => element.test(p))) throw new UsageError(`${flag}: expected ${element.plural} separated by commas, got '${raw}'`);
     return parts;
   };
 }
+
+/** A comma-separated list of class labels, integers ≥ 0. */
+export const labelList = (flag: string) => intList(flag, 0);
 
 /** A comma-separated list of non-empty names, e.g. CSV columns 'crim,rm,medv'. */
 export function nameList(flag: string) {
@@ -159,6 +164,69 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     parse: nonNegativeNumberFlag('--beta'),
   },
   {
+    flags: '--kl-warmup <epochs>',
+    path: 'training.klWarmup',
+    applies: 'vae',
+    description: `KL warm-up: β rises linearly from --beta-start to --beta over this many epochs (Bowman et al. 2016) [off]`,
+    parse: positiveNumberFlag('--kl-warmup'),
+  },
+  {
+    flags: '--beta-start <x>',
+    path: 'training.betaStart',
+    applies: 'vae',
+    description: `where a warm-up or each annealing cycle starts [warm-up ${SCHEDULE_DEFAULTS.warmupStart} as in He et al. 2019; cycles ${SCHEDULE_DEFAULTS.cyclicalStart}]`,
+    parse: nonNegativeNumberFlag('--beta-start'),
+  },
+  {
+    flags: '--kl-cycles <m>',
+    path: 'training.klCycles',
+    applies: 'vae',
+    description: `cyclical KL annealing (Fu et al. 2019): m cycles over the run's epochs, β rising over the first --kl-ratio of each [off; ${SCHEDULE_DEFAULTS.cycles} with --kl-ratio]`,
+    parse: int('--kl-cycles', 1),
+  },
+  {
+    flags: '--kl-ratio <r>',
+    path: 'training.klRatio',
+    applies: 'vae',
+    description: `cyclical annealing: the share of each cycle over which β rises, in (0, 1] [${SCHEDULE_DEFAULTS.ratio}]`,
+    parse: positiveNumberFlag('--kl-ratio'),
+  },
+  {
+    flags: '--free-bits <nats>',
+    path: 'training.objective.freeBits',
+    applies: 'vae',
+    description: "free bits (Kingma et al. 2016): each latent dimension's batch-mean KL floored at this many nats in the loss; 0.25 is the paper's [off]",
+    parse: nonNegativeNumberFlag('--free-bits'),
+  },
+  {
+    flags: '--objective <kind>',
+    path: 'training.objective.kind',
+    applies: 'vae',
+    description: `training objective: ${OBJECTIVE_KINDS.join(' or ')} (the importance-weighted bound of Burda et al. 2016) [${T.objective.kind}]`,
+    parse: oneOf('--objective', OBJECTIVE_KINDS),
+  },
+  {
+    flags: '--samples <k>',
+    path: 'training.objective.numSamples',
+    applies: 'vae',
+    description: `samples of z per example in the objective: the K-sample ELBO, or the IWAE bound's K [elbo ${OBJECTIVE_DEFAULTS.elbo.numSamples}, iwae ${OBJECTIVE_DEFAULTS.iwae.numSamples}]`,
+    parse: int('--samples', 1),
+  },
+  {
+    flags: '--eval-loglik <k>',
+    path: 'training.evalLogLikelihood.numSamples',
+    applies: 'vae',
+    description: 'after every epoch, the importance-sampled log p(x) of the first --eval-limit test examples with k samples, in metrics.jsonl [off]',
+    parse: int('--eval-loglik', 1),
+  },
+  {
+    flags: '--eval-limit <n>',
+    path: 'training.evalLogLikelihood.limit',
+    applies: 'vae',
+    description: `examples of the per-epoch log p(x) (--eval-loglik) [${EPOCH_LOGLIK_DEFAULT_LIMIT}]`,
+    parse: int('--eval-limit', 1),
+  },
+  {
     flags: '--binarize <mode>',
     path: 'training.binarize',
     applies: 'vae',
@@ -187,6 +255,20 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     parse: int('--seed', 0),
   },
   { flags: '--limit <n>', path: 'data.limit', applies: 'both', description: 'use only the first n training and test examples', parse: int('--limit', 1) },
+  {
+    flags: '--include-labels <list>',
+    path: 'data.includeLabels',
+    applies: 'both',
+    description: 'train (and validate) only on examples with these labels, e.g. 3 for one-class MNIST; the test split stays whole',
+    parse: labelList('--include-labels'),
+  },
+  {
+    flags: '--exclude-labels <list>',
+    path: 'data.excludeLabels',
+    applies: 'both',
+    description: 'train (and validate) without the examples with these labels; the test split stays whole',
+    parse: labelList('--exclude-labels'),
+  },
   {
     flags: '--scale <x>',
     path: 'data.scale',
@@ -249,6 +331,20 @@ const COMMAND_SETTINGS: Readonly<Record<string, string>> = {
   native: '--native',
   prior: '--prior',
   config: '--config',
+  // score and calibrate (anomaly detection)
+  score: '--score',
+  calibration: '--calibration',
+  normalLabels: '--normal-labels',
+  anomalyLabels: '--anomaly-labels',
+  contamination: '--contamination',
+  fpr: '--fpr',
+  // the latent-space commands (interpolate, traverse, attribute)
+  from: '--from',
+  to: '--to',
+  index: '--index',
+  dims: '--dims',
+  fromLabel: '--from-label',
+  toLabel: '--to-label',
 };
 
 /** Configuration paths that other paths stand for in messages (a network's hidden widths are --hidden). */
@@ -257,6 +353,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   'model.encoder.activation': 'model.activation',
   'model.likelihood': 'model.likelihood.kind',
   'training.beta.value': 'training.beta',
+  'training.beta.end': 'training.beta',
+  'training.beta.start': 'training.betaStart',
+  'training.beta.cycles': 'training.klCycles',
+  'training.beta.ratio': 'training.klRatio',
+  'training.beta.epochs': 'training.klWarmup',
+  'training.objective': 'training.objective.kind',
+  'training.evalLogLikelihood': 'training.evalLogLikelihood.numSamples',
 };
 
 const FLAG_OF_PATH = new Map<string, string>([...TRAIN_FLAGS.map((f) => [f.path, flagName(f)] as [string, string]), ...Object.entries(COMMAND_SETTINGS)]);
@@ -280,6 +383,11 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     o = o[k] as Record<string, unknown>;
   }
   o[keys[keys.length - 1]] = value;
+}
+
+/** The `--backend` flag of the commands on a run: the compute backend of a VAE (a linear model computes on the host). */
+export function backendOption(): Option {
+  return new Option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`).argParser(oneOf('--backend', BACKENDS)).default('wasm');
 }
 
 /** The `--native` flag of the commands that compute with a VAE (train, evaluate, score). */

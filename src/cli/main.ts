@@ -9,12 +9,18 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { VaeError } from '../errors.js';
 import { VAEKIT_VERSION } from '../node/version.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { reconstructCommand } from './commands/reconstruct.js';
 import { sampleCommand } from './commands/sample.js';
 import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
+import { attributeCommand } from './commands/attribute.js';
+import { interpolateCommand } from './commands/interpolate.js';
+import { mapCommand } from './commands/map.js';
+import { reportCommand } from './commands/report.js';
+import { traverseCommand } from './commands/traverse.js';
 import { flagNamer } from './flags.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 
@@ -30,7 +36,20 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-  for (const make of [trainCommand, sampleCommand, reconstructCommand, infoCommand, evaluateCommand, scoreCommand]) {
+  for (const make of [
+    trainCommand,
+    sampleCommand,
+    reconstructCommand,
+    infoCommand,
+    evaluateCommand,
+    scoreCommand,
+    calibrateCommand,
+    interpolateCommand,
+    traverseCommand,
+    attributeCommand,
+    mapCommand,
+    reportCommand,
+  ]) {
     program.addCommand(
       make(io, done)
         .exitOverride()

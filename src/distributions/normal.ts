@@ -46,6 +46,20 @@ export function klToStandardNormal(mean: tf.Tensor, logVar: tf.Tensor): tf.Tenso
 }
 
 /**
+ * Closed-form KL( N(mean, diag exp(logVar)) ‖ N(0, I) ) of each dimension, not summed:
+ *   KL_d = ½ [ exp(logVar_d) + mean_d² − 1 − logVar_d ]
+ * (what free bits floor and active-unit diagnostics report; summed over the last axis it is
+ * {@link klToStandardNormal}).
+ * @param mean - posterior means [..., Z]
+ * @param logVar - posterior log variances [..., Z]
+ * @returns KL per dimension [..., Z], nats, ≥ 0; caller disposes
+ * @see Kingma & Welling 2014, appendix B; Kingma et al. 2016, eq. 15 (free bits)
+ */
+export function klToStandardNormalPerDimension(mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mean)), tf.add(logVar, 1)), 0.5));
+}
+
+/**
  * Closed-form KL( N(m1, diag exp(lv1)) ‖ N(m2, diag exp(lv2)) ), summed over the last axis.
  *   KL = ½ Σ_d [ lv2 − lv1 + (exp(lv1) + (m1 − m2)²) / exp(lv2) − 1 ]
  * @returns KL [...], nats, ≥ 0; caller disposes

@@ -76,3 +76,13 @@ export function uniformObservationNoise(shape: number[], seed: number): tf.Tenso
 export function normalObservationNoise(shape: number[], seed: number): tf.Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', tfSeed(seed, 'gaussian-sample'));
 }
+
+/**
+ * ε ~ N(0, I) [L, Z] of example n of a dataset in the reconstruction probability (An & Cho 2015):
+ * its own stream, whatever the chunking, like {@link exampleNoise} but for another purpose.
+ * @param exampleIndex - n, the example's index in the whole dataset
+ * @returns [L, Z], float32; caller disposes
+ */
+export function reconstructionProbabilityNoise(numSamples: number, latentDim: number, seed: number, exampleIndex: number): tf.Tensor2D {
+  return tf.randomNormal([numSamples, latentDim], 0, 1, 'float32', tfSeed(seed, 'recon-prob', exampleIndex)) as tf.Tensor2D;
+}

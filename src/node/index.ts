@@ -71,11 +71,21 @@ export {
   type SavedRun,
   type TrainRunResult,
 } from './runs/kinds.js';
+export {
+  calibrateRun,
+  readCalibration,
+  readRunCalibration,
+  writeLabelMetrics,
+  type CalibrateRunOptions,
+  type CalibrateRunResult,
+  type LabelMetricsJson,
+} from './runs/anomaly.js';
 export { trainVaeRun, type RunSummary, type RunCallbacks, type TrainRunOptions } from './runs/vae-train.js';
 export { trainLinearRun, readLinearModel, readLinearRunMetrics, type LinearRunMetrics } from './runs/linear-run.js';
 export {
   EVALUATION_FILE,
   EVALUATION_VERSION,
+  CALIBRATION_FILE,
   EVALUATE_DEFAULT_SAMPLES,
   RECONSTRUCT_DEFAULTS,
   SAMPLE_PRIORS,
@@ -92,6 +102,26 @@ export {
 } from './runs/results.js';
 export { loadRunData, loadRunExamples, loadRunSplit, SPLITS, type Split, type RunExamples } from './runs/run-data.js';
 export { latentPriorOfRun, encoderFingerprint, LATENT_PRIOR_FILE, type LatentPrior, type LatentPriorJson, type LatentPriorKey } from './runs/latent-prior.js';
+export {
+  interpolateRun,
+  traverseRun,
+  attributeRun,
+  mapRun,
+  LATENT_TOOL_FILES,
+  MAP_DEFAULTS,
+  ATTRIBUTE_RUN_DEFAULTS,
+  type InterpolateRunOptions,
+  type InterpolationResult,
+  type TraverseRunOptions,
+  type TraversalResult,
+  type AttributeRunOptions,
+  type AttributeResult,
+  type MapRunOptions,
+  type MapResult,
+  type LatentToolFile,
+  type LatentToolResult,
+} from './runs/latent-tools.js';
+export { reportRun, REPORT_FILE, REPORT_DEFAULTS, type ReportRunOptions, type ReportResult } from './runs/report.js';
 export { renderReconstructions, renderSamples, writeReconstructionPicture } from './runs/pictures.js';
 export { writeVaeSamplesCsv, writeVaeReconstructionsCsv, writeReconstructionsCsv, tableCsv } from './runs/table-csv.js';
 export { VAEKIT_VERSION } from './version.js';

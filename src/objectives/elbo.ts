@@ -2,7 +2,7 @@
  * The evidence lower bound and the training loss built from it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { klToStandardNormal } from '../distributions/normal.js';
+import { klToStandardNormal, klToStandardNormalPerDimension } from '../distributions/normal.js';
 import { elboNoise } from '../math/noise.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import type { Batch, ObjectiveValue, StepContext } from './objective.js';
@@ -16,6 +16,8 @@ export type ElboTerms = {
   reconstruction: tf.Tensor1D;
   /** KL(q(z|x) ‖ N(0, I)), closed form, ≥ 0. */
   kl: tf.Tensor1D;
+  /** KL of each latent dimension [B, Z] (when asked for with `perDimensionKl`). */
+  klPerDimension?: tf.Tensor2D;
 };
 
 export interface ElboOptions {
@@ -27,6 +29,8 @@ export interface ElboOptions {
   eps?: tf.Tensor;
   /** Conditions c [B, C] of a conditional model. */
   c?: tf.Tensor2D;
+  /** Also return the KL of each latent dimension, `klPerDimension` [B, Z]. Default false. */
+  perDimensionKl?: boolean;
 }
 
 /**
@@ -50,27 +54,44 @@ export function elbo(model: LatentVariableModel, x: tf.Tensor2D, opts: ElboOptio
     const logLik = model.likelihood.logProb(k === 1 ? x : tf.expandDims(x, 0), tf.reshape(params, k === 1 ? [b, d] : [k, b, d])); // [B] or [K, B]
     const reconstruction = (k === 1 ? logLik : tf.mean(logLik, 0)) as tf.Tensor1D; // [B]
     const kl = klToStandardNormal(mean, logVar) as tf.Tensor1D; // [B]
-    return { elbo: tf.sub(reconstruction, kl) as tf.Tensor1D, reconstruction, kl };
+    const perDim = opts.perDimensionKl ? { klPerDimension: klToStandardNormalPerDimension(mean, logVar) as tf.Tensor2D } : {}; // [B, Z]
+    return { elbo: tf.sub(reconstruction, kl) as tf.Tensor1D, reconstruction, kl, ...perDim };
   });
+}
+
+/** Settings of the ELBO objective. */
+export interface NegativeElboOptions {
+  /** K, reparameterised samples per example for E_q[log p(x|z)]. Default 1. */
+  numSamples?: number;
+  /**
+   * Free bits λ (Kingma et al. 2016): the KL of each latent dimension, averaged over the batch, is
+   * floored at λ nats in the loss, so no dimension is pushed below λ. null (default) = off.
+   */
+  freeBits?: number | null;
 }
 
 /**
  * The β-weighted negative ELBO averaged over the batch, the VAE's training objective:
- *   loss = (1/B) Σ_b [ −E_q[log p(x_b|z)] + β·KL(q(z|x_b) ‖ N(0, I)) ],  β = ctx.klWeight
- * β = 1 gives −ELBO; β ≠ 1 is the β-VAE (Higgins et al. 2017), and β ramping from 0 is KL warm-up.
+ *   loss = (1/B) Σ_b [ −(1/K) Σ_k log p(x_b|z_bk) ] + β·KL
+ * with KL = (1/B) Σ_b KL(q(z|x_b) ‖ N(0, I)), or with free bits λ,
+ *   KL_λ = Σ_u max(λ, (1/B) Σ_b KL_u(x_b))   (u over latent dimensions)
+ * β = ctx.klWeight: 1 gives −ELBO; β ≠ 1 is the β-VAE (Higgins et al. 2017); a β schedule is KL
+ * warm-up or cyclical annealing.
  * @param batch - observations x [B, D] (and conditions c [B, C])
- * @param ctx - the step: its noise seed (or the noise itself) and β
- * @returns loss and the terms `reconstruction` (−E_q[log p(x|z)], ≥ 0 for Bernoulli) and `kl`,
- *   scalars in nats per example; caller disposes
- * @see Prince, Understanding Deep Learning, eq. 17.30 (β-VAE); Higgins et al. 2017
+ * @param ctx - the step: its noise seed (or the noise itself, [B, Z] or [K, B, Z]) and β
+ * @returns loss and the terms `reconstruction` (−E_q[log p(x|z)], ≥ 0 for Bernoulli) and `kl` (the
+ *   KL itself, not floored), scalars in nats per example; caller disposes
+ * @see Prince, Understanding Deep Learning, eq. 17.30 (β-VAE); Higgins et al. 2017; Kingma et al. 2016, eq. 15 (free bits)
  */
-export function negativeElboLoss(model: LatentVariableModel, batch: Batch, ctx: StepContext): ObjectiveValue {
+export function negativeElboLoss(model: LatentVariableModel, batch: Batch, ctx: StepContext, opts: NegativeElboOptions = {}): ObjectiveValue {
   const beta = ctx.klWeight;
+  const freeBits = opts.freeBits ?? null;
   return tf.tidy(() => {
-    const t = elbo(model, batch.x, { seed: ctx.seed, eps: ctx.noise, c: batch.c });
+    const t = elbo(model, batch.x, { numSamples: opts.numSamples, seed: ctx.seed, eps: ctx.noise, c: batch.c, perDimensionKl: freeBits !== null });
     const reconstruction = tf.neg(tf.mean(t.reconstruction)) as tf.Scalar;
     const kl = tf.mean(t.kl) as tf.Scalar;
-    const loss = (beta === 1 ? tf.add(reconstruction, kl) : tf.add(reconstruction, tf.mul(kl, beta))) as tf.Scalar;
+    const klInLoss = freeBits === null ? kl : (tf.sum(tf.maximum(tf.mean(t.klPerDimension as tf.Tensor2D, 0), freeBits)) as tf.Scalar); // Σ_u max(λ, mean_b KL_u)
+    const loss = (beta === 1 ? tf.add(reconstruction, klInLoss) : tf.add(reconstruction, tf.mul(klInLoss, beta))) as tf.Scalar;
     return { loss, terms: { reconstruction, kl } };
   });
 }

@@ -5,16 +5,25 @@
  * IWAE bound) is a file in objectives/ and one entry in {@link OBJECTIVES}.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { elboNoise } from '../math/noise.js';
+import { elboNoise, iwaeNoise } from '../math/noise.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
-import { check, checkKnownKeys, oneOf } from '../validate.js';
+import { check, checkKnownKeys, checkOr, intAtLeast, nonNegativeNumber, nullable, oneOf } from '../validate.js';
 import { negativeElboLoss } from './elbo.js';
+import { negativeIwaeLoss } from './iwae.js';
 import type { Batch, ObjectiveValue, StepContext } from './objective.js';
 
 export type { Batch, ObjectiveValue, StepContext } from './objective.js';
 
-/** A training objective's config, tagged by `kind`. `elbo`: the β-weighted negative ELBO. */
-export type ObjectiveConfig = { kind: 'elbo' };
+/**
+ * A training objective's config, tagged by `kind`.
+ * - `elbo`: the β-weighted negative ELBO with E_q[log p(x|z)] estimated from `numSamples` (K)
+ *   reparameterised samples, and optional free bits λ on each latent dimension's KL.
+ * - `iwae`: the negative importance-weighted bound L_K of Burda et al. 2016, K = `numSamples`.
+ */
+export type ObjectiveConfig = { kind: 'elbo'; numSamples?: number; freeBits?: number | null } | { kind: 'iwae'; numSamples?: number };
+
+/** Defaults of the objectives' settings: one sample for the ELBO (Kingma & Welling 2014), five for the IWAE bound. */
+export const OBJECTIVE_DEFAULTS = Object.freeze({ elbo: Object.freeze({ numSamples: 1, freeBits: null }), iwae: Object.freeze({ numSamples: 5 }) });
 
 interface ObjectiveEntry<C extends ObjectiveConfig> {
   /** Validates a config of this kind; `field` names it in messages. */
@@ -33,20 +42,34 @@ interface ObjectiveEntry<C extends ObjectiveConfig> {
 const OBJECTIVES: { [K in ObjectiveConfig['kind']]: ObjectiveEntry<Extract<ObjectiveConfig, { kind: K }>> } = {
   elbo: {
     resolve: (c, field) => {
-      checkKnownKeys(field, c, ['kind']);
-      return { kind: 'elbo' };
+      checkKnownKeys(field, c, ['kind', 'numSamples', 'freeBits']);
+      const d = OBJECTIVE_DEFAULTS.elbo;
+      return {
+        kind: 'elbo',
+        numSamples: checkOr(`${field}.numSamples`, c.numSamples, intAtLeast(1), d.numSamples),
+        freeBits: checkOr(`${field}.freeBits`, c.freeBits, nullable(nonNegativeNumber), d.freeBits),
+      };
     },
     terms: ['reconstruction', 'kl'],
-    value: (model, batch, ctx) => negativeElboLoss(model, batch, ctx),
-    noise: (_c, batchSize, latentDim, seed) => elboNoise(1, batchSize, latentDim, seed),
+    value: (model, batch, ctx, c) => negativeElboLoss(model, batch, ctx, { numSamples: c.numSamples, freeBits: c.freeBits }),
+    noise: (c, batchSize, latentDim, seed) => elboNoise(c.numSamples ?? 1, batchSize, latentDim, seed),
+  },
+  iwae: {
+    resolve: (c, field) => {
+      checkKnownKeys(field, c, ['kind', 'numSamples']);
+      return { kind: 'iwae', numSamples: checkOr(`${field}.numSamples`, c.numSamples, intAtLeast(1), OBJECTIVE_DEFAULTS.iwae.numSamples) };
+    },
+    terms: ['reconstruction', 'kl'],
+    value: (model, batch, ctx, c) => negativeIwaeLoss(model, batch, ctx, c.numSamples ?? OBJECTIVE_DEFAULTS.iwae.numSamples),
+    noise: (c, batchSize, latentDim, seed) => iwaeNoise(c.numSamples ?? OBJECTIVE_DEFAULTS.iwae.numSamples, batchSize, latentDim, seed),
   },
 };
 
-/** The kinds of objective: 'elbo'. */
+/** The kinds of objective: 'elbo', 'iwae'. */
 export const OBJECTIVE_KINDS = Object.keys(OBJECTIVES) as ObjectiveConfig['kind'][];
 
-/** The default objective: the ELBO. */
-export const DEFAULT_OBJECTIVE: Readonly<ObjectiveConfig> = Object.freeze({ kind: 'elbo' });
+/** The default objective: the one-sample ELBO without free bits. */
+export const DEFAULT_OBJECTIVE: Readonly<ObjectiveConfig> = Object.freeze({ kind: 'elbo', ...OBJECTIVE_DEFAULTS.elbo });
 
 function entryOf(config: ObjectiveConfig, field = 'objective'): ObjectiveEntry<ObjectiveConfig> {
   return OBJECTIVES[check(`${field}.kind`, config?.kind, oneOf(OBJECTIVE_KINDS))] as ObjectiveEntry<ObjectiveConfig>;

@@ -8,11 +8,12 @@
  * at K = 1 and tending to log p(x) as K → ∞.
  */
 import * as tf from '@tensorflow/tfjs';
-import { normalLogProb, standardNormalLogProb } from '../distributions/normal.js';
+import { klToStandardNormal, normalLogProb, standardNormalLogProb } from '../distributions/normal.js';
 import { logMeanExp } from '../math/logmeanexp.js';
 import { iwaeNoise } from '../math/noise.js';
 import type { LatentVariableModel, Posterior } from '../models/latent-model.js';
 import { check, intAtLeast } from '../validate.js';
+import type { Batch, ObjectiveValue, StepContext } from './objective.js';
 import { reparameterize } from './reparameterize.js';
 
 /**
@@ -26,16 +27,19 @@ import { reparameterize } from './reparameterize.js';
  * @see Prince, Understanding Deep Learning, eq. 17.28; Burda, Grosse & Salakhutdinov 2016, eq. 8
  */
 export function logImportanceWeights(model: LatentVariableModel, x: tf.Tensor2D, posterior: Posterior, eps: tf.Tensor3D, c?: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [k, b, z0] = eps.shape;
-    const z = reparameterize(posterior.mean, posterior.logVar, eps) as tf.Tensor3D; // [K, B, Z]
-    const logQ = normalLogProb(z, posterior.mean, posterior.logVar); // [K, B]
-    const logPrior = standardNormalLogProb(z); // [K, B]
-    const ck = c && (tf.tile(c, [k, 1]) as tf.Tensor2D); // [K·B, C]
-    const params = model.decode(tf.reshape(z, [k * b, z0]) as tf.Tensor2D, ck); // [K·B, D]
-    const logLik = model.likelihood.logProb(tf.expandDims(x, 0), tf.reshape(params, [k, b, model.dataDim])); // [K, B]
-    return tf.add(logLik, tf.sub(logPrior, logQ)) as tf.Tensor2D;
-  });
+  return tf.tidy(() => importanceParts(model, x, posterior, eps, c).logW);
+}
+
+/** log w [K, B] and its first part, log p(x|z_k) [K, B] (tensors of the caller's tidy scope). */
+function importanceParts(model: LatentVariableModel, x: tf.Tensor2D, posterior: Posterior, eps: tf.Tensor3D, c?: tf.Tensor2D) {
+  const [k, b, z0] = eps.shape;
+  const z = reparameterize(posterior.mean, posterior.logVar, eps) as tf.Tensor3D; // [K, B, Z]
+  const logQ = normalLogProb(z, posterior.mean, posterior.logVar); // [K, B]
+  const logPrior = standardNormalLogProb(z); // [K, B]
+  const ck = c && (tf.tile(c, [k, 1]) as tf.Tensor2D); // [K·B, C]
+  const params = model.decode(tf.reshape(z, [k * b, z0]) as tf.Tensor2D, ck); // [K·B, D]
+  const logLik = model.likelihood.logProb(tf.expandDims(x, 0), tf.reshape(params, [k, b, model.dataDim])) as tf.Tensor2D; // [K, B]
+  return { logLik, logW: tf.add(logLik, tf.sub(logPrior, logQ)) as tf.Tensor2D };
 }
 
 export interface IwaeOptions {
@@ -64,5 +68,35 @@ export function iwaeBound(model: LatentVariableModel, x: tf.Tensor2D, opts: Iwae
     const posterior = model.encode(x, opts.c);
     const eps = opts.eps ?? iwaeNoise(k, x.shape[0], model.latentDim, opts.seed ?? 0);
     return logMeanExp(logImportanceWeights(model, x, posterior, eps, opts.c), 0) as tf.Tensor1D;
+  });
+}
+
+/**
+ * The negative IWAE bound averaged over the batch, trainable in place of the −ELBO:
+ *   loss = −(1/B) Σ_b log (1/K) Σ_k w_bk,   log w_bk = log p(x_b|z_bk) + log p(z_bk) − log q(z_bk|x_b)
+ * with z_bk = μ_b + σ_b ⊙ ε_bk, so the gradient is the importance-weighted average of the K
+ * single-sample gradients (Burda et al. 2016, eq. 14). At K = 1 it is the one-sample ELBO with the KL
+ * estimated by Monte Carlo. β does not apply (the bound has no separate KL term).
+ * @param batch - observations x [B, D] (and conditions c [B, C])
+ * @param ctx - the step: its noise seed, or the noise ε [K, B, Z] itself
+ * @param numSamples - K ≥ 1
+ * @returns loss (−L_K) and the diagnostic terms `reconstruction` (−(1/K) Σ_k log p(x|z_k)) and `kl`
+ *   (closed-form KL(q ‖ p), not in the loss), scalars in nats per example; caller disposes
+ * @see Burda, Grosse & Salakhutdinov 2016, eq. 8 and 14
+ */
+export function negativeIwaeLoss(model: LatentVariableModel, batch: Batch, ctx: StepContext, numSamples: number): ObjectiveValue {
+  const k = check('numSamples', numSamples, intAtLeast(1));
+  return tf.tidy(() => {
+    const posterior = model.encode(batch.x, batch.c); // [B, Z] each
+    const eps = (ctx.noise ?? iwaeNoise(k, batch.x.shape[0], model.latentDim, ctx.seed)) as tf.Tensor3D; // [K, B, Z]
+    const { logLik, logW } = importanceParts(model, batch.x, posterior, eps, batch.c); // [K, B] each
+    const bound = logMeanExp(logW, 0); // [B]
+    return {
+      loss: tf.neg(tf.mean(bound)) as tf.Scalar,
+      terms: {
+        reconstruction: tf.neg(tf.mean(logLik)) as tf.Scalar,
+        kl: tf.mean(klToStandardNormal(posterior.mean, posterior.logVar)) as tf.Scalar,
+      },
+    };
   });
 }

@@ -11,6 +11,9 @@ import { applyBinarization } from '../data/binarize.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataError, ShapeError, TrainingError, setting } from '../errors.js';
 import { evaluateElbo, type ElboSummary } from '../evaluation/elbo-eval.js';
+import { latentStatistics } from '../evaluation/latent-stats.js';
+import { estimateLogLikelihood } from '../evaluation/log-likelihood.js';
+import { takeFirst } from '../data/dataset.js';
 import { stepSeed } from '../math/noise.js';
 import { deriveRng } from '../math/rng.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
@@ -19,10 +22,10 @@ import { LocalGradientEngine, type GradientEngine } from './engine.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { flushTinySlots, makeOptimizer, restoreOptimizer, SLOT_FLUSH_EVERY, type OptimizerWeights } from './optimizer.js';
 import { klWeight } from './schedules.js';
-import { emptySums, initialTrainerState, METRICS_VERSION, type EpochMetrics, type EpochSums, type TrainerState } from './state.js';
+import { emptySums, initialTrainerState, METRICS_VERSION, type EpochLogLikelihood, type EpochMetrics, type EpochSums, type TrainerState } from './state.js';
 
 export { makeOptimizer, type OptimizerWeights } from './optimizer.js';
-export { initialTrainerState, type EpochMetrics, type TrainerState } from './state.js';
+export { initialTrainerState, type EpochLogLikelihood, type EpochMetrics, type TrainerState } from './state.js';
 
 /** The data of a run: training examples, and optional validation (model selection) and test (report only) sets. */
 export interface TrainData {
@@ -287,7 +290,11 @@ class LossReadback {
   }
 }
 
-/** The epoch's metrics: its training means, and the −ELBO on the validation and test sets. */
+/**
+ * The epoch's metrics: its training means, the −ELBO on the validation and test sets, the KL per
+ * latent dimension and the active units on the validation set (else the test set), and when asked
+ * the importance-sampled log p(x) of the first test (else validation) examples.
+ */
 async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
   const { state, o, model } = run;
   const sums = state.partial;
@@ -298,6 +305,9 @@ async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
   if (v && !Number.isFinite(v.loss)) {
     throw new TrainingError(`training: the validation loss became ${v.loss} after epoch ${state.epoch + 1}; the last checkpoint is unchanged`);
   }
+  const heldOut = run.val ?? run.test;
+  const latent = heldOut ? await latentStatistics(model, heldOut, { batchSize: o.evalBatchSize }) : null;
+  const logLikelihood = await epochLogLikelihood(run);
   const terms = Object.fromEntries(run.termNames.map((n) => [n, sums.terms[n] / sums.examples]));
   const lastStep = (state.epoch + 1) * run.stepsPerEpoch - 1;
   return {
@@ -317,6 +327,26 @@ async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
     examplesPerSecond: sums.examples / seconds,
     seconds,
     evalSeconds: (performance.now() - e0) / 1000,
+    klPerDimension: latent?.klPerDimension ?? null,
+    activeUnits: latent?.activeUnits ?? null,
+    logLikelihood,
+  };
+}
+
+/** The per-epoch log-likelihood estimate the options ask for (null when they don't, or without held-out data). */
+async function epochLogLikelihood(run: Run): Promise<EpochLogLikelihood | null> {
+  const e = run.o.evalLogLikelihood;
+  const split = run.test ? 'test' : run.val ? 'val' : null;
+  if (!e || !split) return null;
+  const ds = takeFirst((run.test ?? run.val) as Dataset, e.limit);
+  const est = await estimateLogLikelihood(run.model, ds, { numSamples: e.numSamples, seed: run.o.seed });
+  return {
+    split,
+    numSamples: e.numSamples,
+    numExamples: est.numExamples,
+    value: est.value,
+    standardError: est.standardError,
+    meanEffectiveSampleSize: est.meanEffectiveSampleSize,
   };
 }
 

@@ -234,13 +234,13 @@ describe('the trainer and its gradient engine', () => {
     vae.dispose();
   });
 
-  test("records version-2 metrics whose trainLoss and terms are the row-weighted means of the engine's stats", async () => {
+  test("records version-3 metrics whose trainLoss and terms are the row-weighted means of the engine's stats", async () => {
     const { engine, result, vae } = await recordRun({ ...OPTS, beta: 0.25 });
     result.history.forEach((m, epoch) => {
       const calls = engine.calls.slice(3 * epoch, 3 * epoch + 3);
       const n = calls.reduce((s, c) => s + c.rows, 0);
       const mean = (j: number) => calls.reduce((s, c) => s + c.stats[j] * c.rows, 0) / n;
-      assert.equal(m.version, 2);
+      assert.equal(m.version, 3);
       assert.equal(m.epoch, epoch + 1);
       assert.equal(m.beta, 0.25);
       assert.deepEqual(Object.keys(m.terms), ['reconstruction', 'kl']);

@@ -262,15 +262,22 @@ const V1_ROW = {
 };
 
 describe('reading what vaekit 0.1 wrote', () => {
-  test('migrateMetrics gives a version-1 row version 2 and terms { reconstruction, kl }, every value carried over exactly', () => {
+  test('migrateMetrics gives a version-1 row version 3, terms { reconstruction, kl } and null latent figures, every value carried over exactly', () => {
     const input = structuredClone(V1_ROW);
     const row = migrateMetrics(input);
-    assert.equal(METRICS_VERSION, 2);
-    assert.deepEqual(row, { ...V1_ROW, version: 2, terms: { reconstruction: 553.0145467122396, kl: 0.20620402693748474 } });
+    assert.equal(METRICS_VERSION, 3);
+    assert.deepEqual(row, {
+      ...V1_ROW,
+      version: 3,
+      terms: { reconstruction: 553.0145467122396, kl: 0.20620402693748474 },
+      klPerDimension: null,
+      activeUnits: null,
+      logLikelihood: null,
+    });
     assert.deepEqual(input, V1_ROW, 'the input row is not changed');
   });
 
-  test('migrateMetrics leaves a version-2 row as it is, and is idempotent', () => {
+  test('migrateMetrics leaves a version-3 row as it is, and is idempotent', () => {
     const v2 = migrateMetrics(structuredClone(V1_ROW));
     const copy = structuredClone(v2);
     assert.deepEqual(migrateMetrics(v2), copy);
@@ -293,7 +300,16 @@ describe('reading what vaekit 0.1 wrote', () => {
       epoch: 1,
       step: 3,
       partial: { examples: 24, seconds: 0.75, loss: 1650.5, terms: { reconstruction: 1648.25, kl: 2.25 } },
-      history: [{ ...V1_ROW, version: 2, terms: { reconstruction: 553.0145467122396, kl: 0.20620402693748474 } }],
+      history: [
+        {
+          ...V1_ROW,
+          version: 3,
+          terms: { reconstruction: 553.0145467122396, kl: 0.20620402693748474 },
+          klPerDimension: null,
+          activeUnits: null,
+          logLikelihood: null,
+        },
+      ],
       bestValLoss: 549.2273189163208,
       bestEpoch: 1,
       epochsWithoutImprovement: 0,

@@ -79,9 +79,9 @@ describe('objective registry', () => {
     x = tf.tensor2d(X, [B, D]);
   });
 
-  test("knows the kind 'elbo', the default objective", () => {
-    assert.deepEqual(OBJECTIVE_KINDS, ['elbo']);
-    assert.deepEqual(DEFAULT_OBJECTIVE, { kind: 'elbo' });
+  test("knows the kinds 'elbo' (the default objective) and 'iwae'", () => {
+    assert.deepEqual(OBJECTIVE_KINDS, ['elbo', 'iwae']);
+    assert.deepEqual(DEFAULT_OBJECTIVE, { kind: 'elbo', numSamples: 1, freeBits: null });
     assert.ok(Object.isFrozen(DEFAULT_OBJECTIVE));
   });
 
@@ -172,26 +172,30 @@ describe('objective registry', () => {
     tf.dispose([noise, whole.loss, ...Object.values(whole.terms)]);
   });
 
-  test('resolveObjectiveConfig returns the ELBO config and names an unknown kind by its field', () => {
-    assert.deepEqual(resolveObjectiveConfig({ kind: 'elbo' }, 'training.objective'), { kind: 'elbo' });
+  test('resolveObjectiveConfig fills the defaults of the kind and names an unknown kind by its field', () => {
+    assert.deepEqual(resolveObjectiveConfig({ kind: 'elbo' }, 'training.objective'), { kind: 'elbo', numSamples: 1, freeBits: null });
+    assert.deepEqual(resolveObjectiveConfig({ kind: 'iwae' }, 'training.objective'), { kind: 'iwae', numSamples: 5 });
     assertConfigError(
-      () => resolveObjectiveConfig({ kind: 'iwae' } as unknown as ObjectiveConfig, 'training.objective'),
-      'training.objective.kind: expected one of elbo, got "iwae"',
+      () => resolveObjectiveConfig({ kind: 'vq' } as unknown as ObjectiveConfig, 'training.objective'),
+      'training.objective.kind: expected one of elbo, iwae, got "vq"',
     );
-    assertConfigError(() => resolveObjectiveConfig({} as ObjectiveConfig, 'training.objective'), 'training.objective.kind: expected one of elbo, got nothing');
-    assertConfigError(() => resolveObjectiveConfig({ kind: 'iwae' } as unknown as ObjectiveConfig), 'objective.kind: expected one of elbo, got "iwae"');
+    assertConfigError(
+      () => resolveObjectiveConfig({} as ObjectiveConfig, 'training.objective'),
+      'training.objective.kind: expected one of elbo, iwae, got nothing',
+    );
+    assertConfigError(() => resolveObjectiveConfig({ kind: 'vq' } as unknown as ObjectiveConfig), 'objective.kind: expected one of elbo, iwae, got "vq"');
   });
 
   test('resolveObjectiveConfig rejects fields the kind does not have, naming them', () => {
     assertConfigError(
-      () => resolveObjectiveConfig({ kind: 'elbo', numSamples: 5 } as unknown as ObjectiveConfig, 'training.objective'),
-      "training.objective: unknown field 'numSamples'; expected some of kind",
+      () => resolveObjectiveConfig({ kind: 'iwae', freeBits: 0.5 } as unknown as ObjectiveConfig, 'training.objective'),
+      "training.objective: unknown field 'freeBits'; expected some of kind, numSamples",
     );
   });
 
   test('an unknown kind reaching objectiveValue, objectiveTerms or objectiveNoise is a ConfigError, not a TypeError', () => {
     const bad = { kind: 'vq' } as unknown as ObjectiveConfig;
-    assertConfigError(() => objectiveTerms(bad), /objective\.kind: expected one of elbo, got "vq"/);
+    assertConfigError(() => objectiveTerms(bad), /objective\.kind: expected one of elbo, iwae, got "vq"/);
     assertConfigError(() => objectiveNoise(bad, B, Z, 1), /objective\.kind/);
     assertConfigError(() => objectiveValue(bad, vae, { x }, { seed: 1, step: 0, klWeight: 1 }), /objective\.kind/);
   });
@@ -199,14 +203,14 @@ describe('objective registry', () => {
   test('resolveTrainOptions names the objective as training.objective in a run config', () => {
     assertConfigError(
       () => resolveTrainOptions({ objective: { kind: 'x' } as unknown as ObjectiveConfig }, 'training'),
-      'training.objective.kind: expected one of elbo, got "x"',
+      'training.objective.kind: expected one of elbo, iwae, got "x"',
     );
   });
 });
 
 describe('β schedules', () => {
-  test("know the kind 'constant'", () => {
-    assert.deepEqual(SCHEDULE_KINDS, ['constant']);
+  test("know the kinds 'constant', 'linear' (warm-up) and 'cyclical'", () => {
+    assert.deepEqual(SCHEDULE_KINDS, ['constant', 'linear', 'cyclical']);
   });
 
   test('a number resolves to the constant schedule of that value', () => {
@@ -231,8 +235,8 @@ describe('β schedules', () => {
 
   test('an unknown kind, a bad value and an extra field of a schedule are ConfigErrors naming the field', () => {
     assertConfigError(
-      () => resolveKlSchedule({ kind: 'linear' } as unknown as KlSchedule, 'training.beta'),
-      'training.beta.kind: expected one of constant, got "linear"',
+      () => resolveKlSchedule({ kind: 'sigmoid' } as unknown as KlSchedule, 'training.beta'),
+      'training.beta.kind: expected one of constant, linear, cyclical, got "sigmoid"',
     );
     assertConfigError(() => resolveKlSchedule({ kind: 'constant', value: -1 }, 'training.beta'), 'training.beta.value: expected a number ≥ 0, got -1');
     assertConfigError(() => resolveKlSchedule({ kind: 'constant' } as KlSchedule, 'training.beta'), 'training.beta.value: expected a number ≥ 0, got nothing');

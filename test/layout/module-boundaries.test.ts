@@ -26,7 +26,7 @@ const ALLOWED: Record<string, string[]> = {
   models: ['likelihoods', 'nets', 'data'],
   objectives: ['models'],
   evaluation: ['objectives'],
-  latent: ['objectives'],
+  latent: ['evaluation'],
   training: ['evaluation'],
   render: ['data'],
   io: ['models'],

@@ -147,12 +147,15 @@ describe('writeCheckpoint / readCheckpoint round trip', () => {
       ...STATE,
       history: [
         {
-          version: 2,
+          version: 3,
           epoch: 1,
           trainLoss: 1.5,
           reconstruction: 1,
           kl: 0.5,
           terms: { reconstruction: 1, kl: 0.5 },
+          klPerDimension: [0.3, 0.2],
+          activeUnits: 2,
+          logLikelihood: null,
         } as unknown as TrainerState['history'][number],
       ],
     };

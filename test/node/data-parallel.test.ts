@@ -10,6 +10,7 @@ import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { DataParallelGradients, shardRows } from '../../src/node/parallel/data-parallel.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
+import { negativeIwaeLoss } from '../../src/objectives/iwae.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
 
 const D = 30;
@@ -89,6 +90,36 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 }
+
+describe('data-parallel gradients of the IWAE bound (K = 4) and the 3-sample ELBO on cpu', () => {
+  test('equal the single-threaded gradient: each shard gets its rows of the batch’s [K, B, Z] noise', async () => {
+    await useBackend('cpu');
+    const vae = new VAE({ inputShape: [D], hidden: [16], latentDim: 3, seed: 2, likelihood: { kind: 'bernoulli' } });
+    const cases = [
+      { objective: { kind: 'iwae' as const, numSamples: 4 }, loss: (x: tf.Tensor2D) => negativeIwaeLoss(vae, { x }, ctx(9, 1), 4) },
+      { objective: { kind: 'elbo' as const, numSamples: 3 }, loss: (x: tf.Tensor2D) => negativeElboLoss(vae, { x }, ctx(9, 1), { numSamples: 3 }) },
+    ];
+    for (const c of cases) {
+      const engine = await DataParallelGradients.start(vae, { numShards: 3, batchSize: B, objective: c.objective, backend: 'cpu' });
+      try {
+        const x = tf.tensor2d(X, [B, D]);
+        const ref = tf.variableGrads(() => {
+          const v = c.loss(x);
+          tf.dispose(Object.values(v.terms));
+          return v.loss;
+        }, vae.trainableVariables());
+        const { grads, stats } = await engine.gradients({ numRows: B, x: X }, ctx(9, 1));
+        for (const { name, tensor: g } of grads)
+          assertAllClose(g.dataSync(), ref.grads[name].dataSync(), { rtol: 1e-4, atol: 1e-6, message: `${c.objective.kind}: ${name}` });
+        assertAllClose(stats.dataSync()[0], ref.value.dataSync()[0], { rtol: 1e-5 });
+        tf.dispose([x, ref.value, ...Object.values(ref.grads), ...grads.map((g) => g.tensor), stats]);
+      } finally {
+        await engine.dispose();
+      }
+    }
+    vae.dispose();
+  });
+});
 
 describe('training with data-parallel gradients', () => {
   test('gives the losses of single-threaded training, within float32 tolerance, over 2 epochs', async () => {

@@ -24,8 +24,9 @@ function copyOf(run: string, tag: string): string {
 }
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** A metrics row less its timings and what 0.1 did not record (terms, version; the per-dimension KL, active units, log-likelihood of version 3). */
 const withoutTimings = (m: Record<string, unknown>) => {
-  const { seconds: _s, examplesPerSecond: _e, evalSeconds: _v, terms: _t, version: _n, ...rest } = m;
+  const { seconds: _s, examplesPerSecond: _e, evalSeconds: _v, terms: _t, version: _n, klPerDimension: _k, activeUnits: _a, logLikelihood: _l, ...rest } = m;
   return rest;
 };
 

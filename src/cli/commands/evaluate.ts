@@ -1,14 +1,15 @@
 /** `vaekit evaluate RUN`: parse → evaluateRun (writes RUN/evaluation.json) → a one-row table. */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
+import { useBackend, type BackendName } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 import { evaluateRun } from '../../node/runs/kinds.js';
 import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
-import { int, nativeOption, oneOf } from '../flags.js';
+import { backendOption, int, nativeOption, oneOf } from '../flags.js';
 import type { CliIo } from '../io.js';
+import { progressReporter } from '../progress.js';
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
@@ -22,27 +23,31 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
     .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
+    .option('--iwae-samples <K>', 'VAE: K of the IWAE bound reported beside log p(x) [the K the run trained with]', int('--iwae-samples', 1))
     .option('--threads <n>', 'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: one per core, at most 4', int('--threads', 1))
-    .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .addOption(backendOption())
     .addOption(nativeOption())
     .action(
-      async (run: string, o: { data?: string; split: Split; samples: number; seed: number; threads?: number; backend: BackendName; native: NativeChoice }) => {
+      async (
+        run: string,
+        o: { data?: string; split: Split; samples: number; seed: number; iwaeSamples?: number; threads?: number; backend: BackendName; native: NativeChoice },
+      ) => {
         await useBackend(o.backend, { native: o.native });
-        let last = 0;
-        const e = await evaluateRun(run, {
-          split: o.split,
-          data: o.data,
-          numSamples: o.samples,
-          seed: o.seed,
-          ...workerThreadsFor(o.backend, o.threads),
-          onProgress: (n, total) => {
-            const now = performance.now();
-            if (now - last > 30_000 || n === total) {
-              last = now;
-              io.err(`log p(x), K = ${o.samples}: ${n}/${total} examples`);
-            }
-          },
-        });
+        const progress = progressReporter(io, `log p(x), K = ${o.samples}`);
+        let e;
+        try {
+          e = await evaluateRun(run, {
+            split: o.split,
+            data: o.data,
+            numSamples: o.samples,
+            seed: o.seed,
+            iwaeSamples: o.iwaeSamples,
+            ...workerThreadsFor(o.backend, o.threads),
+            onProgress: (n, total) => progress.update(n, total),
+          });
+        } finally {
+          progress.stop();
+        }
         const est = e.logLikelihoodEstimate;
         const header = [
           'model',
@@ -69,6 +74,15 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         const widths = header.map((h, i) => Math.max(h.length, row[i].length));
         io.out(header.map((h, i) => h.padEnd(widths[i])).join('  '));
         io.out(row.map((c, i) => c.padEnd(widths[i])).join('  '));
+        if (e.iwaeBound) io.out(`IWAE bound (K=${e.iwaeBound.numSamples}): ${f(e.iwaeBound.value)} ± ${f(e.iwaeBound.standardError)}`);
+        if (e.latent) {
+          const kl = e.latent.klPerDimension;
+          const top = kl
+            .map((v, u) => [u, v] as const)
+            .sort((a, b) => b[1] - a[1])
+            .map(([u, v]) => `z${u} ${v.toFixed(2)}`);
+          io.out(`active units: ${e.latent.activeUnits}/${kl.length} (Var_x E_q[z_u] > ${e.latent.threshold}); KL per dimension, nats: ${top.join(', ')}`);
+        }
         io.out(`wrote ${join(run, EVALUATION_FILE)} (nats per example; dataset ${e.dataset})`);
         done(0);
       },

@@ -4,11 +4,12 @@
  * −ELBO; PCA's projection; PPCA's and factor analysis's posterior mean mapped back.
  */
 import { Command } from 'commander';
-import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
-import { readRun, reconstructRun } from '../../node/runs/kinds.js';
+import type { BackendName } from '../../node/compute/backend.js';
+import { reconstructRun } from '../../node/runs/kinds.js';
 import { RECONSTRUCT_DEFAULTS } from '../../node/runs/results.js';
-import { int, oneOf } from '../flags.js';
+import { backendOption, int } from '../flags.js';
 import type { CliIo } from '../io.js';
+import { openRunOnBackend } from '../open-run.js';
 
 export function reconstructCommand(io: CliIo, done: (code: number) => void): Command {
   return new Command('reconstruct')
@@ -17,11 +18,10 @@ export function reconstructCommand(io: CliIo, done: (code: number) => void): Com
     .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
     .option('--n <n>', 'examples to write', int('--n', 1), RECONSTRUCT_DEFAULTS.numShown)
     .option('--out <file>', 'file to write (default RUN/reconstructions-test.png, or .csv for a table)')
-    .option('--backend <name>', `compute backend for a VAE (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .addOption(backendOption())
     .action(async (run: string, o: { data?: string; n: number; out?: string; backend: BackendName }) => {
       // Linear models are plain float64 JavaScript and need no backend; a missing run fails here, before one starts.
-      const saved = await readRun(run);
-      if (saved.config.kind === 'vae-run') await useBackend(o.backend);
+      const saved = await openRunOnBackend(run, o);
       const r = await reconstructRun(saved, { data: o.data, numShown: o.n, out: o.out });
       io.out(
         `wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`,

@@ -8,12 +8,13 @@
 import { Command } from 'commander';
 import { LATENT_MIXTURE_DEFAULTS } from '../../latent/aggregated-posterior.js';
 import { GMM_COVARIANCES, type GmmCovariance } from '../../models/linear/gmm.js';
-import { BACKENDS, useBackend, type BackendName } from '../../node/compute/backend.js';
-import { readRun, sampleRun } from '../../node/runs/kinds.js';
+import type { BackendName } from '../../node/compute/backend.js';
+import { sampleRun } from '../../node/runs/kinds.js';
 import { LATENT_PRIOR_FILE } from '../../node/runs/latent-prior.js';
 import { SAMPLE_PRIORS, type SamplePrior } from '../../node/runs/results.js';
-import { int, oneOf, positiveNumberFlag } from '../flags.js';
+import { backendOption, int, oneOf, positiveNumberFlag } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
+import { openRunOnBackend } from '../open-run.js';
 
 interface SampleFlags {
   n: number;
@@ -62,11 +63,10 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
     )
     .option('--out <file>', 'file to write (default RUN/samples-<seed>.png, RUN/samples-gmm-<seed>.png with --prior gmm, or .csv for a table)')
     .option('--csv <file>', 'images: also write the samples as CSV, one example per row')
-    .option('--backend <name>', `compute backend (${BACKENDS.join(', ')})`, oneOf('--backend', BACKENDS), 'wasm')
+    .addOption(backendOption())
     .action(async (run: string, o: SampleFlags, cmd: Command) => {
       checkPriorFlags(o, cmd);
-      const saved = await readRun(run);
-      if (saved.config.kind === 'vae-run') await useBackend(o.backend);
+      const saved = await openRunOnBackend(run, o);
       const r = await sampleRun(saved, {
         numSamples: o.n,
         seed: o.seed,

@@ -161,8 +161,13 @@ function terminalCallbacks(io: CliIo, isStopRequested: () => boolean): RunCallba
     onEpochEnd: (m) => {
       bar?.stop();
       bar = null;
+      const units = m.activeUnits !== null && m.klPerDimension ? ` | active ${m.activeUnits}/${m.klPerDimension.length}` : '';
+      const beta = m.beta !== 1 ? ` β ${m.beta.toPrecision(3)}` : '';
+      const ll = m.logLikelihood
+        ? ` | log p(x) ${f2(m.logLikelihood.value)} ± ${f2(m.logLikelihood.standardError)} (K=${m.logLikelihood.numSamples}, ${m.logLikelihood.numExamples} ${m.logLikelihood.split})`
+        : '';
       io.out(
-        `epoch ${m.epoch}: train ${f2(m.trainLoss)} (rec ${f2(m.reconstruction)}, kl ${f2(m.kl)}) val ${f2(m.valLoss)} test ${f2(m.testLoss)} nats | ` +
+        `epoch ${m.epoch}: train ${f2(m.trainLoss)} (rec ${f2(m.reconstruction)}, kl ${f2(m.kl)}${beta}) val ${f2(m.valLoss)} test ${f2(m.testLoss)} nats${units}${ll} | ` +
           `${m.seconds.toFixed(1)} s, ${m.examplesPerSecond.toFixed(0)} ex/s`,
       );
     },

@@ -41,7 +41,7 @@ export async function estimateLogLikelihoodParallel(
 ): Promise<LogLikelihoodEstimate> {
   const threads = Math.min(opts.numThreads ?? defaultNumThreads(), Math.max(ds.numExamples, 1));
   const { numThreads: _t, backend, onProgress, ...est } = opts;
-  if (threads <= 1) return estimateLogLikelihood(vae, ds, est);
+  if (threads <= 1) return estimateLogLikelihood(vae, ds, { ...est, onProgress });
   const k = est.numSamples ?? 5000;
   const parts = slices(ds.numExamples, threads);
   const done = parts.map(() => 0);

@@ -19,7 +19,7 @@ import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearMod
 import { resolveNetworks, VAE_DEFAULTS, type VaeOptions } from '../../models/vae-config.js';
 import type { NetConfig } from '../../nets/index.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.js';
-import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
+import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, listOf, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
 import { BACKENDS, type BackendName } from '../compute/backend.js';
 import { dataKindOf, DEFAULT_SCALE, type DataKind } from '../datasets/data-source.js';
 
@@ -41,6 +41,13 @@ export interface RunDataConfig {
   columns: string[] | null;
   /** Tables: a column of integer labels, not a feature. */
   labelColumn: string | null;
+  /**
+   * Train (and validate) only on the examples with these labels (null = all), e.g. one digit for the
+   * one-class protocol; the test split stays whole, so anomalies can be scored on it.
+   */
+  includeLabels?: number[] | null;
+  /** Train (and validate) without the examples with these labels (null = none left out); the test split stays whole. */
+  excludeLabels?: number[] | null;
   /** Shape of one example ([H, W, C] images, [D] tables), recorded when the run starts. */
   exampleShape?: number[];
   /**
@@ -244,6 +251,12 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   };
   const training = resolveTrainOptions(partial.training ?? {}, 'training');
   if (dataKind === 'table') checkTableRun(source, model, training);
+  if (compute.threads > 1 && training.objective.kind === 'elbo' && training.objective.freeBits !== null) {
+    throw new ConfigError(
+      `${setting('training.objective.freeBits', training.objective.freeBits)}: free bits floor each dimension's KL averaged over the whole batch, ` +
+        `which shards of a batch on ${setting('compute.threads', compute.threads)} threads cannot compute apart; train on one thread`,
+    );
+  }
   if (compute.threads > 1 && compute.backend !== 'wasm' && compute.backend !== 'cpu') {
     throw new ConfigError(`${setting('compute.threads', compute.threads)}: gradient workers need the wasm or cpu backend, not '${compute.backend}'`);
   }
@@ -262,7 +275,12 @@ function likelihoodOf(given: Partial<LikelihoodConfig> | undefined, fallback: Li
 }
 
 function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind): RunDataConfig {
-  checkKnownKeys('data', d, ['source', 'scale', 'limit', 'val', 'columns', 'labelColumn', 'exampleShape', 'standardization']);
+  checkKnownKeys('data', d, ['source', 'scale', 'limit', 'val', 'columns', 'labelColumn', 'includeLabels', 'excludeLabels', 'exampleShape', 'standardization']);
+  const includeLabels = checkOr('data.includeLabels', d.includeLabels, nullable(listOf(intAtLeast(0))), null);
+  const excludeLabels = checkOr('data.excludeLabels', d.excludeLabels, nullable(listOf(intAtLeast(0))), null);
+  if (includeLabels !== null && excludeLabels !== null) {
+    throw new ConfigError(`${setting('data.includeLabels')} and ${setting('data.excludeLabels')}: give one of them, not both`);
+  }
   const defaults = DATA_KIND_DEFAULTS[dataKind];
   const columns = d.columns ?? null;
   if (columns !== null) columns.forEach((c, i) => check(`data.columns[${i}]`, c, nonEmptyString));
@@ -279,6 +297,8 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
     val,
     columns: columns ? [...columns] : null,
     labelColumn,
+    ...(includeLabels !== null ? { includeLabels } : {}),
+    ...(excludeLabels !== null ? { excludeLabels } : {}),
     ...(d.exampleShape ? { exampleShape: d.exampleShape.map((s, i) => check(`data.exampleShape[${i}]`, s, intAtLeast(1))) } : {}),
     standardization: d.standardization ?? null,
   };

@@ -1,5 +1,6 @@
 /** Pieces of a run's description for people (`vaekit info`), shared by every kind of run. */
 import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
+import type { ResolvedTrainOptions } from '../../training/options.js';
 
 /** One line of the description: the label padded to a column, then the text. */
 export const field = (label: string, text: string): string => `${`${label}:`.padEnd(Math.max(14, label.length + 2))}${text}`;
@@ -19,4 +20,24 @@ export function describeStandardization(json: StandardizerJSON): string {
     `z-scores of ${s.dataDim} columns${names.length ? ` (${listed})` : ''}, fitted on ${s.numExamples} training rows; ` +
     `logJacobian ${s.logJacobian.toFixed(4)} nats (add it to a log-likelihood of the standardised data for raw units)`
   );
+}
+
+/**
+ * The training objective and β schedule of a run, in words:
+ * 'IWAE bound, K = 5' or 'ELBO, K = 1, free bits 0.25 nats; β warm-up 0.1 → 1 over 10 epochs'.
+ */
+export function objectiveText(t: Pick<ResolvedTrainOptions, 'objective' | 'beta'>): string {
+  const o = t.objective;
+  const what =
+    o.kind === 'iwae'
+      ? `IWAE bound, K = ${o.numSamples}`
+      : `ELBO, K = ${o.numSamples ?? 1}${o.freeBits !== null && o.freeBits !== undefined ? `, free bits ${o.freeBits} nats` : ''}`;
+  const b = t.beta;
+  const beta =
+    b.kind === 'constant'
+      ? `β ${b.value}`
+      : b.kind === 'linear'
+        ? `β warm-up ${b.start} → ${b.end} over ${b.epochs} epochs`
+        : `β cyclical ${b.start} → ${b.end}, ${b.cycles} cycles over ${b.epochs} epochs, rising over ${b.ratio} of each`;
+  return `${what}; ${beta}`;
 }

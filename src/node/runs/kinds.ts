@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
+import { predict } from '../../evaluation/calibration.js';
+import { anomalyMetrics, anomalyTruth } from '../../evaluation/roc.js';
 import { writeFileAtomic } from '../formats/atomic.js';
 import { csvText } from '../formats/csv.js';
 import { readRunConfig, resolveRunConfig, RUN_CONFIG_FILE, type PartialRunConfig, type RunConfig, type RunKind } from './config.js';
@@ -130,12 +132,34 @@ export async function evaluateRun(run: string | SavedRun, opts: EvaluateRunOptio
  */
 export async function scoreRun(run: string | SavedRun, opts: ScoreRunOptions = {}): Promise<RunScores> {
   const { dir, config } = await opened(run);
-  return opsOf(config).score(dir, config, opts);
+  const cal = opts.calibration ?? null;
+  // Without a kind asked for, the calibration's kind (and its K or L) is scored.
+  const byCalibration = cal && opts.score === undefined && !opts.numSamples;
+  const s = await opsOf(config).score(
+    dir,
+    config,
+    byCalibration ? { ...opts, score: cal.score as ScoreRunOptions['score'], numSamples: cal.numSamples ?? 0 } : opts,
+  );
+  return withAnomalyFields(s, opts);
 }
 
-/** CSV `index,label,<column>` sorted by index; an empty label for unlabelled data. */
+/** The scores with a calibration's decisions and p-values, and what labels say of them. @throws ConfigError for a calibration of another kind */
+function withAnomalyFields(s: RunScores, opts: ScoreRunOptions): RunScores {
+  const cal = opts.calibration ?? null;
+  if (cal && cal.score !== s.score) {
+    throw new ConfigError(`${setting('score', String(s.score))}: the calibration is of '${cal.score}' scores; score by '${cal.score}' or calibrate again`);
+  }
+  const decisions = cal ? { threshold: cal.threshold, ...predict(cal, s.scores) } : {};
+  const hasLabelSets = opts.normalLabels !== undefined || opts.anomalyLabels !== undefined;
+  const truth = hasLabelSets ? anomalyTruth(s.labels, { normalLabels: opts.normalLabels, anomalyLabels: opts.anomalyLabels }) : null;
+  return { ...s, ...decisions, ...(truth ? { labelMetrics: anomalyMetrics(s.scores, truth, cal ? cal.threshold : null) } : {}) };
+}
+
+/** CSV `index,label,<column>[,isAnomaly,pValue]` sorted by index; an empty label for unlabelled data. */
 export function scoresCsv(s: RunScores): string {
-  return csvText([['index', 'label', s.column], ...Array.from(s.scores, (v, i) => [i, s.labels ? s.labels[i] : '', v])]);
+  const { isAnomaly, pValue } = s;
+  const header = ['index', 'label', s.column, ...(isAnomaly && pValue ? ['isAnomaly', 'pValue'] : [])];
+  return csvText([header, ...Array.from(s.scores, (v, i) => [i, s.labels ? s.labels[i] : '', v, ...(isAnomaly && pValue ? [isAnomaly[i], pValue[i]] : [])])]);
 }
 
 /**

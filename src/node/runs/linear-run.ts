@@ -45,7 +45,7 @@ import {
   type SampleRunOptions,
   type ScoreRunOptions,
 } from './results.js';
-import { loadRunData, loadRunSplit } from './run-data.js';
+import { loadRunData, loadRunSplit, selectTrainingLabels } from './run-data.js';
 
 /** OUT/metrics.json. Log-likelihoods in nats per example; reconstruction errors in squared data units per example. */
 export interface LinearRunMetrics {
@@ -148,7 +148,7 @@ export async function trainLinearRun(
     );
   }
   const loaded = loadRunData(cfgIn.data);
-  const train = cfgIn.data.limit !== null ? takeFirst(loaded.train, cfgIn.data.limit) : loaded.train;
+  const train = selectTrainingLabels(cfgIn.data.limit !== null ? takeFirst(loaded.train, cfgIn.data.limit) : loaded.train, cfgIn.data);
   const test = cfgIn.data.limit !== null ? takeFirst(loaded.test, cfgIn.data.limit) : loaded.test;
   const cfg: LinearRunConfig = {
     ...cfgIn,
@@ -209,20 +209,32 @@ export async function evaluateLinearRun(dir: string, cfg: LinearRunConfig, opts:
     bitsPerDim: ll === null ? null : -ll / (ds.dataDim * Math.LN2),
     elbo: null,
     logLikelihoodEstimate: null,
+    latent: null,
+    iwaeBound: null,
     reconstructionError: m instanceof PCA ? m.reconstructionError(ds) : null,
     vaekitVersion: VAEKIT_VERSION,
     evaluatedAt: new Date().toISOString(),
   };
 }
 
-/** Scores every example: −log p(x) (density models) or the squared reconstruction error (PCA). */
+/**
+ * Scores every example: −log p(x) (density models; score 'nll', the default) or the squared
+ * reconstruction error (PCA, the default; PPCA and FA with score 'recon-error').
+ * @throws ConfigError for a score the model cannot give
+ */
 export async function scoreLinearRun(dir: string, cfg: LinearRunConfig, opts: ScoreRunOptions): Promise<RunScores> {
   const split = opts.split ?? 'test';
   const m = await readLinearModel(dir);
+  const kinds = [...(isDensityModel(m) ? ['nll' as const] : []), ...(hasReconstruction(m) ? ['recon-error' as const] : [])];
+  const score = opts.score ?? kinds[0];
+  if (!score || !kinds.includes(score as (typeof kinds)[number])) {
+    throw new ConfigError(`${setting('score', String(score))}: a ${m.kind} run scores by ${kinds.join(' or ') || 'nothing'}`);
+  }
   const { name, ds } = loadRunSplit(cfg, split, opts.data);
   const labels = ds.labels ? { labels: ds.labels } : {};
-  if (isDensityModel(m)) return { model: m.kind, dataset: name, split, column: 'nll', scores: m.logLikelihood(ds).map((v) => -v), ...labels };
-  if (!(m instanceof PCA)) throw new ConfigError(`score: no anomaly score for model '${m.kind}'`);
+  const common = { model: m.kind, dataset: name, split, score, numSamples: null, seed: null };
+  if (score === 'nll' && isDensityModel(m)) return { ...common, column: 'nll', scores: m.logLikelihood(ds).map((v) => -v), ...labels };
+  if (!hasReconstruction(m)) throw new ConfigError(`score: no anomaly score for model '${m.kind}'`);
   const rec = m.reconstruct(ds.x); // [N, D]
   const scores = new Float64Array(ds.numExamples); // [N]
   for (let n = 0; n < ds.numExamples; n++) {
@@ -230,7 +242,7 @@ export async function scoreLinearRun(dir: string, cfg: LinearRunConfig, opts: Sc
     for (let i = n * ds.dataDim; i < (n + 1) * ds.dataDim; i++) s += (ds.x[i] - rec[i]) ** 2;
     scores[n] = s;
   }
-  return { model: m.kind, dataset: name, split, column: 'squaredError', scores, ...labels };
+  return { ...common, column: 'squaredError', scores, ...labels };
 }
 
 /** How each linear kind reconstructs, or (no entry) why it cannot. */

@@ -5,10 +5,14 @@
  * dispatches on the run's kind.
  */
 import type { GmmCovariance, LinearModelKind } from '../../models/linear/index.js';
+import type { AnomalyScoreKind } from '../../evaluation/anomaly-scores.js';
+import type { Calibration } from '../../evaluation/calibration.js';
+import type { AnomalyMetrics } from '../../evaluation/roc.js';
 import type { Split } from './run-data.js';
 
 export const EVALUATION_FILE = 'evaluation.json';
-export const EVALUATION_VERSION = 1;
+/** Version 2 added `latent` (per-dimension KL, active units) and `iwaeBound` for a VAE. */
+export const EVALUATION_VERSION = 2;
 
 /** RUN/evaluation.json. All figures are means over the split's examples, nats per example unless stated. */
 export interface Evaluation {
@@ -43,6 +47,17 @@ export interface Evaluation {
     threads: number;
     seconds: number;
   } | null;
+  /**
+   * VAE: the mean KL(q(z_u|x) ‖ N(0, 1)) of each latent dimension u [Z] (nats per example, summing to
+   * elbo.kl), Var_x(E_q[z_u]) [Z], and the active units, those with that variance above `threshold`
+   * (0.01, Burda et al. 2016). Null for linear models.
+   */
+  latent: { klPerDimension: number[]; meanVariance: number[]; activeUnits: number; threshold: number } | null;
+  /**
+   * VAE: the IWAE bound L_K = E[log (1/K) Σ_k w_k] at K = numSamples (by default the K the run trained
+   * with), mean over examples with its standard error; ELBO ≤ L_K ≤ log p(x) in expectation. Null for linear models.
+   */
+  iwaeBound: { numSamples: number; value: number; standardError: number; seed: number } | null;
   /** PCA: mean squared reconstruction error, squared data units per example. */
   reconstructionError: number | null;
   note?: string;
@@ -59,6 +74,8 @@ export interface EvaluateRunOptions {
   numSamples?: number;
   /** VAE: seed of the importance samples. Default 0. */
   seed?: number;
+  /** VAE: K of the IWAE bound reported beside the estimate. Default: the K the run trained with (1 for a one-sample ELBO). */
+  iwaeSamples?: number;
   /** VAE: called as the estimate progresses, with (examples done, total). */
   onProgress?: (done: number, total: number) => void;
   /** VAE: threads for the estimate (worker threads with their own backend). Default 1. */
@@ -74,29 +91,58 @@ export const EVALUATE_DEFAULT_SAMPLES = 1000;
  * Anomaly scores of a run on one split, one per example, higher = more anomalous:
  *   density models: −log p(x_n) (nats, column `nll`);  PCA: ‖x_n − x̂_n‖² (column `squaredError`);
  *   VAE: −ELBO(x_n) (nats, column `negElbo`, an upper bound on −log p(x_n)), or with `numSamples`
- *   K > 0 the importance-sampled −log p̂(x_n) (nats, column `nll`; Prince, Understanding Deep Learning, eq. 17.28).
+ *   K > 0 the importance-sampled −log p̂(x_n) (nats, column `nll`; Prince, Understanding Deep Learning, eq. 17.28),
+ *   or the kind `score` names (src/evaluation/anomaly-scores.ts). With a calibration, the decisions
+ *   and p-values; with label sets, what the labels say of the scores.
  */
 export interface RunScores {
   model: string;
   dataset: string;
   split: Split;
-  /** The score's name, the CSV column header: 'nll' | 'squaredError' | 'negElbo'. */
-  column: 'nll' | 'squaredError' | 'negElbo';
+  /** The score's name, the CSV column header: 'nll' | 'squaredError' | 'negElbo' | 'reconProb'. */
+  column: 'nll' | 'squaredError' | 'negElbo' | 'reconProb';
+  /** The kind of score ('nll', 'negelbo', 'recon-prob', 'recon-error'); its samples per example (null: deterministic) and seed. */
+  score?: AnomalyScoreKind;
+  numSamples?: number | null;
+  seed?: number | null;
   /** One score per example [N], float64. */
   scores: Float64Array;
   labels?: Int32Array;
+  /** With a calibration: its threshold, and per example score > threshold [N] and the p-value [N]. */
+  threshold?: number;
+  isAnomaly?: Uint8Array;
+  pValue?: Float64Array;
+  /** With normalLabels or anomalyLabels: ROC-AUC, average precision, F1 at the threshold, the ROC curve. */
+  labelMetrics?: AnomalyMetrics;
 }
 
 /** Options of scoring. */
 export interface ScoreRunOptions {
   split?: Split;
   data?: string;
-  /** VAE: K importance samples per example for −log p̂(x); 0 (default) scores −ELBO. */
+  /** VAE: K importance samples per example for −log p̂(x); 0 (default) scores −ELBO. With `score`: its K or L (0: the kind's default). */
   numSamples?: number;
   /** VAE with numSamples > 0: threads for the estimate, and the workers' backend. */
+  /** Called as scoring progresses, with (examples done, total). */
+  onProgress?: (done: number, total: number) => void;
   numThreads?: number;
   backend?: 'wasm' | 'cpu';
+  /**
+   * The kind of score. VAE: any of ANOMALY_SCORE_KINDS; default 'nll' with numSamples > 0, else the
+   * calibration's kind, else 'negelbo'. Linear: 'nll' (density models) or 'recon-error' (PCA, PPCA, FA).
+   */
+  score?: AnomalyScoreKind;
+  /** Seed of a noisy score. Default 0. */
+  seed?: number;
+  /** A calibration of this kind of score (e.g. RUN/calibration.json): adds isAnomaly and pValue. */
+  calibration?: Calibration | null;
+  /** Labels counted normal (every other label anomalous), or labels counted anomalous: adds labelMetrics. One of the two. */
+  normalLabels?: number[];
+  anomalyLabels?: number[];
 }
+
+/** The calibration file in a run folder (src/evaluation/calibration.ts's JSON). */
+export const CALIBRATION_FILE = 'calibration.json';
 
 /** Options of {@link RunReconstructions}. */
 export interface ReconstructOptions {

@@ -5,9 +5,9 @@
  * it with the run's example limit (and, for a VAE run, the fixed binarisation its test figures used).
  */
 import { applyBinarization } from '../../data/binarize.js';
-import { splitValidation, takeFirst, type Dataset } from '../../data/dataset.js';
+import { splitValidation, subset, takeFirst, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
-import { ConfigError, setting } from '../../errors.js';
+import { ConfigError, DataError, setting } from '../../errors.js';
 import { describeLoaded, loadDataSource, splitOf, type DataKind, type LoadedData } from '../datasets/data-source.js';
 import type { RunConfig, RunDataConfig } from './config.js';
 
@@ -29,6 +29,31 @@ export function loadRunData(data: RunDataConfig, source?: string): LoadedData {
     labelColumnOptional: source !== undefined && source !== data.source,
     standardizer: data.standardization ? Standardizer.fromJSON(data.standardization) : null,
   });
+}
+
+/**
+ * The training examples the run's label selection keeps (`data.includeLabels` or `data.excludeLabels`),
+ * in their order; `ds` itself when the run selects none.
+ * @throws DataError when the data has no labels, or the selection keeps no example
+ */
+export function selectTrainingLabels(ds: Dataset, data: RunDataConfig): Dataset {
+  const include = data.includeLabels ?? null;
+  const exclude = data.excludeLabels ?? null;
+  if (include === null && exclude === null) return ds;
+  const path = include !== null ? 'data.includeLabels' : 'data.excludeLabels';
+  const labels = ds.labels;
+  if (!labels)
+    throw new DataError(
+      `${setting(path)}: ${ds.source} has no labels to select examples by (a table names its label column with ${setting('data.labelColumn')})`,
+    );
+  const wanted = new Set(include ?? exclude);
+  const keep: number[] = [];
+  for (let i = 0; i < ds.numExamples; i++) if (wanted.has(labels[i]) === (include !== null)) keep.push(i);
+  if (keep.length === 0) {
+    throw new DataError(`${setting(path, (include ?? exclude)!.join(','))}: no training example of ${ds.source} is left`);
+  }
+  const what = include !== null ? `labels ${include.join(',')}` : `without labels ${exclude!.join(',')}`;
+  return subset(ds, keep, `${ds.source} (${what})`);
 }
 
 /** The examples a run trains on, validates on and reports on, as training sees them (before binarisation). */
@@ -59,6 +84,7 @@ export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples 
     train = takeFirst(train, data.limit);
     test = takeFirst(test, data.limit);
   }
+  train = selectTrainingLabels(train, data);
   const common = { test, name: loaded.name, kind: loaded.kind, standardizer: loaded.standardizer };
   if (data.val > 0) {
     if (data.val >= train.numExamples) {
@@ -72,7 +98,7 @@ export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples 
 
 /**
  * Loads `split` of `source` (default: the run's own data source), in the run's units, with the run's
- * limit. A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
+ * limit (and, for its own training split, its label selection). A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
  * draw; its seed + 2 for the test split, the seed itself otherwise.
  * @returns the dataset name and examples [N, D]
  * @throws DataError for an unknown source or unreadable files
@@ -81,6 +107,7 @@ export function loadRunSplit(run: RunConfig, split: Split, source?: string): { n
   const loaded = loadRunData(run.data, source);
   let ds = splitOf(loaded, split);
   if (run.data.limit !== null) ds = takeFirst(ds, run.data.limit);
+  if (split === 'train' && source === undefined) ds = selectTrainingLabels(ds, run.data);
   if (run.kind === 'vae-run' && run.training.binarize !== 'none') {
     const t = run.training;
     ds = applyBinarization(ds, t.binarize === 'dynamic' ? 'static' : t.binarize, split === 'test' ? t.seed + 2 : t.seed, 0);

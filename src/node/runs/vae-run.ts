@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { isImageShape, takeFirst } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import { ConfigError, setting } from '../../errors.js';
-import { elboPerExample, evaluateElbo } from '../../evaluation/elbo-eval.js';
+import { ANOMALY_SCORES, resolveAnomalyScoreOptions, scoreExamples } from '../../evaluation/anomaly-scores.js';
+import { evaluateElbo } from '../../evaluation/elbo-eval.js';
+import { latentStatistics } from '../../evaluation/latent-stats.js';
+import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
+import { check, intAtLeast } from '../../validate.js';
 import { sampleWithMixturePrior } from '../../latent/aggregated-posterior.js';
 import type { ModelDescription } from '../../models/description.js';
 import { reconstruct, sampleFromPrior } from '../../models/generate.js';
@@ -22,7 +26,7 @@ import { fsModelStore, readModelDescription } from '../formats/model-store.js';
 import { writePngFile } from '../formats/png.js';
 import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
-import { resolveRunConfig, type VaeRunConfig } from './config.js';
+import { readRunConfig, resolveRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
 import { noRunHere, readMetricsFile, RUN_FILES, vaeModelFolder } from './folder.js';
 import { latentPriorOfRun } from './latent-prior.js';
 import { renderSamples } from './pictures.js';
@@ -42,7 +46,7 @@ import {
   type ScoreRunOptions,
 } from './results.js';
 import { meanSquaredError, testSplit, writePairs } from './reconstruction.js';
-import { describeStandardization, field, fixed } from './describe-text.js';
+import { describeStandardization, field, fixed, objectiveText } from './describe-text.js';
 import { tableCsv, writeVaeSamplesCsv } from './table-csv.js';
 
 /** The folder holding a VAE run's model. @throws CheckpointError when there is none */
@@ -96,9 +100,12 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
   return withModel(dir, async (model) => {
     const { name, ds } = loadRunSplit(cfg, split, opts.data);
     const s = await evaluateElbo(model, ds, { seed: 0 });
+    const latent = await latentStatistics(model, ds);
     const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
     const seed = opts.seed ?? 0;
     const threads = opts.numThreads ?? 1;
+    const kIwae = check('iwaeSamples', opts.iwaeSamples ?? cfg.training.objective.numSamples ?? 1, intAtLeast(1));
+    const bound = await estimateLogLikelihood(model, ds, { numSamples: kIwae, seed: seed + 1 });
     const t0 = performance.now();
     // One thread runs in place; more split the examples over worker threads (the same numbers).
     const is =
@@ -126,6 +133,8 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
         seed,
         seconds,
       },
+      latent: { klPerDimension: latent.klPerDimension, meanVariance: latent.meanVariance, activeUnits: latent.activeUnits, threshold: latent.threshold },
+      iwaeBound: { numSamples: kIwae, value: bound.value, standardError: bound.standardError, seed: seed + 1 },
       reconstructionError: null,
       note: 'ELBO (one sample) is a lower bound on log p(x); logLikelihoodEstimate is the importance-sampled estimate (Prince, Understanding Deep Learning, eq. 17.28), biased low for finite K',
       vaekitVersion: VAEKIT_VERSION,
@@ -134,19 +143,29 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
   });
 }
 
-/** Scores every example: −ELBO, or with numSamples K > 0 the importance-sampled −log p̂(x). */
+/**
+ * Scores every example by `opts.score` (src/evaluation/anomaly-scores.ts): default −ELBO, or with
+ * numSamples K > 0 the importance-sampled −log p̂(x) (on worker threads with numThreads > 1).
+ */
 export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRunOptions): Promise<RunScores> {
   const split = opts.split ?? 'test';
+  const k = opts.numSamples ?? 0;
+  const o = resolveAnomalyScoreOptions({ score: opts.score ?? (k > 0 ? 'nll' : 'negelbo'), numSamples: k > 0 ? k : undefined, seed: opts.seed });
   return withModel(dir, async (model) => {
     const { name, ds } = loadRunSplit(cfg, split, opts.data);
     const labels = ds.labels ? { labels: ds.labels } : {};
-    const k = opts.numSamples ?? 0;
-    if (k > 0) {
-      const est = await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed: 0, numThreads: opts.numThreads ?? 1, backend: opts.backend });
-      return { model: 'vae', dataset: name, split, column: 'nll', scores: est.perExample.map((v) => -v), ...labels };
+    const common = { model: 'vae', dataset: name, split, score: o.score, numSamples: o.numSamples, seed: o.seed, column: ANOMALY_SCORES[o.score].column };
+    if (o.score === 'nll') {
+      const est = await estimateLogLikelihoodParallel(model, ds, {
+        numSamples: o.numSamples ?? 1,
+        seed: o.seed,
+        numThreads: opts.numThreads ?? 1,
+        backend: opts.backend,
+        onProgress: opts.onProgress,
+      });
+      return { ...common, scores: est.perExample.map((v) => -v), ...labels };
     }
-    const elbo = await elboPerExample(model, ds, { seed: 0 });
-    return { model: 'vae', dataset: name, split, column: 'negElbo', scores: elbo.map((v) => -v), ...labels };
+    return { ...common, scores: await scoreExamples(model, ds, { ...o, numSamples: o.numSamples ?? undefined, onProgress: opts.onProgress }), ...labels };
   });
 }
 
@@ -303,9 +322,19 @@ export async function describeVaeRun(dir: string): Promise<RunDescription> {
       `metrics:      epoch ${d.metrics.epoch}: train ${fixed(d.metrics.trainLoss)}, val ${fixed(d.metrics.valLoss)}, test ${fixed(d.metrics.testLoss)} (−ELBO, nats per example${units})`,
     );
   }
+  if (existsSync(join(dir, RUN_CONFIG_FILE))) {
+    const cfg = await readRunConfig(dir);
+    if (cfg.kind === 'vae-run') lines.push(field('objective', objectiveText(cfg.training)));
+  }
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (existsSync(metricsPath)) {
-    lines.push(`history:      ${(await readMetricsFile(dir)).length} epochs in ${metricsPath}`);
+    const history = await readMetricsFile(dir);
+    const last = history.at(-1);
+    lines.push(`history:      ${history.length} epochs in ${metricsPath}`);
+    if (last?.activeUnits != null && last.klPerDimension) {
+      const kl = last.klPerDimension.reduce((s, k) => s + k, 0);
+      lines.push(field('latent', `${last.activeUnits}/${last.klPerDimension.length} units active after epoch ${last.epoch}, KL ${fixed(kl)} nats`));
+    }
   }
   return { lines, json: d };
 }

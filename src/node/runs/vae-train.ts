@@ -11,6 +11,7 @@ import { isImageShape } from '../../data/dataset.js';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
 import { createModel, loadModel, saveModel } from '../../models/index.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
+import { collapseWarning } from '../../training/diagnostics.js';
 import { train, type ResumeFrom, type StepInfo } from '../../training/trainer.js';
 import type { EpochMetrics, TrainerState } from '../../training/state.js';
 import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from '../compute/native-kernels.js';
@@ -197,6 +198,7 @@ async function trainInFolder(
   const ckptPath = join(cfg.out, RUN_FILES.checkpoint);
   const extra = { data: data.name };
   const { cb, log } = ctx;
+  let warnedAt: number | null = null; // active units when the collapse warning was last given
   const result = await train(
     model,
     { train: data.train, val: data.val, test: data.test },
@@ -222,6 +224,11 @@ async function trainInFolder(
           await writeMetricsFile(cfg.out, state.history);
           await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
           cb.onEpochEnd?.(m);
+          const warning = collapseWarning(m, cfg.training);
+          if (warning && (warnedAt === null || (m.activeUnits ?? 0) < warnedAt)) {
+            warnedAt = m.activeUnits;
+            log(`warning: epoch ${m.epoch}: ${warning}`);
+          }
           if (cb.shouldStop?.()) log(`interrupted after epoch ${m.epoch}: checkpoint saved; continue with ${setting('resume')}`);
         },
       },

@@ -1,0 +1,405 @@
+/**
+ * The latent space of a saved VAE run, as pictures (or CSV in raw units for a table run):
+ *   interpolateRun  RUN/interpolation.png   decoder means on the path between two test examples' codes
+ *   traverseRun     RUN/traversal.png       one row per latent dimension, ordered by its KL
+ *   attributeRun    RUN/attribute.png       a test example moved along a labelled attribute vector
+ *   mapRun          RUN/latent-map.svg      test codes in 2-D coloured by label; for Z = 2 RUN/manifold.png
+ * Examples are the run's test split (its limit, scaling, standardisation and evaluation binarisation);
+ * attribute vectors come from its training split. VAE runs only: a linear run has no decoder network.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { isImageShape, takeFirst, type Dataset } from '../../data/dataset.js';
+import { Standardizer } from '../../data/standardize.js';
+import { ConfigError, DataError } from '../../errors.js';
+import { dimensionsByKl, latentStatistics } from '../../evaluation/latent-stats.js';
+import { encodeMeans } from '../../latent/aggregated-posterior.js';
+import { applyAttribute, attributeVector } from '../../latent/attribute.js';
+import { interpolate, resolveInterpolateOptions, type InterpolationMethod } from '../../latent/interpolate.js';
+import { LATENT_GRID_DEFAULTS, latentGrid } from '../../latent/manifold.js';
+import { projectLatents } from '../../latent/projection.js';
+import { resolveTraverseOptions, traversalOffsets, traverse } from '../../latent/traverse.js';
+import { loadModel } from '../../models/index.js';
+import type { LatentVariableModel } from '../../models/latent-model.js';
+import { imageGrid, type ImageShape } from '../../render/grid.js';
+import { latentMapSpec } from '../../render/latent-map.js';
+import { check, expectThat, finiteNumber, intAtLeast } from '../../validate.js';
+import { writeFileAtomic } from '../formats/atomic.js';
+import { fsModelStore } from '../formats/model-store.js';
+import { renderSpecToSvg } from '../formats/plot.js';
+import { writePngFile } from '../formats/png.js';
+import type { VaeRunConfig } from './config.js';
+import { noRunHere, vaeModelFolder } from './folder.js';
+import { readRun, type SavedRun } from './kinds.js';
+import { loadRunSplit } from './run-data.js';
+import { tableCsv } from './table-csv.js';
+
+/** Default file names in the run folder (a table run writes .csv instead of .png). */
+export const LATENT_TOOL_FILES = Object.freeze({
+  interpolation: 'interpolation',
+  traversal: 'traversal',
+  attribute: 'attribute',
+  map: 'latent-map.svg',
+  manifold: 'manifold',
+});
+
+/** A file a command wrote: a PNG grid (images) or CSV in raw units under the column names (tables). */
+export interface LatentToolFile {
+  file: string;
+  format: 'png' | 'csv';
+}
+
+/** What every command reports: the file, and the data its examples came from. */
+export interface LatentToolResult extends LatentToolFile {
+  /** The data source's name ('mnist') or path. */
+  dataset: string;
+}
+
+/** Options of {@link interpolateRun}. */
+export interface InterpolateRunOptions {
+  /** Index of the first example in the run's test split. */
+  from: number;
+  /** Index of the second. */
+  to: number;
+  /** S, points on the path, both ends included. Default 10. */
+  numSteps?: number;
+  method?: InterpolationMethod;
+  /** The file to write. Default RUN/interpolation.png (.csv for a table). */
+  out?: string;
+}
+
+export interface InterpolationResult extends LatentToolResult {
+  from: number;
+  to: number;
+  /** The two examples' labels, null when unlabelled. */
+  labels: [number | null, number | null];
+  numSteps: number;
+  method: InterpolationMethod;
+}
+
+/** Options of {@link traverseRun}. */
+export interface TraverseRunOptions {
+  /** The test example whose posterior mean μ(x) is the centre; default none (the centre is 0). */
+  index?: number;
+  /** The dimensions to show (rows are ordered by KL whatever the order given). Default all. */
+  dims?: number[];
+  /** Offsets in [−range, range]. Default 3. */
+  range?: number;
+  /** Offsets per row. Default 9. */
+  numSteps?: number;
+  /** Default RUN/traversal.png (.csv for a table). */
+  out?: string;
+}
+
+export interface TraversalResult extends LatentToolResult {
+  /** The dimensions shown, in row order (largest KL first). */
+  dims: number[];
+  /** Mean KL per dimension over the test split [Z], nats per example. */
+  klPerDimension: number[];
+  /** Dimensions with Var_x(μ_u(x)) > 0.01 on the test split (Burda et al. 2016). */
+  activeUnits: number;
+  /** The centre's test example, or null for the prior's centre 0. */
+  index: number | null;
+  range: number;
+  numSteps: number;
+}
+
+/** Options of {@link attributeRun}. */
+export interface AttributeRunOptions {
+  /** A, the label the vector points from. */
+  fromLabel: number;
+  /** B, the label it points to. */
+  toLabel: number;
+  /** The test example to edit. */
+  index: number;
+  /** The largest α; the picture shows α = 0 … strength. Default 1 (the whole difference of the group means). */
+  strength?: number;
+  /** Strengths shown, an integer ≥ 2. Default 5. */
+  numSteps?: number;
+  /** Default RUN/attribute.png (.csv for a table). */
+  out?: string;
+}
+
+export interface AttributeResult extends LatentToolResult {
+  fromLabel: number;
+  toLabel: number;
+  /** Training examples in each group. */
+  numFrom: number;
+  numTo: number;
+  /** ‖v‖, z units. */
+  vectorNorm: number;
+  index: number;
+  /** The example's own label, null when unlabelled. */
+  label: number | null;
+  /** α_s [S]. */
+  strengths: number[];
+}
+
+/** Options of {@link mapRun}. */
+export interface MapRunOptions {
+  /** The first N test examples plotted (and, for Z > 2, projected). Default 2000. */
+  numExamples?: number;
+  /** Default RUN/latent-map.svg. */
+  out?: string;
+  /** Z = 2: the manifold grid's file. Default RUN/manifold.png (.csv for a table). */
+  manifoldOut?: string;
+  /** Z = 2: codes per side of the manifold grid. Default 20. */
+  gridSize?: number;
+}
+
+export interface MapResult {
+  /** The SVG file. */
+  file: string;
+  dataset: string;
+  numExamples: number;
+  /** 'identity' (the codes, Z ≤ 2) or 'pca' (the first two principal directions). */
+  method: 'identity' | 'pca';
+  /** PCA: the share of the codes' variance on each axis [2]; null otherwise. */
+  explainedVarianceRatio: number[] | null;
+  hasLabels: boolean;
+  /** Z = 2: the decoded grid; null otherwise. */
+  manifold: LatentToolFile | null;
+}
+
+export const MAP_DEFAULTS = Object.freeze({ numExamples: 2000 });
+export const ATTRIBUTE_RUN_DEFAULTS = Object.freeze({ strength: 1, numSteps: 5 });
+
+/** The run, refused unless it is an unconditional VAE run. @throws ConfigError naming the command */
+async function vaeRun(run: string | SavedRun, command: string): Promise<{ dir: string; config: VaeRunConfig }> {
+  const { dir, config } = typeof run === 'string' ? await readRun(run) : run;
+  if (config.kind !== 'vae-run') {
+    throw new ConfigError(`${command}: ${dir} is a linear '${config.model.kind}' run; ${command} is for VAE runs (it needs an encoder and a decoder network)`);
+  }
+  return { dir, config };
+}
+
+/** Loads the run's model and runs `f` with it, disposing it after. */
+async function withVae<T>(dir: string, command: string, f: (model: LatentVariableModel) => Promise<T>): Promise<T> {
+  const folder = vaeModelFolder(dir);
+  if (!folder) throw noRunHere(dir);
+  const model = await loadModel(folder, fsModelStore);
+  try {
+    if (model.conditionDim > 0)
+      throw new ConfigError(`${command}: ${dir} holds a conditional VAE (condition size ${model.conditionDim}); ${command} is for unconditional ones`);
+    return await f(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The run's test split, refused when empty. @throws DataError */
+function testExamples(cfg: VaeRunConfig, command: string): { name: string; ds: Dataset } {
+  const split = loadRunSplit(cfg, 'test');
+  if (split.ds.numExamples === 0) throw new DataError(`${command}: expected test examples in ${split.name}, got none`);
+  return split;
+}
+
+/** `index` checked against the test split's size. @throws ConfigError naming the setting */
+function exampleIndex(field: string, index: number, ds: Dataset): number {
+  const n = ds.numExamples;
+  expectThat(Number.isInteger(index) && index >= 0 && index < n, field, `an example index in [0, ${n - 1}] (the run's ${n} test examples)`, index);
+  return index;
+}
+
+/** Example `i` as a tensor [1, D]; caller disposes. */
+const exampleTensor = (ds: Dataset, i: number) => tf.tensor2d(ds.x.subarray(i * ds.dataDim, (i + 1) * ds.dataDim), [1, ds.dataDim]);
+
+/** Reads a tensor back and disposes it. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
+/** Where a command writes: `out`, else RUN/<stem>.png for images or .csv for a table. */
+function outputOf(model: LatentVariableModel, dir: string, stem: string, out: string | undefined): LatentToolFile {
+  const format = isImageShape(model.inputShape) ? 'png' : 'csv';
+  return { file: out ?? join(dir, `${stem}.${format}`), format };
+}
+
+/** Writes rows [N, D] of model units: a PNG grid of `cols` columns, or CSV in raw units with lead cells. */
+async function writeRows(
+  target: LatentToolFile,
+  cfg: VaeRunConfig,
+  model: LatentVariableModel,
+  rows: Float32Array,
+  cols: number,
+  leadHeader: string[],
+  lead: (i: number) => string[],
+): Promise<void> {
+  const n = rows.length / model.dataDim;
+  if (target.format === 'png') {
+    await writePngFile(target.file, imageGrid(rows, n, model.inputShape as ImageShape, { cols }));
+    return;
+  }
+  const st = cfg.data.standardization;
+  await writeFileAtomic(target.file, tableCsv(rows, model.dataDim, st ? Standardizer.fromJSON(st) : null, leadHeader, lead));
+}
+
+/** A number for a CSV lead cell or a message: at most 6 significant digits. */
+const short = (v: number) => String(Number(v.toPrecision(6)));
+
+/**
+ * The decoder means on the path between the posterior means of two test examples, written with the
+ * two examples at the ends: a PNG strip [x_from, x̂_0 … x̂_{S−1}, x_to], or for a table CSV
+ * `what,t,<columns>` in raw units (what = data | interpolation).
+ *   z_s = lerp or slerp(μ(x_from), μ(x_to); s/(S − 1)),  x̂_s = E[x | z_s]
+ * @throws ConfigError for a linear run, a conditional VAE or an index outside the test split (naming
+ *   `from` or `to`); DataError for an empty test split; CheckpointError for a folder without a run
+ * @see White 2016, §2.1 (slerp); Prince, Understanding Deep Learning, §17.8.3
+ */
+export async function interpolateRun(run: string | SavedRun, opts: InterpolateRunOptions): Promise<InterpolationResult> {
+  const { dir, config } = await vaeRun(run, 'interpolate');
+  const { numSteps, method } = resolveInterpolateOptions({ numSteps: opts.numSteps, method: opts.method });
+  return withVae(dir, 'interpolate', async (model) => {
+    const { name, ds } = testExamples(config, 'interpolate');
+    const from = exampleIndex('from', opts.from, ds);
+    const to = exampleIndex('to', opts.to, ds);
+    const d = ds.dataDim;
+    const path = tf.tidy(() => interpolate(model, exampleTensor(ds, from), exampleTensor(ds, to), { numSteps, method }).mean); // [S, D]
+    const means = await readAndDispose(path);
+    const rows = new Float32Array((numSteps + 2) * d); // [S + 2, D]
+    rows.set(ds.x.subarray(from * d, (from + 1) * d), 0);
+    rows.set(means, d);
+    rows.set(ds.x.subarray(to * d, (to + 1) * d), (numSteps + 1) * d);
+    const target = outputOf(model, dir, LATENT_TOOL_FILES.interpolation, opts.out);
+    const lead = (i: number) => (i === 0 ? ['data', '0'] : i === numSteps + 1 ? ['data', '1'] : ['interpolation', short((i - 1) / (numSteps - 1))]);
+    await writeRows(target, config, model, rows, numSteps + 2, ['what', 't'], lead);
+    const label = (i: number) => (ds.labels ? ds.labels[i] : null);
+    return { ...target, dataset: name, from, to, labels: [label(from), label(to)], numSteps, method };
+  });
+}
+
+/**
+ * A latent traversal: one row per dimension, ordered by the dimension's mean KL over the test split
+ * (largest first, so collapsed dimensions sit at the bottom), each varying that dimension over
+ * [−range, range] around μ(x_index), or around 0 without an index. A PNG grid of S columns, or for a
+ * table CSV `dim,kl,offset,<columns>` in raw units.
+ *   z_{r,s} = centre + v_s e_{dims[r]},  v_s = −range + 2·range·s/(S − 1)
+ * @throws ConfigError for a linear run, a conditional VAE, an index outside the test split (`index`) or
+ *   dimensions outside [0, Z − 1] (`dims`); DataError for an empty test split
+ * @see Higgins et al. 2017 (traversals); Burda et al. 2016, §5.2 (active units)
+ */
+export async function traverseRun(run: string | SavedRun, opts: TraverseRunOptions = {}): Promise<TraversalResult> {
+  const { dir, config } = await vaeRun(run, 'traverse');
+  return withVae(dir, 'traverse', async (model) => {
+    const asked = resolveTraverseOptions(model.latentDim, { dims: opts.dims, range: opts.range, numSteps: opts.numSteps });
+    const { name, ds } = testExamples(config, 'traverse');
+    const index = opts.index === undefined ? null : exampleIndex('index', opts.index, ds);
+    const stats = await latentStatistics(model, ds);
+    const dims = dimensionsByKl(stats.klPerDimension).filter((u) => asked.dims.includes(u));
+    const mean = tf.tidy(() => {
+      const centre = index === null ? tf.zeros([1, model.latentDim]) : model.encode(exampleTensor(ds, index)).mean; // [1, Z]
+      return traverse(model, centre, { dims, range: asked.range, numSteps: asked.numSteps }).mean; // [R·S, D]
+    });
+    const rows = await readAndDispose(mean);
+    const s = asked.numSteps;
+    const offsets = traversalOffsets(asked.range, s);
+    const target = outputOf(model, dir, LATENT_TOOL_FILES.traversal, opts.out);
+    const lead = (i: number) => [String(dims[Math.floor(i / s)]), short(stats.klPerDimension[dims[Math.floor(i / s)]]), short(offsets[i % s])];
+    await writeRows(target, config, model, rows, s, ['dim', 'kl', 'offset'], lead);
+    return { ...target, dataset: name, dims, klPerDimension: stats.klPerDimension, activeUnits: stats.activeUnits, index, range: asked.range, numSteps: s };
+  });
+}
+
+/**
+ * Resynthesis with an attribute vector: v = m_B − m_A from the run's training examples labelled A and
+ * B, added to the posterior mean of test example `index` at strengths α = 0 … strength. A PNG strip
+ * [x, x̂(α_0) … x̂(α_{S−1})] (α_0 = 0 is the reconstruction), or for a table CSV `what,strength,<columns>`
+ * in raw units (what = data | edited).
+ *   z(α) = μ(x) + α v,  x̂(α) = E[x | z(α)]
+ * @throws ConfigError for a linear run, a conditional VAE, the same label twice or an index outside the
+ *   test split; DataError when the run's data has no labels or no training example has a label (naming
+ *   `fromLabel` or `toLabel`)
+ * @see Prince, Understanding Deep Learning, §17.8.3
+ */
+export async function attributeRun(run: string | SavedRun, opts: AttributeRunOptions): Promise<AttributeResult> {
+  const { dir, config } = await vaeRun(run, 'attribute');
+  const strength = check('strength', opts.strength ?? ATTRIBUTE_RUN_DEFAULTS.strength, finiteNumber);
+  const numSteps = check('numSteps', opts.numSteps ?? ATTRIBUTE_RUN_DEFAULTS.numSteps, intAtLeast(2));
+  return withVae(dir, 'attribute', async (model) => {
+    const { name, ds } = testExamples(config, 'attribute');
+    const index = exampleIndex('index', opts.index, ds);
+    const train = loadRunSplit(config, 'train').ds;
+    if (!train.labels) {
+      throw new DataError(
+        `attribute: the training examples of ${name} have no labels; an attribute vector needs labelled groups (a table run needs a label column)`,
+      );
+    }
+    const v = await attributeVector(model, train, { fromLabel: opts.fromLabel, toLabel: opts.toLabel });
+    const strengths = Array.from({ length: numSteps }, (_, s) => (strength * s) / (numSteps - 1));
+    const mean = tf.tidy(() => applyAttribute(model, model.encode(exampleTensor(ds, index)).mean, v.vector, strengths).mean); // [S, D]
+    const edited = await readAndDispose(mean);
+    const d = ds.dataDim;
+    const rows = new Float32Array((numSteps + 1) * d); // [S + 1, D]
+    rows.set(ds.x.subarray(index * d, (index + 1) * d), 0);
+    rows.set(edited, d);
+    const target = outputOf(model, dir, LATENT_TOOL_FILES.attribute, opts.out);
+    const lead = (i: number) => (i === 0 ? ['data', ''] : ['edited', short(strengths[i - 1])]);
+    await writeRows(target, config, model, rows, numSteps + 1, ['what', 'strength'], lead);
+    return {
+      ...target,
+      dataset: name,
+      fromLabel: v.fromLabel,
+      toLabel: v.toLabel,
+      numFrom: v.numFrom,
+      numTo: v.numTo,
+      vectorNorm: Math.hypot(...v.vector),
+      index,
+      label: ds.labels ? ds.labels[index] : null,
+      strengths,
+    };
+  });
+}
+
+/**
+ * The map of the latent space: the posterior means of the first N test examples in 2-D (the means
+ * themselves for Z ≤ 2, their first two principal coordinates otherwise), coloured by label, as SVG;
+ * for Z = 2 also the decoded manifold grid (a PNG, or for a table CSV `z1,z2,<columns>` in raw units).
+ * @throws ConfigError for a linear run or a conditional VAE; DataError for an empty test split
+ * @see Kingma & Welling 2014, fig. 4; Bishop 2006, §12.1
+ */
+export async function mapRun(run: string | SavedRun, opts: MapRunOptions = {}): Promise<MapResult> {
+  const { dir, config } = await vaeRun(run, 'map');
+  const limit = check('numExamples', opts.numExamples ?? MAP_DEFAULTS.numExamples, intAtLeast(1));
+  const gridSize = check('gridSize', opts.gridSize ?? LATENT_GRID_DEFAULTS.numPerSide, intAtLeast(2));
+  return withVae(dir, 'map', async (model) => {
+    const { name, ds: all } = testExamples(config, 'map');
+    const ds = takeFirst(all, Math.min(limit, all.numExamples));
+    const means = await encodeMeans(model, ds); // [N, Z]
+    const p = projectLatents(means, { numComponents: 2 });
+    const ratio = p.explainedVarianceRatio ? Array.from(p.explainedVarianceRatio) : null;
+    const axis = (k: number) => (p.method === 'pca' ? `principal direction ${k + 1} (${(100 * ratio![k]).toFixed(1)}% of the variance)` : `z${'₁₂'[k]}`);
+    const spec = latentMapSpec(p.coords, p.numComponents as 1 | 2, means.labels, {
+      title: `Latent means of ${means.numExamples} test examples (${name}, Z = ${model.latentDim})`,
+      xTitle: axis(0),
+      yTitle: p.numComponents === 2 ? axis(1) : '',
+    });
+    const file = opts.out ?? join(dir, LATENT_TOOL_FILES.map);
+    await writeFileAtomic(file, await renderSpecToSvg(spec));
+    let manifold: LatentToolFile | null = null;
+    if (model.latentDim === 2) {
+      const grid = latentGrid(model, { numPerSide: gridSize });
+      let codes: Float32Array; // [n², 2]
+      let rows: Float32Array; // [n², D]
+      try {
+        [codes, rows] = (await Promise.all([grid.z.data(), grid.mean.data()])) as [Float32Array, Float32Array];
+      } finally {
+        tf.dispose([grid.z, grid.mean]);
+      }
+      manifold = outputOf(model, dir, LATENT_TOOL_FILES.manifold, opts.manifoldOut);
+      await writeRows(manifold, config, model, rows, gridSize, ['z1', 'z2'], (i) => [short(codes[2 * i]), short(codes[2 * i + 1])]);
+    }
+    return {
+      file,
+      dataset: name,
+      numExamples: means.numExamples,
+      method: p.method,
+      explainedVarianceRatio: ratio,
+      hasLabels: Boolean(means.labels),
+      manifold,
+    };
+  });
+}
