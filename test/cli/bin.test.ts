@@ -216,4 +216,26 @@ describe('Ctrl-C during vaekit train (a real process, SIGINT)', () => {
     assert.equal(ckpt.state.epoch, 0, `the epoch ran to its end (${((performance.now() - (sentAt ?? 0)) / 1000).toFixed(1)} s after SIGINT)`);
     assert.ok(ckpt.state.step > 0, 'no step was recorded');
   });
+
+  test('one Ctrl-C relayed twice by a launcher (npx, tsx: two SIGINTs within a second) still saves the checkpoint', async () => {
+    const dir = join(root, 'relayed');
+    const cli = new Cli(trainArgs(dir, 10000, 1, ['--batch-size', '32']));
+    try {
+      await cli.waitForLine('err', /^data: mnist:/, 120_000);
+      await new Promise((r) => setTimeout(r, 300));
+      cli.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 20));
+      cli.child.kill('SIGINT');
+      const { code } = await cli.exit(120_000);
+      assert.equal(code, 130, cli.err.join('\n'));
+    } finally {
+      cli.kill();
+    }
+    assert.ok(
+      cli.err.some((l) => /^interrupted: checkpoint saved at epoch 1, step \d+; continue with --resume$/.test(l)),
+      cli.err.join('\n'),
+    );
+    const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
+    assert.ok(ckpt.state.epoch === 0 && ckpt.state.step > 0, `checkpoint at epoch ${ckpt.state.epoch}, step ${ckpt.state.step}`);
+  });
 });

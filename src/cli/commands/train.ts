@@ -176,6 +176,9 @@ function terminalCallbacks(io: CliIo, isStopRequested: () => boolean): RunCallba
   };
 }
 
+/** Milliseconds within which a repeated SIGINT counts as the same Ctrl-C (relayed by a launcher). */
+const SIGINT_REPEAT_MS = 1000;
+
 export function trainCommand(io: CliIo, done: (code: number) => void): Command {
   const cmd = new Command('train').description('train a VAE (or fit a linear model: --model pca|ppca|fa|gmm) on a dataset and write a run folder');
   for (const f of TRAIN_FLAGS) cmd.addOption(f.parse ? new Option(f.flags, f.description).argParser(f.parse) : new Option(f.flags, f.description));
@@ -204,8 +207,13 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       if (model === 'vae')
         partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
       let stopRequested = false;
+      let firstSigint = 0;
       const onSigint = () => {
-        if (stopRequested) process.exit(130); // a second Ctrl-C: leave now (the last checkpoint is intact)
+        // A second Ctrl-C leaves now (the last checkpoint is intact). Launchers (npx, tsx) relay one
+        // Ctrl-C to their child as well, so a repeat within a second is the same keypress.
+        if (stopRequested && performance.now() - firstSigint > SIGINT_REPEAT_MS) process.exit(130);
+        if (stopRequested) return;
+        firstSigint = performance.now();
         stopRequested = true;
         io.err('\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
       };
