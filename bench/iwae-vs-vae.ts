@@ -124,7 +124,7 @@ async function main() {
     encoding: {
       x: { field: 'minutes', type: 'quantitative', title: 'wall-clock minutes (training and per-epoch evaluation)' },
       y: { field: 'logLikelihood', type: 'quantitative', title: 'log p(x), nats per example', scale: { zero: false } },
-      color: { field: 'model', type: 'nominal', title: null },
+      color: { field: 'model', type: 'nominal', title: null, legend: { orient: 'bottom-right', labelLimit: 300 } },
     },
   };
   if (a.plot) {
