@@ -62,3 +62,16 @@ export function progressReporter(io: CliIo, label: string, unit = 'examples', cl
     },
   };
 }
+
+/**
+ * Runs `work` with a progress reporter for `label`, handing it the reporter's update as `onProgress`,
+ * and stops the bar however the work ends.
+ */
+export async function withProgress<T>(io: CliIo, label: string, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const progress = progressReporter(io, label);
+  try {
+    return await work((done, total) => progress.update(done, total));
+  } finally {
+    progress.stop();
+  }
+}

@@ -53,9 +53,13 @@ export function elbo(model: LatentVariableModel, x: tf.Tensor2D, opts: ElboOptio
     const params = model.decode(tf.reshape(z, [-1, z0]) as tf.Tensor2D, c); // [K·B, D]
     const logLik = model.likelihood.logProb(k === 1 ? x : tf.expandDims(x, 0), tf.reshape(params, k === 1 ? [b, d] : [k, b, d])); // [B] or [K, B]
     const reconstruction = (k === 1 ? logLik : tf.mean(logLik, 0)) as tf.Tensor1D; // [B]
+    if (opts.perDimensionKl) {
+      const klPerDimension = klToStandardNormalPerDimension(mean, logVar) as tf.Tensor2D; // [B, Z]
+      const kl = tf.sum(klPerDimension, -1) as tf.Tensor1D; // [B]
+      return { elbo: tf.sub(reconstruction, kl) as tf.Tensor1D, reconstruction, kl, klPerDimension };
+    }
     const kl = klToStandardNormal(mean, logVar) as tf.Tensor1D; // [B]
-    const perDim = opts.perDimensionKl ? { klPerDimension: klToStandardNormalPerDimension(mean, logVar) as tf.Tensor2D } : {}; // [B, Z]
-    return { elbo: tf.sub(reconstruction, kl) as tf.Tensor1D, reconstruction, kl, ...perDim };
+    return { elbo: tf.sub(reconstruction, kl) as tf.Tensor1D, reconstruction, kl };
   });
 }
 

@@ -95,6 +95,8 @@ interface Run {
   val?: Dataset;
   test?: Dataset;
   stepsPerEpoch: number;
+  /** The examples of the per-epoch log-likelihood (the first `limit` of the test set, else validation), when asked for. */
+  logLikelihoodSet: { split: 'test' | 'val'; ds: Dataset } | null;
   /** The objective's term names, in the order of its stats. */
   termNames: readonly string[];
   /** Reused for every full batch: x [B, D], c [B, C]. */
@@ -131,12 +133,14 @@ export async function train(model: LatentVariableModel, data: TrainData, args: T
       val: evaluationSet(data.val, o, o.seed + 1),
       test: evaluationSet(data.test, o, o.seed + 2),
       stepsPerEpoch: Math.ceil(data.train.numExamples / o.batchSize),
+      logLikelihoodSet: null,
       termNames: objectiveTerms(o.objective),
       buffers: {
         x: new Float32Array(o.batchSize * model.dataDim),
         ...(model.conditionDim > 0 ? { c: new Float32Array(o.batchSize * model.conditionDim) } : {}),
       },
     };
+    run.logLikelihoodSet = logLikelihoodSet(run);
     return await runEpochs(run);
   } catch (e) {
     optimizer.dispose();
@@ -333,12 +337,21 @@ async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
   };
 }
 
+/** The examples the per-epoch log-likelihood is estimated on (null when the options don't ask for it, or without held-out data). */
+function logLikelihoodSet(run: Run): Run['logLikelihoodSet'] {
+  const e = run.o.evalLogLikelihood;
+  if (!e) return null;
+  if (run.test) return { split: 'test', ds: takeFirst(run.test, e.limit) };
+  if (run.val) return { split: 'val', ds: takeFirst(run.val, e.limit) };
+  return null;
+}
+
 /** The per-epoch log-likelihood estimate the options ask for (null when they don't, or without held-out data). */
 async function epochLogLikelihood(run: Run): Promise<EpochLogLikelihood | null> {
   const e = run.o.evalLogLikelihood;
-  const split = run.test ? 'test' : run.val ? 'val' : null;
-  if (!e || !split) return null;
-  const ds = takeFirst((run.test ?? run.val) as Dataset, e.limit);
+  const set = run.logLikelihoodSet;
+  if (!e || !set) return null;
+  const { split, ds } = set;
   const est = await estimateLogLikelihood(run.model, ds, { numSamples: e.numSamples, seed: run.o.seed });
   return {
     split,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { readCheckpoint } from '../../src/node/formats/checkpoint.js';
-import { CONFIG_ECHO } from './cli-helpers.js';
+import { CONFIG_ECHO, tinyTrainArgs } from './cli-helpers.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'dist', 'cli', 'main.js');
@@ -88,28 +88,8 @@ class Cli {
   }
 }
 
-function trainArgs(out: string, limit: number, epochs: number, extra: string[] = []): string[] {
-  return [
-    'train',
-    '--data',
-    'mnist',
-    '--limit',
-    String(limit),
-    '--val',
-    '100',
-    '--epochs',
-    String(epochs),
-    '--hidden',
-    '32',
-    '--latent',
-    '4',
-    '--out',
-    out,
-    '--backend',
-    'wasm',
-    ...extra,
-  ];
-}
+/** A tiny MNIST run of the first `limit` examples (100 held out for validation). */
+const trainArgs = (out: string, limit: number, epochs: number, extra: string[] = []) => tinyTrainArgs(out, epochs, extra, limit);
 
 describe('the built bin, dist/cli/main.js', () => {
   test('--version prints the version of package.json and exits 0', { skip: noBuild }, () => {

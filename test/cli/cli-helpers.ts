@@ -39,14 +39,14 @@ export function errorLines(err: string[]): string[] {
   return err.filter((l) => l.trim() !== '' && !CONFIG_ECHO.test(l));
 }
 
-/** Flags of a tiny MNIST run: 500 train, 100 validation, 600 test examples, MLP 784-32-4, wasm. */
-export function tinyTrainArgs(out: string, epochs: number, extra: string[] = []): string[] {
+/** Flags of a tiny MNIST run: 500 train, 100 validation, 600 test examples (with `limit` 600), MLP 784-32-4, wasm. */
+export function tinyTrainArgs(out: string, epochs: number, extra: string[] = [], limit = 600): string[] {
   return [
     'train',
     '--data',
     'mnist',
     '--limit',
-    '600',
+    String(limit),
     '--val',
     '100',
     '--epochs',

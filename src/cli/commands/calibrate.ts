@@ -9,7 +9,7 @@ import { CALIBRATION_FILE } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import { backendOption, int, nativeOption, oneOf } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
-import { progressReporter } from '../progress.js';
+import { withProgress } from '../progress.js';
 
 /** A rate in (0, max] (max < 1) or (0, 1). */
 function rate(flag: string, max: number, isMaxIncluded: boolean) {
@@ -59,19 +59,20 @@ export function calibrateCommand(io: CliIo, done: (code: number) => void): Comma
       }
       if (o.fpr !== undefined && o.data === undefined) throw new UsageError('--fpr: expected --data naming normal data, got none');
       await useBackend(o.backend, { native: o.native });
-      const progress = progressReporter(io, 'scoring the calibration data');
-      const r = await calibrateRun(run, {
-        onProgress: (n, total) => progress.update(n, total),
-        contamination: o.contamination,
-        fpr: o.fpr,
-        data: o.data,
-        split: o.split,
-        out: o.out,
-        score: o.score,
-        numSamples: o.samples,
-        seed: o.seed,
-        ...workerThreadsFor(o.backend, o.threads),
-      }).finally(() => progress.stop());
+      const r = await withProgress(io, 'scoring the calibration data', (onProgress) =>
+        calibrateRun(run, {
+          onProgress,
+          contamination: o.contamination,
+          fpr: o.fpr,
+          data: o.data,
+          split: o.split,
+          out: o.out,
+          score: o.score,
+          numSamples: o.samples,
+          seed: o.seed,
+          ...workerThreadsFor(o.backend, o.threads),
+        }),
+      );
       const c = r.calibration;
       const flagged = Math.round(c.flaggedShare * c.numScores);
       io.out(

@@ -9,7 +9,7 @@ import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE } from '../../node/runs/resul
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import { backendOption, int, nativeOption, oneOf } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { progressReporter } from '../progress.js';
+import { withProgress } from '../progress.js';
 
 const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined ? '-' : x.toFixed(digits));
 
@@ -33,21 +33,17 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         o: { data?: string; split: Split; samples: number; seed: number; iwaeSamples?: number; threads?: number; backend: BackendName; native: NativeChoice },
       ) => {
         await useBackend(o.backend, { native: o.native });
-        const progress = progressReporter(io, `log p(x), K = ${o.samples}`);
-        let e;
-        try {
-          e = await evaluateRun(run, {
+        const e = await withProgress(io, `log p(x), K = ${o.samples}`, (onProgress) =>
+          evaluateRun(run, {
             split: o.split,
             data: o.data,
             numSamples: o.samples,
             seed: o.seed,
             iwaeSamples: o.iwaeSamples,
             ...workerThreadsFor(o.backend, o.threads),
-            onProgress: (n, total) => progress.update(n, total),
-          });
-        } finally {
-          progress.stop();
-        }
+            onProgress,
+          }),
+        );
         const est = e.logLikelihoodEstimate;
         const header = [
           'model',

@@ -16,7 +16,7 @@ import { CALIBRATION_FILE } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import { backendOption, int, labelList, nativeOption, oneOf } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
-import { progressReporter } from '../progress.js';
+import { withProgress } from '../progress.js';
 
 interface ScoreFlags {
   data?: string;
@@ -73,19 +73,20 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
         io.err(`note: RUN/${CALIBRATION_FILE} calibrates '${calibration.score}' scores, not '${asked}': no isAnomaly and pValue columns`);
         calibration = null;
       }
-      const progress = progressReporter(io, 'scoring');
-      const s = await scoreRun(run, {
-        onProgress: (n, total) => progress.update(n, total),
-        split: o.split,
-        data: o.data,
-        numSamples: o.samples,
-        score: o.score,
-        seed: o.seed,
-        calibration,
-        normalLabels: o.normalLabels,
-        anomalyLabels: o.anomalyLabels,
-        ...workerThreadsFor(o.backend, o.threads),
-      }).finally(() => progress.stop());
+      const s = await withProgress(io, 'scoring', (onProgress) =>
+        scoreRun(run, {
+          onProgress,
+          split: o.split,
+          data: o.data,
+          numSamples: o.samples,
+          score: o.score,
+          seed: o.seed,
+          calibration,
+          normalLabels: o.normalLabels,
+          anomalyLabels: o.anomalyLabels,
+          ...workerThreadsFor(o.backend, o.threads),
+        }),
+      );
       const out = o.out ?? join(run, `scores-${s.split}.csv`);
       await writeFileAtomic(out, scoresCsv(s));
       const top = Array.from(s.scores.keys())

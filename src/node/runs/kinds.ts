@@ -57,7 +57,7 @@ const RUN_KIND_OPS: { [K in RunKind]: RunKindOps<Extract<RunConfig, { kind: K }>
     score: scoreVaeRun,
     reconstruct: reconstructVaeRun,
     sample: sampleVaeRun,
-    describe: (dir) => describeVaeRun(dir),
+    describe: describeVaeRun,
   },
   'linear-run': {
     train: async (c, opts, cb) => {

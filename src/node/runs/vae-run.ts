@@ -26,7 +26,7 @@ import { fsModelStore, readModelDescription } from '../formats/model-store.js';
 import { writePngFile } from '../formats/png.js';
 import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
-import { readRunConfig, resolveRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
+import { resolveRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
 import { noRunHere, readMetricsFile, RUN_FILES, vaeModelFolder } from './folder.js';
 import { latentPriorOfRun } from './latent-prior.js';
 import { renderSamples } from './pictures.js';
@@ -293,7 +293,7 @@ function gaussianVarianceText(l: { variance: number | 'learned' | 'learned-diag'
 }
 
 /** A VAE run described from its model's vaekit.json (no weights are loaded) and its metrics.jsonl. */
-export async function describeVaeRun(dir: string): Promise<RunDescription> {
+export async function describeVaeRun(dir: string, cfg: VaeRunConfig): Promise<RunDescription> {
   const folder = modelFolder(dir);
   const d: ModelDescription = await readModelDescription(folder);
   const c = d.config;
@@ -322,10 +322,8 @@ export async function describeVaeRun(dir: string): Promise<RunDescription> {
       `metrics:      epoch ${d.metrics.epoch}: train ${fixed(d.metrics.trainLoss)}, val ${fixed(d.metrics.valLoss)}, test ${fixed(d.metrics.testLoss)} (−ELBO, nats per example${units})`,
     );
   }
-  if (existsSync(join(dir, RUN_CONFIG_FILE))) {
-    const cfg = await readRunConfig(dir);
-    if (cfg.kind === 'vae-run') lines.push(field('objective', objectiveText(cfg.training)));
-  }
+  // A bare model folder's configuration is made up from its description: it records no training.
+  if (existsSync(join(dir, RUN_CONFIG_FILE))) lines.push(field('objective', objectiveText(cfg.training)));
   const metricsPath = join(dir, RUN_FILES.metrics);
   if (existsSync(metricsPath)) {
     const history = await readMetricsFile(dir);
