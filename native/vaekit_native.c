@@ -21,6 +21,10 @@
  *     C[i] = act(op(A[i]) · op(B[i]) + bias) for i < batch, row-major float32; a stride of 0
  *     broadcasts that operand; biasOff < 0 means no bias; activation 0 linear, 1 relu, 2 relu6,
  *     3 leakyrelu(alpha), 4 sigmoid, 5 elu.
+ *   conv2d(heap, mode, 13 geometry integers, xOff, wOff, yOff, biasOff, activation, alpha)
+ *     NHWC convolution forward (mode 0), its input gradient (1) or its filter gradient (2) by
+ *     im2col / col2im and cblas_sgemm, split over the threads (below)
+ *   sumRows(heap, rows, cols, xOff, outOff)   column sums of a [rows, cols] matrix (below)
  *   adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, 8 float32 scalars)   (below)
  *   bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads)      (below)
  * Every operand is checked to lie inside the heap; a violation throws a RangeError.
@@ -220,8 +224,8 @@ static void gemm_parallel(gemm_job whole) {
  */
 static int read_args(napi_env env, napi_callback_info info, const char *name, size_t nInts, int64_t *ints,
                      size_t nDoubles, double *doubles, char **heap, int64_t *heapBytes) {
-  napi_value argv[16];
-  size_t argc = 16;
+  napi_value argv[24];
+  size_t argc = 24;
   const size_t expected = 1 + nInts + nDoubles;
   char message[160];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != expected) {
@@ -279,6 +283,254 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
                       transA, transB, activation, (float)alphaD};
     gemm_parallel(whole);
   }
+  return NULL;
+}
+
+/*
+ * 2-D convolution, NHWC, dilation 1, one group, by im2col / col2im and cblas_sgemm.
+ *
+ * Rows r = (b, oh, ow) of the output, N = B*OH*OW of them; K = KH*KW*Ci. The column matrix of a
+ * block of rows, col[r][(kh, kw, ci)] = x[b, oh*sH - top + kh, ow*sW - left + kw, ci] (0 outside x),
+ * is [R, K]; the filter [KH, KW, Ci, Co] is the row-major matrix W[K, Co]. Then
+ *   forward          y[r, :] = act(col[r, :] · W + bias)          (mode 0)
+ *   input gradient   col = dy[r, :] · Wᵀ, scattered back (col2im) (mode 1)
+ *   filter gradient  dW = Σ_r col[r, :]ᵀ · dy[r, :]                (mode 2)
+ * Each thread takes a share of the rows (mode 1: whole examples, so that no two threads add into
+ * the same dx element; mode 2: its own partial dW, summed at the end) and walks it in blocks of
+ * rows whose column matrix stays in the L2 cache.
+ */
+typedef struct {
+  int64_t B, H, W, Ci, OH, OW, Co, KH, KW, sH, sW, top, left;
+} conv_geometry;
+
+typedef struct {
+  const conv_geometry *g;
+  int mode;
+  const float *x, *w, *dy, *bias;
+  float *out; /* y (mode 0), dx (mode 1), dW or this thread's partial dW (mode 2) */
+  int64_t r0, r1;
+  int activation;
+  float alpha;
+  int failed;
+} conv_job;
+
+/* Rows of one block: about 128K floats (512 KB) of column matrix. */
+static int64_t conv_block_rows(int64_t K) {
+  const int64_t rows = 131072 / (K < 1 ? 1 : K);
+  return rows < 8 ? 8 : rows;
+}
+
+/* col[R, K] for rows [r0, r0 + R). */
+static void im2col(const conv_geometry *g, const float *x, float *col, int64_t r0, int64_t R) {
+  const int64_t K = g->KH * g->KW * g->Ci, rowSpan = g->KW * g->Ci;
+  for (int64_t i = 0; i < R; i++) {
+    const int64_t r = r0 + i, ow = r % g->OW, oh = (r / g->OW) % g->OH, b = r / (g->OW * g->OH);
+    const int64_t ih0 = oh * g->sH - g->top, iw0 = ow * g->sW - g->left;
+    float *c = col + i * K;
+    for (int64_t kh = 0; kh < g->KH; kh++, c += rowSpan) {
+      const int64_t ih = ih0 + kh;
+      if (ih < 0 || ih >= g->H) {
+        memset(c, 0, (size_t)rowSpan * 4);
+        continue;
+      }
+      const float *xr = x + ((b * g->H + ih) * g->W) * g->Ci;
+      if (iw0 >= 0 && iw0 + g->KW <= g->W) {
+        memcpy(c, xr + iw0 * g->Ci, (size_t)rowSpan * 4);
+        continue;
+      }
+      for (int64_t kw = 0; kw < g->KW; kw++) {
+        const int64_t iw = iw0 + kw;
+        if (iw < 0 || iw >= g->W) memset(c + kw * g->Ci, 0, (size_t)g->Ci * 4);
+        else memcpy(c + kw * g->Ci, xr + iw * g->Ci, (size_t)g->Ci * 4);
+      }
+    }
+  }
+}
+
+/* dx += col2im(col) for rows [r0, r0 + R). */
+static void col2im(const conv_geometry *g, const float *col, float *dx, int64_t r0, int64_t R) {
+  const int64_t K = g->KH * g->KW * g->Ci, Ci = g->Ci;
+  for (int64_t i = 0; i < R; i++) {
+    const int64_t r = r0 + i, ow = r % g->OW, oh = (r / g->OW) % g->OH, b = r / (g->OW * g->OH);
+    const int64_t ih0 = oh * g->sH - g->top, iw0 = ow * g->sW - g->left;
+    const float *c = col + i * K;
+    for (int64_t kh = 0; kh < g->KH; kh++) {
+      const int64_t ih = ih0 + kh;
+      if (ih < 0 || ih >= g->H) continue;
+      float *dxr = dx + ((b * g->H + ih) * g->W) * Ci;
+      for (int64_t kw = 0; kw < g->KW; kw++) {
+        const int64_t iw = iw0 + kw;
+        if (iw < 0 || iw >= g->W) continue;
+        const float *src = c + (kh * g->KW + kw) * Ci;
+        float *dst = dxr + iw * Ci;
+        for (int64_t ci = 0; ci < Ci; ci++) dst[ci] += src[ci];
+      }
+    }
+  }
+}
+
+static void conv_rows(conv_job *j) {
+  const conv_geometry *g = j->g;
+  const int64_t K = g->KH * g->KW * g->Ci, Co = g->Co;
+  if (j->r1 <= j->r0) {
+    if (j->mode == 2) memset(j->out, 0, (size_t)(K * Co) * 4);
+    return;
+  }
+  /* A 1×1 kernel at stride 1 without padding: the column matrix is x itself. */
+  const int direct = g->KH == 1 && g->KW == 1 && g->sH == 1 && g->sW == 1 && g->top == 0 && g->left == 0 &&
+                     g->OH == g->H && g->OW == g->W;
+  const int64_t block = conv_block_rows(K);
+  float *col = direct && j->mode != 1 ? NULL : (float *)malloc((size_t)(block * K) * 4);
+  if (col == NULL && !(direct && j->mode != 1)) {
+    j->failed = 1;
+    return;
+  }
+  if (j->mode == 1) {
+    /* This job's examples of dx, zeroed: rows r0..r1 cover whole examples. */
+    const int64_t per = g->OH * g->OW, b0 = j->r0 / per, b1 = j->r1 / per;
+    memset(j->out + b0 * g->H * g->W * g->Ci, 0, (size_t)((b1 - b0) * g->H * g->W * g->Ci) * 4);
+  }
+  for (int64_t r = j->r0; r < j->r1; r += block) {
+    const int64_t R = j->r1 - r < block ? j->r1 - r : block;
+    const float *a = direct ? j->x + r * K : col;
+    switch (j->mode) {
+      case 0: {
+        if (!direct) im2col(g, j->x, col, r, R);
+        float *y = j->out + r * Co;
+        float beta = 0.f;
+        if (j->bias != NULL) {
+          for (int64_t i = 0; i < R; i++) memcpy(y + i * Co, j->bias, (size_t)Co * 4);
+          beta = 1.f;
+        }
+        p_sgemm(RowMajor, NoTrans, NoTrans, (int)R, (int)Co, (int)K, 1.f, a, (int)K, j->w, (int)Co, beta, y, (int)Co);
+        for (int64_t i = 0; i < R; i++) activate(y + i * Co, (size_t)Co, j->activation, j->alpha);
+        break;
+      }
+      case 1:
+        p_sgemm(RowMajor, NoTrans, Trans, (int)R, (int)K, (int)Co, 1.f, j->dy + r * Co, (int)Co, j->w, (int)Co, 0.f, col,
+                (int)K);
+        col2im(g, col, j->out, r, R);
+        break;
+      default:
+        if (!direct) im2col(g, j->x, col, r, R);
+        p_sgemm(RowMajor, Trans, NoTrans, (int)K, (int)Co, (int)R, 1.f, a, (int)K, j->dy + r * Co, (int)Co,
+                r == j->r0 ? 0.f : 1.f, j->out, (int)Co);
+        break;
+    }
+  }
+  free(col);
+}
+
+static void *conv_thread(void *arg) {
+  conv_rows((conv_job *)arg);
+  return NULL;
+}
+
+/*
+ * conv2d(heap, mode, B, H, W, Ci, OH, OW, Co, KH, KW, sH, sW, top, left, xOff, wOff, yOff, biasOff,
+ *        activation, alpha): byte offsets into `heap`; x [B, H, W, Ci], w [KH, KW, Ci, Co],
+ * y [B, OH, OW, Co], all float32. Mode 0 writes y = act(conv(x, w) + bias) (biasOff < 0: none;
+ * activation codes as gemm's); mode 1 writes dx at xOff from dy at yOff; mode 2 writes dW at wOff
+ * from x and dy. Inputs are only read.
+ */
+static napi_value js_conv2d(napi_env env, napi_callback_info info) {
+  if (p_sgemm == NULL) {
+    napi_throw_error(env, NULL, "vaekit native conv2d: call load() first");
+    return NULL;
+  }
+  char *base = NULL;
+  int64_t heapBytes = 0, v[19];
+  double alphaD = 0;
+  if (!read_args(env, info, "conv2d", 19, v, 1, &alphaD, &base, &heapBytes)) return NULL;
+  const int mode = (int)v[0];
+  const conv_geometry g = {v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
+  const int64_t xOff = v[14], wOff = v[15], yOff = v[16], biasOff = v[17];
+  const int activation = (int)v[18];
+  const int64_t K = g.KH * g.KW * g.Ci, N = g.B * g.OH * g.OW;
+  if (mode < 0 || mode > 2 || g.B < 1 || g.H < 1 || g.W < 1 || g.Ci < 1 || g.OH < 1 || g.OW < 1 || g.Co < 1 ||
+      g.KH < 1 || g.KW < 1 || g.sH < 1 || g.sW < 1) {
+    napi_throw_range_error(env, NULL, "vaekit native conv2d: expected mode 0-2 and positive sizes and strides");
+    return NULL;
+  }
+  if (!in_heap(xOff, g.B * g.H * g.W * g.Ci * 4, heapBytes) || !in_heap(wOff, K * g.Co * 4, heapBytes) ||
+      !in_heap(yOff, N * g.Co * 4, heapBytes) || (mode == 0 && biasOff >= 0 && !in_heap(biasOff, g.Co * 4, heapBytes))) {
+    napi_throw_range_error(env, NULL, "vaekit native conv2d: operand outside the heap");
+    return NULL;
+  }
+  const float *x = (const float *)(base + xOff), *w = (const float *)(base + wOff), *dy = (const float *)(base + yOff);
+  float *out = mode == 0 ? (float *)(base + yOff) : mode == 1 ? (float *)(base + xOff) : (float *)(base + wOff);
+  const float *bias = mode == 0 && biasOff >= 0 ? (const float *)(base + biasOff) : NULL;
+  /* Threads: one per core for a large convolution, split along the rows (mode 1: by example). */
+  int threads = gemm_threads;
+  if ((double)N * (double)K * (double)g.Co < 2097152.0) threads = 1;
+  const int64_t units = mode == 1 ? g.B : N, per = mode == 1 ? g.OH * g.OW : 1;
+  if (units < threads) threads = (int)units;
+  conv_job jobs[16];
+  pthread_t ids[16];
+  int started[16] = {0};
+  float *partials = NULL;
+  if (mode == 2 && threads > 1) {
+    partials = (float *)malloc((size_t)((threads - 1) * K * g.Co) * 4);
+    if (partials == NULL) threads = 1;
+  }
+  for (int t = 0; t < threads; t++) {
+    jobs[t] = (conv_job){&g, mode, x, w, dy, bias, out, units * t / threads * per, units * (t + 1) / threads * per,
+                         activation, (float)alphaD, 0};
+    if (mode == 2 && t > 0) jobs[t].out = partials + (t - 1) * K * g.Co;
+    if (t > 0) started[t] = pthread_create(&ids[t], NULL, conv_thread, &jobs[t]) == 0;
+  }
+  conv_rows(&jobs[0]);
+  int failed = jobs[0].failed;
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else conv_rows(&jobs[t]);
+    failed |= jobs[t].failed;
+  }
+  if (partials != NULL) {
+    for (int t = 1; t < threads && !failed; t++) {
+      const float *p = partials + (t - 1) * K * g.Co;
+      for (int64_t i = 0; i < K * g.Co; i++) out[i] += p[i];
+    }
+    free(partials);
+  }
+  if (failed) {
+    napi_throw_error(env, "ENOMEM", "vaekit native conv2d: out of memory for the column matrix");
+    return NULL;
+  }
+  return NULL;
+}
+
+/*
+ * sumRows(heap, rows, cols, xOff, outOff): out[c] = sum_r x[r, c] over a row-major [rows, cols]
+ * float32 matrix, accumulated in double: tfjs's Sum over leading axes (a conv or dense layer's bias
+ * gradient), which the wasm backend computes by transposing first.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void sum_rows(const float *x, float *out, int64_t rows, int64_t cols, double *acc) {
+  for (int64_t c = 0; c < cols; c++) acc[c] = 0.0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    for (int64_t c = 0; c < cols; c++) acc[c] += (double)xr[c];
+  }
+  for (int64_t c = 0; c < cols; c++) out[c] = (float)acc[c];
+}
+
+static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
+  char *base = NULL;
+  int64_t heapBytes = 0, v[4];
+  if (!read_args(env, info, "sumRows", 4, v, 0, NULL, &base, &heapBytes)) return NULL;
+  const int64_t rows = v[0], cols = v[1];
+  if (rows < 0 || cols < 1 || !in_heap(v[2], rows * cols * 4, heapBytes) || !in_heap(v[3], cols * 4, heapBytes)) {
+    napi_throw_range_error(env, NULL, "vaekit native sumRows: operand outside the heap");
+    return NULL;
+  }
+  double *acc = (double *)malloc((size_t)cols * sizeof(double));
+  if (acc == NULL) {
+    napi_throw_error(env, "ENOMEM", "vaekit native sumRows: out of memory");
+    return NULL;
+  }
+  sum_rows((const float *)(base + v[2]), (float *)(base + v[3]), rows, cols, acc);
+  free(acc);
   return NULL;
 }
 
@@ -399,6 +651,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
   };

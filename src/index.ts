@@ -23,14 +23,18 @@ export { LOG_2PI } from './math/constants.js';
 export { stepSeed, chunkSeed, elboNoise, iwaeNoise, exampleNoise, priorNoise } from './math/noise.js';
 export { normalLogProb, standardNormalLogProb, klToStandardNormal, klToStandardNormalPerDimension, klDivergence } from './distributions/normal.js';
 export { bernoulliLogProb } from './distributions/bernoulli.js';
+export { categoricalLogProb, categoricalProbs, categoricalSample } from './distributions/categorical.js';
 export {
   makeLikelihood,
   resolveLikelihoodConfig,
   LIKELIHOOD_KINDS,
   BernoulliLikelihood,
   GaussianLikelihood,
+  MixedLikelihood,
+  likelihoodForColumns,
   type Likelihood,
   type LikelihoodConfig,
+  type MixedColumn,
 } from './likelihoods/index.js';
 export {
   makeEncoder,
@@ -187,7 +191,7 @@ export {
 } from './data/dataset.js';
 export { gatherBatch, type HostBatch, type GatherOptions } from './data/batch.js';
 export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
-export { numericTable, MIN_TABLE_ROWS, type NumericTable, type NumericTableOptions, type TextRecord } from './data/table.js';
+export { numericTable, MIN_TABLE_ROWS, featureNames, type NumericTable, type NumericTableOptions, type TableColumn, type TextRecord } from './data/table.js';
 export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, type BinarizeMode } from './data/binarize.js';
 export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './data/audit.js';
 export { imageGrid, sideBySide, type RasterImage } from './render/grid.js';
@@ -195,4 +199,5 @@ export { lossCurveSpec } from './render/loss-curve.js';
 export { rocCurveSpec, ROC_CURVE_DEFAULTS, type RocCurvePoint, type RocCurveOptions } from './render/roc-curve.js';
 export { reportHtml, escapeHtml, type ReportParts, type ReportSection, type ReportBlock, type ReportFigure, type ReportImage } from './render/report.js';
 export { installWasmMatMulFix } from './backend/wasm-matmul.js';
+export { registerWasmConvGradients } from './backend/conv-grad.js';
 export * from './models/linear/index.js';

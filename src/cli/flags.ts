@@ -9,7 +9,8 @@ import { BINARIZE_MODES } from '../data/binarize.js';
 import type { SettingNamer } from '../errors.js';
 import { LIKELIHOOD_DEFAULTS, LIKELIHOOD_KINDS } from '../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
-import { ACTIVATIONS, MLP_DEFAULTS } from '../nets/index.js';
+import { ACTIVATIONS, CONV_DEFAULTS, MLP_DEFAULTS, NET_KINDS, RNN_CELLS, RNN_DEFAULTS } from '../nets/index.js';
+import { SERIES_DEFAULTS } from '../data/windows.js';
 import { OBJECTIVE_DEFAULTS, OBJECTIVE_KINDS } from '../objectives/index.js';
 import { EPOCH_LOGLIK_DEFAULT_LIMIT, TRAIN_DEFAULTS } from '../training/options.js';
 import { SCHEDULE_DEFAULTS } from '../training/schedules.js';
@@ -17,7 +18,7 @@ import { intAtLeast, nonNegativeNumber, oneOf as oneOfRule, positiveNumber, type
 import { BACKENDS } from '../node/compute/backend.js';
 import { NATIVE_CHOICES } from '../node/compute/native-kernels.js';
 import { BUILT_IN_DATA } from '../node/datasets/data-source.js';
-import { DATA_KIND_DEFAULTS, RUN_DEFAULTS } from '../node/runs/config.js';
+import { CONDITION_KINDS, DATA_KIND_DEFAULTS, RUN_DEFAULTS } from '../node/runs/config.js';
 import { UsageError } from './io.js';
 
 /** A flag's value parsed from its text by `parse` and checked by `rule`; a UsageError names the flag and the text. */
@@ -63,6 +64,17 @@ export function nameList(flag: string) {
   };
 }
 
+/** An image size 'HxW' (or 'H,W'), e.g. --resize 32x32: [H, W], two positive integers. */
+export function sizeFlag(flag: string) {
+  return (raw: string): number[] => {
+    const m = /^\s*(\d+)\s*[x×,]\s*(\d+)\s*$/i.exec(raw);
+    const size = m ? [Number(m[1]), Number(m[2])] : [];
+    if (size.length !== 2 || size.some((s) => s < 1))
+      throw new UsageError(`${flag}: expected HxW, two positive integers (height × width), e.g. 32x32, got '${raw}'`);
+    return size;
+  };
+}
+
 /** A Gaussian decoder's variance: a positive number, 'learned' or 'learned-diag'. */
 function variance(raw: string): number | 'learned' | 'learned-diag' {
   if (raw === 'learned' || raw === 'learned-diag') return raw;
@@ -96,7 +108,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--data <name|dir|file>',
     path: 'data.source',
     applies: 'both',
-    description: `dataset: ${BUILT_IN_DATA.map((n) => `'${n}'`).join(' or ')} (built in), a folder of MNIST-format IDX files, or a numeric CSV file with a header row [${RUN_DEFAULTS.source}]`,
+    description: `dataset: ${BUILT_IN_DATA.map((n) => `'${n}'`).join(' or ')} (built in), a folder of MNIST-format IDX files, a folder of PNG images (class folders give labels), or a CSV file with a header row [${RUN_DEFAULTS.source}]`,
   },
   {
     flags: '--columns <list>',
@@ -110,6 +122,56 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     path: 'data.labelColumn',
     applies: 'both',
     description: 'tables: a column of integer class labels, kept as labels and not as a feature',
+  },
+  {
+    flags: '--categorical <list>',
+    path: 'data.categorical',
+    applies: 'both',
+    description:
+      'tables: columns one-hot encoded as categories (text, or numeric codes such as 0/1), modelled by a categorical likelihood beside the Gaussian numeric columns (default: none; text columns named in --columns are categorical anyway)',
+    parse: nameList('--categorical'),
+  },
+  {
+    flags: '--resize <HxW>',
+    path: 'data.resize',
+    applies: 'both',
+    description: 'PNG folders: resize every image to H×W pixels (bilinear), e.g. 32x32 (default: images must share one size)',
+    parse: sizeFlag('--resize'),
+  },
+  {
+    flags: '--time-column <name>',
+    path: 'data.timeColumn',
+    applies: 'both',
+    description: "a CSV file is a time series: the column holding each row's time (dates YYYY-MM-DD, date-times or numbers); the rows are read in time order",
+  },
+  {
+    flags: '--window <w>',
+    path: 'data.window',
+    applies: 'both',
+    description: `series: steps per window, each window an example [W, F] [${SERIES_DEFAULTS.window}]`,
+    parse: int('--window', 1),
+  },
+  {
+    flags: '--stride <s>',
+    path: 'data.stride',
+    applies: 'both',
+    description: `series: steps between training windows (test and all windows: 1, one per time step) [${SERIES_DEFAULTS.stride}]`,
+    parse: int('--stride', 1),
+  },
+  {
+    flags: '--condition <kind>',
+    path: 'data.condition.kind',
+    applies: 'vae',
+    description:
+      "a conditional VAE: 'label' conditions encoder and decoder on the class label one-hot (C = the number of classes; images, or a table's --label-column)",
+    parse: oneOf('--condition', CONDITION_KINDS),
+  },
+  {
+    flags: '--condition-columns <list>',
+    path: 'data.condition.columns',
+    applies: 'vae',
+    description: 'tables: a conditional VAE on these numeric columns (standardised like the features, and not features themselves), e.g. age,sex',
+    parse: nameList('--condition-columns'),
   },
   { flags: '--out <dir>', path: 'out', applies: 'both', description: 'run folder [runs/<data>, or runs/<data>-<model> for a linear model]' },
   { flags: '--epochs <n>', path: 'training.epochs', applies: 'vae', description: `passes over the training set [${T.epochs}]`, parse: int('--epochs', 1) },
@@ -129,24 +191,52 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     parse: int('--latent', 1),
   },
   {
+    flags: '--arch <kind>',
+    path: 'model.encoder.kind',
+    applies: 'vae',
+    description: `network architecture (${NET_KINDS.join(', ')}): mlp for tables and images, conv (strided convolutions, transposed in the decoder) for images, rnn (recurrent, --cell) for series [mlp]`,
+    parse: oneOf('--arch', NET_KINDS),
+  },
+  {
+    flags: '--channels <list>',
+    path: 'model.encoder.channels',
+    applies: 'vae',
+    description: `conv: channels of the stride-2 convolutions, input side first (the decoder mirrors them) [${CONV_DEFAULTS.channels.join(',')}]`,
+    parse: intList('--channels'),
+  },
+  {
+    flags: '--kernel <k>',
+    path: 'model.encoder.kernel',
+    applies: 'vae',
+    description: `conv: kernel size k (k×k) [${CONV_DEFAULTS.kernel}]`,
+    parse: int('--kernel', 1),
+  },
+  {
+    flags: '--cell <kind>',
+    path: 'model.encoder.cell',
+    applies: 'vae',
+    description: `rnn: the recurrent cell (${RNN_CELLS.join(', ')}) [${RNN_DEFAULTS.cell}]`,
+    parse: oneOf('--cell', RNN_CELLS),
+  },
+  {
     flags: '--hidden <list>',
     path: 'model.hidden',
     applies: 'vae',
-    description: `hidden layer widths of the MLP encoder (the decoder mirrors them), e.g. 400 or 200,200 [${MLP_DEFAULTS.hidden.join(',')}]`,
+    description: `hidden layer widths of the MLP encoder (the decoder mirrors them), e.g. 400 or 200,200; conv: dense layers after the convolutions; rnn: the recurrent state sizes [mlp ${MLP_DEFAULTS.hidden.join(',')}; conv none; rnn ${RNN_DEFAULTS.hidden.join(',')}]`,
     parse: intList('--hidden'),
   },
   {
     flags: '--activation <name>',
     path: 'model.activation',
     applies: 'vae',
-    description: `hidden activation (${ACTIVATIONS.join(', ')}) [${MLP_DEFAULTS.activation}]`,
+    description: `hidden activation (${ACTIVATIONS.join(', ')}) [${MLP_DEFAULTS.activation}; rnn ${RNN_DEFAULTS.activation}]`,
     parse: oneOf('--activation', ACTIVATIONS),
   },
   {
     flags: '--likelihood <kind>',
     path: 'model.likelihood.kind',
     applies: 'vae',
-    description: `decoder likelihood: bernoulli (logits) or gaussian ${perKind(DATA_KIND_DEFAULTS.image.likelihood.kind, DATA_KIND_DEFAULTS.table.likelihood.kind)}`,
+    description: `decoder likelihood: bernoulli (logits), gaussian, or mixed (tables: Gaussian numeric columns, categorical ones; the default when a table has categorical columns) ${perKind(DATA_KIND_DEFAULTS.image.likelihood.kind, DATA_KIND_DEFAULTS.table.likelihood.kind)}`,
     parse: oneOf('--likelihood', LIKELIHOOD_KINDS),
   },
   {
@@ -345,6 +435,9 @@ const COMMAND_SETTINGS: Readonly<Record<string, string>> = {
   dims: '--dims',
   fromLabel: '--from-label',
   toLabel: '--to-label',
+  // a conditional run's condition (sample, traverse, map) and the class grid (sample)
+  condition: '--condition',
+  grid: '--grid',
 };
 
 /** Configuration paths that other paths stand for in messages (a network's hidden widths are --hidden). */

@@ -27,7 +27,7 @@ export interface DataAudit {
 }
 
 /** The likelihoods whose fit {@link checkLikelihoodFit} knows how to judge. */
-export type AuditLikelihood = 'bernoulli' | 'gaussian';
+export type AuditLikelihood = 'bernoulli' | 'gaussian' | 'mixed';
 
 /** A Gaussian likelihood on data spanning more than this (max − min) earns a standardising hint. */
 export const GAUSSIAN_RANGE_WARNING = 100;
@@ -88,8 +88,8 @@ export function auditData(ds: Dataset): DataAudit {
 }
 
 function checkLikelihoodName(likelihood: string): void {
-  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian') {
-    throw new ConfigError(`likelihood: expected 'bernoulli' or 'gaussian', got '${likelihood}'`);
+  if (likelihood !== 'bernoulli' && likelihood !== 'gaussian' && likelihood !== 'mixed') {
+    throw new ConfigError(`likelihood: expected 'bernoulli', 'gaussian' or 'mixed', got '${likelihood}'`);
   }
 }
 

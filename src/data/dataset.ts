@@ -26,6 +26,13 @@ export interface Dataset {
   conditionDim?: number;
   /** Tables only: the name of each of the D features (a CSV header), [dataDim]. */
   columns?: string[];
+  /**
+   * Windows of a time series only (src/data/windows.ts): the time index of each example's last step,
+   * a row of the series [numExamples]; present exactly when `timeLabels` is.
+   */
+  timeIndex?: Int32Array;
+  /** Windows of a time series only: the time of each example's last step as text, e.g. '1988-12-31' [numExamples]. */
+  timeLabels?: string[];
   /** Where the data came from, used in error messages, e.g. 'train-images-idx3-ubyte'. */
   source: string;
 }
@@ -52,7 +59,7 @@ export function isImageShape(shape: readonly number[]): boolean {
  * @throws ShapeError when sizes disagree or a size is not a non-negative integer
  */
 export function makeDataset(init: DatasetInit): Dataset {
-  const { x, numExamples, dataDim, labels, columns, conditions, conditionDim, source } = init;
+  const { x, numExamples, dataDim, labels, columns, conditions, conditionDim, timeIndex, timeLabels, source } = init;
   const exampleShape = init.exampleShape ? [...init.exampleShape] : [dataDim];
   const where = `makeDataset(${source})`;
   if (!(x instanceof Float32Array)) {
@@ -90,12 +97,18 @@ export function makeDataset(init: DatasetInit): Dataset {
       `${where}: expected one column name per feature of a table [${dataDim}], got ${JSON.stringify(columns)} for exampleShape [${exampleShape}]`,
     );
   }
+  if ((timeIndex === undefined) !== (timeLabels === undefined) || (timeIndex && (timeIndex.length !== numExamples || timeLabels!.length !== numExamples))) {
+    throw new ShapeError(
+      `${where}: expected timeIndex and timeLabels together, one per example (${numExamples}), got ${timeIndex?.length} and ${timeLabels?.length}`,
+    );
+  }
   return {
     x,
     numExamples,
     dataDim,
     exampleShape,
     ...(labels ? { labels } : {}),
+    ...(timeIndex ? { timeIndex, timeLabels } : {}),
     ...(conditions ? { conditions, conditionDim } : {}),
     ...(columns ? { columns: [...columns] } : {}),
     source,
@@ -168,7 +181,9 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, source = ds.sour
     for (let p = 0; p < indices.length; p++) labels[p] = ds.labels[indices[p]];
   }
   const conditions = ds.conditions && gatherMatrixRows(ds.conditions, ds.conditionDim!, ds.numExamples, indices, 0, indices.length, `subset(${ds.source})`); // [M, C]
-  return makeDataset({ ...ds, x, numExamples: indices.length, labels, conditions, source });
+  const timeIndex = ds.timeIndex && Int32Array.from(indices, (i) => ds.timeIndex![i]); // [M]
+  const timeLabels = ds.timeLabels && Array.from(indices, (i) => ds.timeLabels![i]); // [M]
+  return makeDataset({ ...ds, x, numExamples: indices.length, labels, conditions, timeIndex, timeLabels, source });
 }
 
 /**
@@ -185,6 +200,8 @@ export function takeFirst(ds: Dataset, n: number): Dataset {
     numExamples: m,
     labels: ds.labels?.slice(0, m),
     conditions: ds.conditions?.slice(0, m * ds.conditionDim!), // [m, C]
+    timeIndex: ds.timeIndex?.slice(0, m), // [m]
+    timeLabels: ds.timeLabels?.slice(0, m), // [m]
   });
 }
 
@@ -193,8 +210,22 @@ export function takeFirst(ds: Dataset, n: number): Dataset {
  * the held-out part and the rest, each in the original order of its examples.
  */
 function holdOut(ds: Dataset, numHeld: number, seed: number, purpose: string): { rest: Int32Array; held: Int32Array } {
-  const perm = deriveRng(seed, purpose).permutation(ds.numExamples); // [N]
+  return heldOutIndices(ds.numExamples, numHeld, seed, purpose);
+}
+
+function heldOutIndices(n: number, numHeld: number, seed: number, purpose: string): { rest: Int32Array; held: Int32Array } {
+  const perm = deriveRng(seed, purpose).permutation(n); // [N]
   return { held: perm.subarray(0, numHeld).sort(), rest: perm.subarray(numHeld).sort() }; // [numHeld], [N − numHeld]
+}
+
+/**
+ * The example indices {@link splitTrainTest} puts in each part, without the data: what a reader needs
+ * to fit something on the training rows before the dataset exists (a table's categories).
+ * @returns `train` [n − numTest] and `test` [numTest], each ascending
+ */
+export function trainTestIndices(n: number, numTest: number, seed: number): { train: Int32Array; test: Int32Array } {
+  const { rest, held } = heldOutIndices(n, numTest, seed, 'test-split');
+  return { train: rest, test: held };
 }
 
 /**
@@ -268,5 +299,8 @@ export function concatDatasets(a: Dataset, b: Dataset, source = a.source): Datas
     conditions.set(a.conditions);
     conditions.set(b.conditions, a.conditions.length);
   }
-  return makeDataset({ ...a, x, numExamples: a.numExamples + b.numExamples, labels, conditions, source });
+  const hasTimes = a.timeIndex && b.timeIndex;
+  const timeIndex = hasTimes ? Int32Array.from([...a.timeIndex!, ...b.timeIndex!]) : undefined; // [Na + Nb]
+  const timeLabels = hasTimes ? [...a.timeLabels!, ...b.timeLabels!] : undefined; // [Na + Nb]
+  return makeDataset({ ...a, x, numExamples: a.numExamples + b.numExamples, labels, conditions, timeIndex, timeLabels, source });
 }

@@ -77,13 +77,20 @@ export class Standardizer {
 
   /**
    * Fits per-column means and standard deviations (divisor N) on `ds`, two passes in float64.
-   * A column whose values are all equal gets std 1, so it maps to 0 and back.
+   * A column whose values are all equal gets std 1, so it maps to 0 and back. Columns flagged in
+   * `opts.identity` (a table's one-hot category indicators) get mean 0 and std 1: they stay 0/1, and
+   * add nothing to logJacobian; the saved form is the same as any other column's.
    * @param ds - the training split [N, D], N ≥ 1, finite values
+   * @param opts.identity - [D] flags, true for columns left as they are; default none
    * @throws DataError when ds has no examples or holds a non-finite value (naming example and column)
+   * @throws ShapeError when `identity` is not [D]
    */
-  static fit(ds: Dataset): Standardizer {
+  static fit(ds: Dataset, opts: { identity?: readonly boolean[] } = {}): Standardizer {
     const { x, numExamples: n, dataDim: d } = ds;
     if (n === 0) throw new DataError(`Standardizer.fit(${ds.source}): expected at least one example, got 0`);
+    if (opts.identity && opts.identity.length !== d) {
+      throw new ShapeError(`Standardizer.fit(${ds.source}): expected identity flags for the ${d} columns, got ${opts.identity.length}`);
+    }
     const mean = new Float64Array(d); // [D]
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < d; j++) {
@@ -100,6 +107,7 @@ export class Standardizer {
     for (let j = 0; j < d; j++) {
       const s = Math.sqrt(std[j] / n);
       std[j] = s > 0 ? s : 1;
+      if (opts.identity?.[j]) [mean[j], std[j]] = [0, 1];
     }
     return new Standardizer(mean, std, { columns: ds.columns, numExamples: n });
   }

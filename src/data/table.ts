@@ -1,7 +1,8 @@
 /**
  * A numeric table from the text records of a CSV file (a header row of column names, then one row
- * of numbers per example): column selection, an optional integer label column, and one-line
- * DataErrors naming the file, the 1-based line and the column of the first bad cell.
+ * per example): column selection, an optional integer label column, categorical columns one-hot
+ * encoded (one 0/1 feature per category, named `column=category`), and one-line DataErrors naming
+ * the file, the 1-based line and the column of the first bad cell.
  * Browser-safe: parsing the text into records is the caller's (src/node/csv.ts uses csv-parse).
  */
 import { ConfigError, DataError } from '../errors.js';
@@ -29,6 +30,44 @@ export interface NumericTableOptions {
    * with a run trained on labelled data. Default false.
    */
   labelColumnOptional?: boolean;
+  /**
+   * Columns one-hot encoded as categories, text or numeric codes (e.g. 0/1, 1–24). A text column
+   * listed in `columns` is categorical without being named here. Default none.
+   */
+  categorical?: readonly string[] | null;
+  /**
+   * Fixed categories of categorical columns, by column (a saved run's): each column named here is
+   * categorical, its one-hot features in this order, and any other value is an error.
+   */
+  categories?: Readonly<Record<string, readonly string[]>> | null;
+  /**
+   * The data rows (0-based indices among the N data rows) whose values make a categorical column's
+   * categories when `categories` does not fix them, e.g. a table's training split; a value found
+   * only in other rows is an error naming its line. Default: every row.
+   */
+  categoryRows?: (numRows: number) => ArrayLike<number>;
+}
+
+/**
+ * One feature column of a table as it was read: numeric (one feature) or categorical (one 0/1
+ * feature per category, in the order of `categories`).
+ */
+export type TableColumn = { name: string; kind: 'numeric' } | { name: string; kind: 'categorical'; categories: string[] };
+
+/** The features of `layout`, one per numeric column and one per category: [D] names (`column=category`). */
+export function featureNames(layout: readonly TableColumn[]): string[] {
+  return layout.flatMap((c) => (c.kind === 'numeric' ? [c.name] : c.categories.map((k) => `${c.name}=${k}`)));
+}
+
+/** [D] flags: true for the one-hot features of categorical columns (left unstandardised). */
+export function oneHotMask(layout: readonly TableColumn[]): boolean[] {
+  return layout.flatMap((c) => (c.kind === 'numeric' ? [false] : c.categories.map(() => true)));
+}
+
+/** The categorical columns of `layout` and their categories, or null when it has none. */
+export function categoriesOf(layout: readonly TableColumn[]): Record<string, string[]> | null {
+  const cats = layout.filter((c) => c.kind === 'categorical');
+  return cats.length === 0 ? null : Object.fromEntries(cats.map((c) => [c.name, [...c.categories]]));
 }
 
 /** What {@link numericTable} returns. */
@@ -37,6 +76,8 @@ export interface NumericTable {
   data: Dataset;
   /** Text columns left out by the default column choice, in header order. */
   skippedColumns: string[];
+  /** The feature columns in order, numeric or categorical with their categories (D = numeric + Σ categories). */
+  layout: TableColumn[];
 }
 
 /** Fewest data rows a table may have (one to train on, one to test on). */
@@ -53,14 +94,19 @@ function parseNumber(cell: string): number | null {
 
 /**
  * Turns text records (header first) into a numeric dataset.
- *   x[n, j] = the number in data row n, feature column j (float32);  labels[n] = integer label
+ *   x[n, ·] = the numbers of data row n's numeric feature columns (float32), and for each
+ *             categorical column a one-hot block [K] (1 at the row's category);  labels[n] = integer label
+ * Categories are sorted (numerically when all are numbers) and come from `categories` or the rows of
+ * `categoryRows`.
  * @param records - the file's records in order, header first, cells trimmed
- * @returns the table in file order (no split, no scaling) and the text columns left out
+ * @returns the table in file order (no split, no scaling), its column layout and the text columns left out
  * @throws DataError for an empty file, a header that is missing (all numbers), empty or repeated
  *   column names, fewer than {@link MIN_TABLE_ROWS} data rows, a row with another number of cells
  *   than the header, an unknown column, an empty cell, a non-numeric or non-finite cell, a value
- *   beyond float32's range, or a non-integer label; each names source, line and column
- * @throws ConfigError when the label column is also listed as a feature, or a column is listed twice
+ *   beyond float32's range, a category unknown to the training rows (or the fixed categories), or a
+ *   non-integer label; each names source, line and column
+ * @throws ConfigError when the label column is also listed as a feature or a categorical column, a
+ *   column is listed twice, or a categorical column is not among the listed features
  */
 export function numericTable(records: readonly TextRecord[], opts: NumericTableOptions): NumericTable {
   const { source } = opts;
@@ -96,6 +142,10 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
   };
   const labelIndex =
     opts.labelColumn == null || (opts.labelColumnOptional && !header.includes(opts.labelColumn)) ? -1 : indexOf(opts.labelColumn, 'label column');
+  const isText = (j: number) => rows.some((r) => r.cells[j] !== '') && rows.every((r) => r.cells[j] === '' || parseNumber(r.cells[j]) === null);
+  const named = [...(opts.categorical ?? []), ...Object.keys(opts.categories ?? {})];
+  const categorical = new Set(named.map((c) => indexOf(c, 'categorical column')));
+  if (categorical.has(labelIndex)) throw new ConfigError(`categorical: the label column '${opts.labelColumn}' cannot also be a categorical feature`);
   let featureIndex: number[];
   const skippedColumns: string[] = [];
   if (opts.columns != null) {
@@ -105,12 +155,14 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
     if (featureIndex.includes(labelIndex)) {
       throw new ConfigError(`columns: the label column '${opts.labelColumn}' cannot also be a feature`);
     }
+    const outside = [...categorical].find((j) => !featureIndex.includes(j));
+    if (outside !== undefined) throw new ConfigError(`categorical: '${header[outside]}' is not among the feature columns (${opts.columns.join(', ')})`);
+    featureIndex.forEach((j) => isText(j) && categorical.add(j));
   } else {
     featureIndex = [];
     header.forEach((name, j) => {
       if (j === labelIndex) return;
-      const isText = rows.some((r) => r.cells[j] !== '') && rows.every((r) => r.cells[j] === '' || parseNumber(r.cells[j]) === null);
-      if (isText) skippedColumns.push(name);
+      if (isText(j) && !categorical.has(j)) skippedColumns.push(name);
       else featureIndex.push(j);
     });
   }
@@ -119,11 +171,37 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
   }
 
   const n = rows.length;
-  const d = featureIndex.length;
+  const where = (r: TextRecord, col: number) => `${source}: line ${r.line}, column ${col + 1} ('${header[col]}')`;
+  const fitRows = opts.categoryRows ? Array.from(opts.categoryRows(n)) : null;
+  const layout: TableColumn[] = featureIndex.map((col) => {
+    if (!categorical.has(col)) return { name: header[col], kind: 'numeric' };
+    for (const r of rows)
+      if (r.cells[col] === '') throw new DataError(`${where(r, col)}: empty cell; expected a category (fill in or drop missing values first)`);
+    const fixed = opts.categories?.[header[col]];
+    return {
+      name: header[col],
+      kind: 'categorical',
+      categories: fixed ? [...fixed] : sortedCategories((fitRows ?? rows.map((_, i) => i)).map((i) => rows[i].cells[col])),
+    };
+  });
+  const widths = layout.map((c) => (c.kind === 'numeric' ? 1 : c.categories.length));
+  const d = widths.reduce((a, b) => a + b, 0);
+  const slots = layout.map((c) => (c.kind === 'categorical' ? new Map(c.categories.map((k, i) => [k, i])) : null));
   const x = new Float32Array(n * d); // [N, D]
   rows.forEach((r, i) => {
+    let offset = i * d;
     featureIndex.forEach((col, j) => {
-      x[i * d + j] = cellValue(r.cells[col], `${source}: line ${r.line}, column ${col + 1} ('${header[col]}')`);
+      const slot = slots[j];
+      if (slot === null) x[offset] = cellValue(r.cells[col], where(r, col));
+      else {
+        const k = slot.get(r.cells[col]);
+        if (k === undefined) {
+          const seen = opts.categories?.[header[col]] ? "the run's categories are" : fitRows ? 'the training rows have' : 'expected one of';
+          throw new DataError(`${where(r, col)}: unknown category '${r.cells[col]}'; ${seen} ${[...slot.keys()].join(', ')}`);
+        }
+        x[offset + k] = 1;
+      }
+      offset += widths[j];
     });
   });
   let labels: Int32Array | undefined;
@@ -140,8 +218,15 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
       labels![i] = v;
     });
   }
-  const data = makeDataset({ x, numExamples: n, dataDim: d, labels, columns: featureIndex.map((j) => header[j]), source });
-  return { data, skippedColumns };
+  const data = makeDataset({ x, numExamples: n, dataDim: d, labels, columns: featureNames(layout), source });
+  return { data, skippedColumns, layout };
+}
+
+/** The distinct values of a column, sorted: as numbers when every one is a number (codes 2 before 10), else by code unit. */
+function sortedCategories(values: readonly string[]): string[] {
+  const distinct = [...new Set(values)];
+  if (distinct.every((v) => parseNumber(v) !== null)) return distinct.sort((a, b) => Number(a) - Number(b));
+  return distinct.sort();
 }
 
 /** One feature cell as a float32 value. @throws DataError prefixed with `where` */

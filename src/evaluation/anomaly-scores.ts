@@ -5,10 +5,15 @@
  *   negelbo      −ELBO(x) = −E_q[log p(x|z)] + KL(q(z|x) ‖ p(z)), K reparameterised samples (nats)
  *   recon-prob   −log (1/L) Σ_l p(x|z_l),  z_l ~ q(z|x)  (An & Cho 2015, the reconstruction probability) (nats)
  *   recon-error  ‖x − E[x | z = μ(x)]‖², the decoder mean at the posterior mean              (squared data units)
+ *   recon-prob-last, recon-error-last   the same two restricted to the example's last step: for a
+ *                window of a time series [W, F], the score of its last point x_W [F] with z inferred from
+ *                the whole window (Xu et al. 2018, Donut; Su et al. 2019, OmniAnomaly), so stride-1
+ *                windows score each time step once
  * Each noisy score draws its noise per example (or per chunk for negelbo) from src/math/noise.ts, so a
  * score depends on the seed and the example's index, not on how the examples are batched.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
 import { gatherBatch } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { logMeanExp } from '../math/logmeanexp.js';
@@ -103,10 +108,12 @@ async function perExampleInChunks(
 export async function reconstructionLogProbability(
   model: LatentVariableModel,
   ds: Dataset,
-  opts: { numSamples: number; seed?: number; chunkRows?: number; onProgress?: (done: number, total: number) => void },
+  opts: { numSamples: number; seed?: number; chunkRows?: number; onProgress?: (done: number, total: number) => void; isLastStep?: boolean },
 ): Promise<Float64Array> {
   const l = check('numSamples', opts.numSamples, intAtLeast(1));
   const seed = opts.seed ?? 0;
+  const f = opts.isLastStep ? lastStepSize(model, 'recon-prob-last') : model.dataDim; // values scored per example
+  const d = model.dataDim;
   const groupSize = Math.max(1, Math.floor((opts.chunkRows ?? ANOMALY_SCORE_DEFAULTS.chunkRows) / l)); // G examples, L·G decoder rows
   const z0 = model.latentDim;
   return perExampleInChunks(
@@ -123,7 +130,9 @@ export async function reconstructionLogProbability(
       const z = reparameterize(q.mean, q.logVar, eps); // [L, G, Z]
       const cl = c && (tf.tile(c, [l, 1]) as tf.Tensor2D); // [L·G, C]
       const params = model.decode(tf.reshape(z, [l * g, z0]) as tf.Tensor2D, cl); // [L·G, D]
-      const logLik = model.likelihood.logProb(tf.expandDims(x, 0), tf.reshape(params, [l, g, model.dataDim])); // [L, G]
+      const xs = tf.expandDims(tf.slice(x, [0, d - f], [g, f]), 0); // [1, G, F]: the scored values (F = D unless the last step)
+      const ps = tf.slice(tf.reshape(params, [l, g, d]), [0, 0, d - f], [l, g, f]); // [L, G, F]
+      const logLik = model.likelihood.logProb(xs, ps); // [L, G]
       return logMeanExp(logLik, 0); // [G]
     },
     opts.onProgress,
@@ -139,15 +148,35 @@ export async function reconstructionLogProbability(
 export async function reconstructionSquaredError(
   model: LatentVariableModel,
   ds: Dataset,
-  opts: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: { batchSize?: number; onProgress?: (done: number, total: number) => void; isLastStep?: boolean } = {},
 ): Promise<Float64Array> {
+  const d = model.dataDim;
+  const f = opts.isLastStep ? lastStepSize(model, 'recon-error-last') : d; // values scored per example
   return perExampleInChunks(
     model,
     ds,
     opts.batchSize ?? ANOMALY_SCORE_DEFAULTS.batchSize,
-    (x, c) => tf.sum(tf.square(tf.sub(x, reconstruct(model, x, c))), 1), // [n]
+    (x, c) => {
+      const n = x.shape[0];
+      const err = tf.sub(x, reconstruct(model, x, c)); // [n, D]
+      return tf.sum(tf.square(tf.slice(err, [0, d - f], [n, f])), 1); // [n]
+    },
     opts.onProgress,
   );
+}
+
+/**
+ * F, the values of an example's last step along its first axis: D / inputShape[0] (a series window
+ * [W, F]: its last time step's F features; a table row [D]: its last value).
+ * @throws ConfigError when the likelihood learns a parameter per data dimension (its last step's terms cannot be taken apart)
+ */
+function lastStepSize(model: LatentVariableModel, score: string): number {
+  if (model.likelihood.variables().some((v) => v.size > 1)) {
+    throw new ConfigError(
+      `score '${score}': the last step's log-likelihood needs a decoder likelihood shared by every dimension (Bernoulli, Gaussian with a fixed or one learned σ²); this model learns one per dimension`,
+    );
+  }
+  return model.dataDim / model.inputShape[0];
 }
 
 /** The registry of anomaly scores, by name. */
@@ -182,9 +211,24 @@ export const ANOMALY_SCORES = Object.freeze({
     defaultSamples: null,
     score: (model, ds, o) => reconstructionSquaredError(model, ds, { onProgress: o.onProgress }),
   },
+  'recon-prob-last': {
+    column: 'reconProbLast' as const,
+    formula: "−log (1/L) Σ_l p(x_W|z_l), z_l ~ q(z|x): the reconstruction probability of a window's last step x_W (Donut, OmniAnomaly)",
+    unit: 'nats',
+    defaultSamples: 16,
+    score: async (model, ds, o) =>
+      negated(await reconstructionLogProbability(model, ds, { numSamples: o.numSamples ?? 16, seed: o.seed, onProgress: o.onProgress, isLastStep: true })),
+  },
+  'recon-error-last': {
+    column: 'squaredErrorLast' as const,
+    formula: "‖x_W − E[x_W | z = μ(x)]‖², the squared error of a window's last step",
+    unit: 'squared data units',
+    defaultSamples: null,
+    score: (model, ds, o) => reconstructionSquaredError(model, ds, { onProgress: o.onProgress, isLastStep: true }),
+  },
 } satisfies Record<string, AnomalyScoreEntry>);
 
-/** The name of an anomaly score: 'nll', 'negelbo', 'recon-prob' or 'recon-error'. */
+/** The name of an anomaly score: 'nll', 'negelbo', 'recon-prob', 'recon-error', 'recon-prob-last' or 'recon-error-last'. */
 export type AnomalyScoreKind = keyof typeof ANOMALY_SCORES;
 
 /** Every anomaly score's name, in the registry's order. */

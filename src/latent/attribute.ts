@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import { ConfigError, DataError, setting, ShapeError } from '../errors.js';
-import { decodeMean } from '../models/generate.js';
+import { decodeMeanUnder } from '../models/generate.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import { check, finiteNumber, integer, listOf } from '../validate.js';
 import { encodeMeans, type EncodeMeansOptions } from './aggregated-posterior.js';
@@ -41,7 +41,7 @@ export interface AttributeVector {
  * The attribute vector from the examples labelled A to those labelled B: the difference of their
  * mean posterior means, summed in float64.
  *   v = (1/N_B) Σ_{y_n = B} μ(x_n) − (1/N_A) Σ_{y_n = A} μ(x_n)
- * @param model - an unconditional model (conditionDim 0)
+ * @param model - the encoder (a conditional one encodes each example under its own condition)
  * @param ds - labelled examples [N, D] in the model's input units
  * @returns {@link AttributeVector}, v [Z]
  * @throws ConfigError for a non-integer label or fromLabel = toLabel
@@ -86,10 +86,11 @@ export async function attributeVector(model: LatentVariableModel, ds: Dataset, o
 /**
  * Resynthesis: an attribute vector added to a code at each strength, and the decoder means.
  *   z_s = z + α_s v,  x̂_s = E[x | z_s]
- * @param model - an unconditional model (conditionDim 0)
+ * @param model - the decoder (a conditional one decodes every code under `c`)
  * @param z - the code [Z] or [1, Z], e.g. μ(x) of the example to edit
  * @param vector - v [Z], e.g. {@link AttributeVector.vector}
  * @param strengths - α_s [S], finite numbers (0 gives the code itself; 1 adds the whole difference of the group means)
+ * @param c - a conditional model's condition [1, C], e.g. the edited example's own
  * @returns z: latents [S, Z]; mean: decoder means [S, D]; caller disposes both
  * @throws ShapeError when z or vector is not of size model.latentDim; ConfigError for an empty or non-finite strengths list
  * @see Prince, Understanding Deep Learning, §17.8.3
@@ -99,6 +100,7 @@ export function applyAttribute(
   z: tf.Tensor,
   vector: ArrayLike<number>,
   strengths: readonly number[],
+  c?: tf.Tensor2D,
 ): { z: tf.Tensor2D; mean: tf.Tensor2D } {
   const k = model.latentDim;
   if (z.size !== k || vector.length !== k) {
@@ -107,6 +109,6 @@ export function applyAttribute(
   const alphas = check('strengths', [...strengths], listOf(finiteNumber));
   return tf.tidy(() => {
     const codes = tf.add(z.reshape([1, k]), tf.mul(tf.tensor2d(alphas, [alphas.length, 1]), tf.tensor2d(Float32Array.from(vector), [1, k]))) as tf.Tensor2D; // [S, Z]
-    return { z: codes, mean: decodeMean(model, codes) }; // [S, Z], [S, D]
+    return { z: codes, mean: decodeMeanUnder(model, codes, c) }; // [S, Z], [S, D]
   });
 }

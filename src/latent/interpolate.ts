@@ -120,14 +120,22 @@ export function interpolationPath(z0: tf.Tensor, z1: tf.Tensor, options: Interpo
 /**
  * The decoder means along the path between the encoder means of two examples.
  *   z₀ = μ(x₀), z₁ = μ(x₁),  z_s = lerp or slerp(z₀, z₁; s/(S − 1)),  x̂_s = E[x | z_s]
- * @param model - an unconditional model (conditionDim 0)
+ * @param model - the model; a conditional one encodes each end under its own condition and decodes
+ *   point s under c_s = lerp(c₀, c₁; s/(S − 1)), the condition moving with the code
  * @param x0 - the first example [1, D] or [1, ...inputShape], in the model's input units
  * @param x1 - the second, the shape of x0
+ * @param conditions - a conditional model's conditions of the two examples, c0 and c1 [1, C] each
  * @returns z: latents [S, Z]; mean: decoder means [S, D] (pixel probabilities for a Bernoulli decoder); caller disposes both
  * @throws ShapeError when x0 or x1 is not one example of the model's size; ConfigError for bad options
  * @see White 2016, §2.1; Prince, Understanding Deep Learning, §17.8.3 (interpolating in the latent space)
  */
-export function interpolate(model: LatentVariableModel, x0: tf.Tensor, x1: tf.Tensor, options: InterpolateOptions = {}): { z: tf.Tensor2D; mean: tf.Tensor2D } {
+export function interpolate(
+  model: LatentVariableModel,
+  x0: tf.Tensor,
+  x1: tf.Tensor,
+  options: InterpolateOptions = {},
+  conditions?: { c0: tf.Tensor2D; c1: tf.Tensor2D },
+): { z: tf.Tensor2D; mean: tf.Tensor2D } {
   const opts = resolveInterpolateOptions(options);
   for (const [name, x] of [
     ['x0', x0],
@@ -136,9 +144,12 @@ export function interpolate(model: LatentVariableModel, x0: tf.Tensor, x1: tf.Te
     if (x.shape[0] !== 1) throw new ShapeError(`interpolate: expected ${name} to be one example [1, D], got [${x.shape.join(', ')}]`);
   }
   return tf.tidy(() => {
-    const ends = model.encode(tf.concat([x0.reshape([1, -1]), x1.reshape([1, -1])])).mean; // [2, Z]
+    const cEnds = conditions && (tf.concat([conditions.c0, conditions.c1]) as tf.Tensor2D); // [2, C]
+    const ends = model.encode(tf.concat([x0.reshape([1, -1]), x1.reshape([1, -1])]), cEnds).mean; // [2, Z]
     const [a, b] = tf.split(ends, 2); // [1, Z] each
     const z = interpolationPath(a, b, opts); // [S, Z]
-    return { z, mean: decodeMean(model, z) }; // [S, Z], [S, D]
+    const t = tf.linspace(0, 1, opts.numSteps).reshape([opts.numSteps, 1]); // [S, 1]
+    const c = conditions && (lerp(conditions.c0, conditions.c1, t) as tf.Tensor2D); // [S, C]
+    return { z, mean: decodeMean(model, z, c) }; // [S, Z], [S, D]
   });
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
-import { decodeMean } from '../models/generate.js';
+import { decodeMeanUnder } from '../models/generate.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import { check, intAtLeast, positiveNumber } from '../validate.js';
 import { traversalOffsets } from './traverse.js';
@@ -25,12 +25,13 @@ export const LATENT_GRID_DEFAULTS = Object.freeze({ numPerSide: 20, range: 2 });
 
 /**
  * The codes of the grid, row-major, and their decoder means.
- * @param model - an unconditional model with latentDim 2
+ * @param model - a model with latentDim 2
+ * @param c - a conditional model's condition [1, C], the same for every code
  * @returns z: latents [n², 2], code (i, j) at row i·n + j; mean: decoder means [n², D]; caller disposes both
  * @throws ShapeError when model.latentDim ≠ 2; ConfigError for bad options
  * @see Kingma & Welling 2014, fig. 4
  */
-export function latentGrid(model: LatentVariableModel, options: LatentGridOptions = {}): { z: tf.Tensor2D; mean: tf.Tensor2D } {
+export function latentGrid(model: LatentVariableModel, options: LatentGridOptions = {}, c?: tf.Tensor2D): { z: tf.Tensor2D; mean: tf.Tensor2D } {
   if (model.latentDim !== 2) throw new ShapeError(`latentGrid: expected a model with latentDim = 2, got ${model.latentDim}`);
   const n = check('numPerSide', options.numPerSide ?? LATENT_GRID_DEFAULTS.numPerSide, intAtLeast(2));
   const range = check('range', options.range ?? LATENT_GRID_DEFAULTS.range, positiveNumber);
@@ -44,6 +45,6 @@ export function latentGrid(model: LatentVariableModel, options: LatentGridOption
   }
   return tf.tidy(() => {
     const z = tf.tensor2d(codes, [n * n, 2]); // [n², 2]
-    return { z, mean: decodeMean(model, z) }; // [n², 2], [n², D]
+    return { z, mean: decodeMeanUnder(model, z, c) }; // [n², 2], [n², D]
   });
 }

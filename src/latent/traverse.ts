@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
-import { decodeMean } from '../models/generate.js';
+import { decodeMeanUnder } from '../models/generate.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
 import { check, expectThat, intAtLeast, intBetween, listOf, positiveNumber } from '../validate.js';
 
@@ -62,18 +62,19 @@ export function traversalLatents(centre: tf.Tensor, options: TraverseOptions = {
 
 /**
  * A traversal decoded: the decoder means E[x | z_{r,s}] for every code of {@link traversalLatents}.
- * @param model - an unconditional model (conditionDim 0)
+ * @param model - the decoder (a conditional one decodes every code under `c`)
  * @param centre - [Z] or [1, Z], Z = model.latentDim
+ * @param c - a conditional model's condition [1, C], e.g. the centre example's own
  * @returns z: latents [R·S, Z]; mean: decoder means [R·S, D], row r·S + s; caller disposes both
  * @throws ShapeError when centre is not one code of size model.latentDim; ConfigError for bad options
  * @see Higgins et al. 2017, figs. 1–2
  */
-export function traverse(model: LatentVariableModel, centre: tf.Tensor, options: TraverseOptions = {}): { z: tf.Tensor2D; mean: tf.Tensor2D } {
+export function traverse(model: LatentVariableModel, centre: tf.Tensor, options: TraverseOptions = {}, c?: tf.Tensor2D): { z: tf.Tensor2D; mean: tf.Tensor2D } {
   if (centre.size !== model.latentDim) {
     throw new ShapeError(`traverse: expected a centre of latentDim = ${model.latentDim} values, got [${centre.shape.join(', ')}]`);
   }
   return tf.tidy(() => {
     const z = traversalLatents(centre, options); // [R·S, Z]
-    return { z, mean: decodeMean(model, z) }; // [R·S, Z], [R·S, D]
+    return { z, mean: decodeMeanUnder(model, z, c) }; // [R·S, Z], [R·S, D]
   });
 }

@@ -3,14 +3,16 @@
  * its config. A new likelihood is a file here and one entry in {@link LIKELIHOODS}.
  */
 import { ConfigError, setting } from '../errors.js';
-import { check, oneOf, positiveNumber, shown } from '../validate.js';
+import { check, listOf, nonEmptyString, oneOf, positiveNumber, shown } from '../validate.js';
 import { BernoulliLikelihood } from './bernoulli.js';
 import { GaussianLikelihood } from './gaussian.js';
-import type { Likelihood, LikelihoodConfig } from './likelihood.js';
+import { MixedLikelihood } from './mixed.js';
+import type { Likelihood, LikelihoodConfig, MixedColumn } from './likelihood.js';
 
-export type { Likelihood, LikelihoodConfig } from './likelihood.js';
+export type { Likelihood, LikelihoodConfig, MixedColumn } from './likelihood.js';
 export { BernoulliLikelihood } from './bernoulli.js';
 export { GaussianLikelihood } from './gaussian.js';
+export { likelihoodForColumns, MixedLikelihood, mixedLayout, type MixedLayout } from './mixed.js';
 
 interface LikelihoodEntry<C extends LikelihoodConfig> {
   /** Validates a config of this kind; `field` names it in messages (e.g. 'model.likelihood'). */
@@ -36,9 +38,32 @@ const LIKELIHOODS: { [K in LikelihoodConfig['kind']]: LikelihoodEntry<Extract<Li
     },
     make: (c, dataDim) => new GaussianLikelihood(c, dataDim),
   },
+  mixed: {
+    resolve: (c, field) => {
+      const { logVar, ...g } = LIKELIHOODS.gaussian.resolve({ kind: 'gaussian', variance: c.variance, logVar: c.logVar }, field);
+      return {
+        ...g,
+        kind: 'mixed',
+        ...(logVar !== undefined ? { logVar } : {}),
+        ...(c.columns !== undefined ? { columns: mixedColumns(c.columns, `${field}.columns`) } : {}),
+      };
+    },
+    make: (c, dataDim) => new MixedLikelihood(c, dataDim),
+  },
 };
 
-/** The kinds of likelihood: 'bernoulli', 'gaussian'. */
+/** Checks a mixed likelihood's columns: a list of { name, kind: 'numeric' } or { name, kind: 'categorical', categories }. */
+function mixedColumns(columns: unknown, field: string): MixedColumn[] {
+  if (!Array.isArray(columns) || columns.length === 0) throw new ConfigError(`${setting(field)}: expected a non-empty list of columns, got ${shown(columns)}`);
+  return columns.map((c: Partial<{ name: unknown; kind: unknown; categories: unknown }>, i) => {
+    const name = check(`${field}[${i}].name`, c?.name, nonEmptyString);
+    const kind = check(`${field}[${i}].kind`, c?.kind, oneOf(['numeric', 'categorical'] as const));
+    if (kind === 'numeric') return { name, kind };
+    return { name, kind, categories: [...check(`${field}[${i}].categories`, c.categories, listOf(nonEmptyString))] };
+  });
+}
+
+/** The kinds of likelihood: 'bernoulli', 'gaussian', 'mixed' (a table's numeric and categorical columns). */
 export const LIKELIHOOD_KINDS = Object.keys(LIKELIHOODS) as LikelihoodConfig['kind'][];
 
 function entryOf(config: LikelihoodConfig, field: string): LikelihoodEntry<LikelihoodConfig> {

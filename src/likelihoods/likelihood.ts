@@ -11,7 +11,18 @@ export type LikelihoodConfig =
    * Gaussian N(params, σ² I) with σ² fixed to `variance`, or learned (one shared σ², Rybkin et al. 2021), or
    * N(params, diag σ²) with one learned σ²_d per data dimension ('learned-diag'; `logVar` then [D]).
    */
-  | { kind: 'gaussian'; variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] };
+  | { kind: 'gaussian'; variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] }
+  /**
+   * A table's mixed-type decoder (src/likelihoods/mixed.ts): the D outputs laid out by `columns`, in
+   * order; a numeric column takes one output, Gaussian with `variance` (and `logVar`, as the Gaussian's,
+   * [number of numeric columns] for 'learned-diag'); a categorical column with K categories takes K
+   * outputs, logits of a categorical over its one-hot block. `columns` may be left out of a run's
+   * configuration: the run fills it in from its table when it starts.
+   */
+  | { kind: 'mixed'; variance: number | 'learned' | 'learned-diag'; logVar?: number | number[]; columns?: MixedColumn[] };
+
+/** One column of a mixed table, in the order of the decoder's outputs. */
+export type MixedColumn = { name: string; kind: 'numeric' } | { name: string; kind: 'categorical'; categories: string[] };
 
 export interface Likelihood {
   readonly kind: LikelihoodConfig['kind'];

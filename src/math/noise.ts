@@ -86,3 +86,13 @@ export function normalObservationNoise(shape: number[], seed: number): tf.Tensor
 export function reconstructionProbabilityNoise(numSamples: number, latentDim: number, seed: number, exampleIndex: number): tf.Tensor2D {
   return tf.randomNormal([numSamples, latentDim], 0, 1, 'float32', tfSeed(seed, 'recon-prob', exampleIndex)) as tf.Tensor2D;
 }
+
+/**
+ * u ~ U(0, 1) of the shape given, for categorical observation samples by the Gumbel-max trick
+ * (src/distributions/categorical.ts); `stream` keeps the groups of one draw apart. The bounds are
+ * open (tiny and 1 − 2⁻²⁴ at the ends), so −log(−log u) stays finite.
+ * @returns float32; caller disposes
+ */
+export function categoricalObservationNoise(shape: number[], seed: number, stream = 0): tf.Tensor {
+  return tf.randomUniform(shape, 1e-7, 1 - 2 ** -24, 'float32', tfSeed(seed, 'categorical-sample', stream));
+}

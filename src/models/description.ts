@@ -21,7 +21,17 @@ export interface Preprocessing {
    * (after the division by `scale`); invert it to read decoder outputs in raw units.
    */
   standardization?: StandardizerJSON;
+  /**
+   * A conditional model (conditionDim C > 0): what its condition c [C] means. 'label': c is the
+   * class label one-hot, class k named classNames[k] (from `labelColumn` of a table); 'columns': c
+   * holds these table columns, z-scored by `standardization` (after the division by `scale`).
+   */
+  condition?: ConditionDescription;
 }
+
+/** What a conditional model's c means, saved with it (see {@link Preprocessing.condition}). */
+export type ConditionDescription =
+  { kind: 'label'; numClasses: number; classNames: string[]; labelColumn?: string } | { kind: 'columns'; columns: string[]; standardization: StandardizerJSON };
 
 /** Everything about a saved model that is not a weight: the self-description of the folder. */
 export interface ModelDescription {

@@ -17,6 +17,17 @@ export function decodeMean(model: LatentVariableModel, z: tf.Tensor2D, c?: tf.Te
 }
 
 /**
+ * E[x|z_n, c] for every code under one condition: c [1, C] repeated over the N codes (a conditional
+ * model), or none (an unconditional one).
+ * @param z - latents [N, Z]
+ * @param c - one condition [1, C], or conditions [N, C]
+ * @returns [N, D]; caller disposes
+ */
+export function decodeMeanUnder(model: LatentVariableModel, z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => decodeMean(model, z, c && c.shape[0] === 1 && z.shape[0] !== 1 ? (tf.tile(c, [z.shape[0], 1]) as tf.Tensor2D) : c));
+}
+
+/**
  * Reconstruction at the posterior mean: x̂ = E[x | z = mean(x), c].
  * @param x - [B, D] or [B, ...inputShape]
  * @param c - conditions [B, C] for a conditional model

@@ -20,9 +20,9 @@ export interface VaeOptions {
   encoder?: Partial<NetConfig>;
   /** The decoder network. Default: the encoder's config, mirrored (an MLP's hidden widths reversed). */
   decoder?: Partial<NetConfig>;
-  /** Shorthand for an MLP encoder (and its mirrored decoder): its hidden widths. Not with `encoder`. */
+  /** Shorthand for `encoder.hidden` (an MLP's hidden widths, mirrored in the decoder; a conv net's dense widths). */
   hidden?: readonly number[];
-  /** Shorthand for an MLP encoder (and its mirrored decoder): its activation. Not with `encoder`. */
+  /** Shorthand for `encoder.activation`. */
   activation?: Activation;
   /** Observation model p(x|z). Default Bernoulli on logits. */
   likelihood?: LikelihoodConfig;
@@ -66,22 +66,27 @@ export function vaeOptionsFromConfig(c: VaeConfig): VaeOptions {
 }
 
 /**
- * The encoder and decoder configs of options: `encoder` (or the MLP shorthand `hidden`,
- * `activation`), and `decoder` or the encoder's mirror.
+ * The encoder and decoder configs of options: `encoder` (any kind; default an MLP), with the
+ * shorthand `hidden` and `activation` filled into it (an MLP's hidden widths, a conv net's dense
+ * widths after its convolutions, a recurrent net's state sizes; each kind rejects what it does not
+ * take), and `decoder` or the encoder's mirror (each kind's decoder builder mirrors its config).
  * @param field - where the options sit, for messages ('' at the top level, 'model' in a run config)
- * @throws ConfigError for a bad network config, or both `encoder` and the shorthand
+ * @throws ConfigError for a bad network config, or a shorthand also given inside `encoder`
  */
 export function resolveNetworks(
   opts: Pick<VaeOptions, 'encoder' | 'decoder' | 'hidden' | 'activation'>,
   field = '',
 ): { encoder: NetConfig; decoder: NetConfig } {
   const at = (name: string) => (field ? `${field}.${name}` : name);
-  if (opts.encoder && (opts.hidden !== undefined || opts.activation !== undefined)) {
-    throw new ConfigError(`${at('hidden')}, ${at('activation')}: the MLP shorthand for the encoder; give them inside ${at('encoder')} instead, not both`);
+  const given = { ...(opts.encoder ?? {}) } as Record<string, unknown>;
+  for (const key of ['hidden', 'activation'] as const) {
+    if (opts[key] === undefined) continue;
+    if (given[key] !== undefined) {
+      throw new ConfigError(`${at(key)}: a shorthand for ${at(`encoder.${key}`)}, which is also given; give one of them, not both`);
+    }
+    given[key] = key === 'hidden' ? [...opts.hidden!] : opts.activation;
   }
-  const encoder = opts.encoder
-    ? resolveNetConfig(opts.encoder, at('encoder'))
-    : resolveNetConfig({ kind: 'mlp', hidden: opts.hidden ? [...opts.hidden] : undefined, activation: opts.activation }, field);
+  const encoder = resolveNetConfig(given as Partial<NetConfig>, opts.encoder ? at('encoder') : field);
   const decoder = opts.decoder ? resolveNetConfig(opts.decoder, at('decoder')) : structuredClone(encoder);
   return { encoder, decoder };
 }

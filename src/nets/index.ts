@@ -7,14 +7,18 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../math/rng.js';
 import { check, oneOf } from '../validate.js';
+import { convDecoder, convEncoder, resolveConvConfig, type ConvConfig } from './conv.js';
 import { mlpDecoder, mlpEncoder, resolveMlpConfig, type MlpConfig } from './mlp.js';
+import { resolveRnnConfig, rnnDecoder, rnnEncoder, type RnnConfig } from './rnn.js';
 import type { NetDims } from './net.js';
 
 export type { NetDims } from './net.js';
+export { CONV_DEFAULTS, convDecoder, convEncoder, resolveConvConfig, type ConvConfig } from './conv.js';
 export { ACTIVATIONS, MLP_DEFAULTS, mlpDecoder, mlpEncoder, resolveMlpConfig, type Activation, type MlpConfig } from './mlp.js';
+export { RNN_CELLS, RNN_DEFAULTS, resolveRnnConfig, rnnDecoder, rnnEncoder, type RnnCell, type RnnConfig } from './rnn.js';
 
 /** A network's config, tagged by `kind`. */
-export type NetConfig = MlpConfig;
+export type NetConfig = MlpConfig | ConvConfig | RnnConfig;
 
 interface NetEntry<C extends NetConfig> {
   /** Validates a (partial) config of this kind and fills its defaults; `field` names it in messages. */
@@ -27,9 +31,11 @@ interface NetEntry<C extends NetConfig> {
 
 const NETS: { [K in NetConfig['kind']]: NetEntry<Extract<NetConfig, { kind: K }>> } = {
   mlp: { resolve: resolveMlpConfig, encoder: mlpEncoder, decoder: mlpDecoder },
+  conv: { resolve: resolveConvConfig, encoder: convEncoder, decoder: convDecoder },
+  rnn: { resolve: resolveRnnConfig, encoder: rnnEncoder, decoder: rnnDecoder },
 };
 
-/** The kinds of network: 'mlp'. */
+/** The kinds of network: 'mlp', 'conv', 'rnn'. */
 export const NET_KINDS = Object.keys(NETS) as NetConfig['kind'][];
 
 function entryOf(kind: unknown, field: string): NetEntry<NetConfig> {

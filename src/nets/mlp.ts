@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../math/rng.js';
 import { check, checkKnownKeys, expectThat, intAtLeast, oneOf } from '../validate.js';
+import { dense, denseStack, inputsWithCondition } from './layers.js';
 import type { NetDims } from './net.js';
 
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'softplus', 'swish', 'linear'] as const;
@@ -39,42 +40,18 @@ export function resolveMlpConfig(c: Partial<MlpConfig>, field: string): MlpConfi
   return { kind: 'mlp', hidden, activation: check(at('activation'), c.activation ?? MLP_DEFAULTS.activation, oneOf(ACTIVATIONS)) };
 }
 
-function dense(units: number, fanIn: number, activation: Activation, name: string, rng: Rng): tf.layers.Layer {
-  const bound = 1 / Math.sqrt(fanIn);
-  return tf.layers.dense({
-    units,
-    activation,
-    name,
-    kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: rng.nextSeed() }),
-    biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: rng.nextSeed() }),
-  });
-}
-
-/** The network's inputs: `main` [B, size], and the condition c [B, C] concatenated to it when C > 0. */
-function inputs(name: string, size: number, conditionDim: number): { list: tf.SymbolicTensor[]; joined: tf.SymbolicTensor; width: number } {
-  const main = tf.input({ shape: [size], name });
-  if (conditionDim === 0) return { list: [main], joined: main, width: size };
-  const c = tf.input({ shape: [conditionDim], name: 'c' });
-  const joined = tf.layers.concatenate({ name: `${name}_c` }).apply([main, c]) as tf.SymbolicTensor; // [B, size + C]
-  return { list: [main, c], joined, width: size + conditionDim };
-}
-
 /**
  * Encoder network x → (mean, logVar) of q(z|x) = N(mean, diag exp(logVar)).
  * @returns a LayersModel: x [B, D] (and c [B, C]) → [mean [B, Z], logVar [B, Z]]
  * @see Kingma & Welling 2014, appendix C.2 (an MLP encoder that outputs μ and log σ²)
  */
 export function mlpEncoder(config: MlpConfig, dims: NetDims, rng: Rng): tf.LayersModel {
-  const { list, joined, width } = inputs('x', dims.dataDim, dims.conditionDim);
-  let h = joined;
-  let fanIn = width;
-  config.hidden.forEach((units, i) => {
-    h = dense(units, fanIn, config.activation, `encoder_hidden_${i}`, rng).apply(h) as tf.SymbolicTensor;
-    fanIn = units;
-  });
+  const input = inputsWithCondition('x', dims.dataDim, dims.conditionDim);
+  const joined = input.join(input.main, dims.dataDim); // [B, D + C]
+  const { h, width: fanIn } = denseStack(joined.h, joined.width, config.hidden, config.activation, 'encoder_hidden', rng); // [B, H_last]
   const mean = dense(dims.latentDim, fanIn, 'linear', 'encoder_mean', rng).apply(h) as tf.SymbolicTensor;
   const logVar = dense(dims.latentDim, fanIn, 'linear', 'encoder_logvar', rng).apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: list, outputs: [mean, logVar], name: 'encoder' });
+  return tf.model({ inputs: input.list, outputs: [mean, logVar], name: 'encoder' });
 }
 
 /**
@@ -82,13 +59,9 @@ export function mlpEncoder(config: MlpConfig, dims: NetDims, rng: Rng): tf.Layer
  * @returns a LayersModel: z [B, Z] (and c [B, C]) → [B, D]
  */
 export function mlpDecoder(config: MlpConfig, dims: NetDims, rng: Rng): tf.LayersModel {
-  const { list, joined, width } = inputs('z', dims.latentDim, dims.conditionDim);
-  let h = joined;
-  let fanIn = width;
-  [...config.hidden].reverse().forEach((units, i) => {
-    h = dense(units, fanIn, config.activation, `decoder_hidden_${i}`, rng).apply(h) as tf.SymbolicTensor;
-    fanIn = units;
-  });
+  const input = inputsWithCondition('z', dims.latentDim, dims.conditionDim);
+  const joined = input.join(input.main, dims.latentDim); // [B, Z + C]
+  const { h, width: fanIn } = denseStack(joined.h, joined.width, [...config.hidden].reverse(), config.activation, 'decoder_hidden', rng); // [B, H_first]
   const out = dense(dims.dataDim, fanIn, 'linear', 'decoder_output', rng).apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: list, outputs: out, name: 'decoder' });
+  return tf.model({ inputs: input.list, outputs: out, name: 'decoder' });
 }

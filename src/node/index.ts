@@ -32,6 +32,8 @@ export {
   type DataSourceOptions,
 } from './datasets/data-source.js';
 export { loadBostonTable, bostonCsvPath } from './datasets/boston.js';
+export { loadCpsWagesTable, cpsWagesCsvPath, CPS_WAGES_CATEGORICAL } from './datasets/cps-wages.js';
+export { loadPngFolder, isPngFolder, IMAGE_FOLDER_SPLIT, type PngFolderData, type PngFolderOptions } from './datasets/png-folder.js';
 // parallel/
 export { DataParallelGradients, shardRows, type DataParallelOptions } from './parallel/data-parallel.js';
 export { estimateLogLikelihoodParallel, type ParallelLogLikelihoodOptions } from './parallel/loglik-parallel.js';

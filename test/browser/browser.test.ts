@@ -19,7 +19,7 @@ import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { bundleForBrowser, type BrowserBundle } from './bundle.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
-import { elboOfData, encodeFixed, MODEL_OPTIONS, trainBriefly } from './scenario.js';
+import { elboOfData, encodeDecode, encodeFixed, MODEL_OPTIONS, SAVED_MODEL_KINDS, trainBriefly } from './scenario.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ENTRY = join(HERE, 'entry.ts');
@@ -113,11 +113,11 @@ describe('vaekit in headless Chromium, cpu backend', { timeout: 120_000 }, () =>
    * The page loads the model from the server, then runs `call` ('encodeFixed', …) from the scenario on it.
    * @throws when loading or the call reads a tensor synchronously (dataSync, arraySync, bufferSync)
    */
-  async function loadedInPage<K extends ScenarioCall>(call: K): Promise<Awaited<ReturnType<Scenario[K]>>> {
+  async function loadedInPage<K extends ScenarioCall>(call: K, url = modelUrl): Promise<Awaited<ReturnType<Scenario[K]>>> {
     const { value, syncReads } = await inPage<{ value: Awaited<ReturnType<Scenario[K]>>; syncReads: string[] }>(`(async () => {
       const m = await import('/bundle.js');
       m.syncReads.takeSyncReads();
-      const vae = await m.VAE.load(${JSON.stringify(modelUrl)});
+      const vae = await m.VAE.load(${JSON.stringify(url)});
       const value = await m.scenario.${call}(vae);
       return { value, syncReads: m.syncReads.takeSyncReads() };
     })()`);
@@ -133,10 +133,15 @@ describe('vaekit in headless Chromium, cpu backend', { timeout: 120_000 }, () =>
     tmp = mkdtempSync(join(tmpdir(), 'vaekit-browser-'));
     modelDir = join(tmp, 'model');
     await vae.save(modelDir);
+    for (const [name, options] of Object.entries(SAVED_MODEL_KINDS)) {
+      const other = new VAE(options);
+      await other.save(join(tmp, 'models', name));
+      other.dispose();
+    }
     const { code } = await bundle();
     server = await startStaticServer(
       { '/': { body: PAGE, contentType: 'text/html; charset=utf-8' }, '/bundle.js': { body: code, contentType: 'text/javascript; charset=utf-8' } },
-      { '/model/': modelDir },
+      { '/model/': modelDir, '/models/': join(tmp, 'models') },
     );
     modelUrl = `${server.origin}/model`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
@@ -194,4 +199,16 @@ describe('vaekit in headless Chromium, cpu backend', { timeout: 120_000 }, () =>
     assertAllClose(inBrowser.encodedAfter.mean, inNode.encodedAfter.mean, { rtol: 1e-5, message: 'mean after training' });
     assertAllClose(inBrowser.encodedAfter.logVar, inNode.encodedAfter.logVar, { rtol: 1e-5, message: 'logVar after training' });
   });
+
+  for (const name of Object.keys(SAVED_MODEL_KINDS) as (keyof typeof SAVED_MODEL_KINDS)[]) {
+    test(`a ${name} model saved by Node loads over HTTP and encodes and decodes to the same numbers`, { skip: skipBrowser }, async () => {
+      const inBrowser = await loadedInPage('encodeDecode', `${server!.origin}/models/${name}`);
+      const loaded = await VAE.load(join(tmp!, 'models', name));
+      const inNode = await encodeDecode(loaded);
+      loaded.dispose();
+      assert.equal(inBrowser.decoded.length, 2 * loaded.dataDim);
+      assertAllClose(inBrowser.mean, inNode.mean, { rtol: 1e-5, atol: 1e-6, message: 'mean' });
+      assertAllClose(inBrowser.decoded, inNode.decoded, { rtol: 1e-5, atol: 1e-6, message: 'decoded' });
+    });
+  }
 });

@@ -54,3 +54,59 @@ export async function trainBriefly(vae: VAE): Promise<{ trainLoss: number[]; enc
   result.optimizer.dispose();
   return { trainLoss: result.history.map((m) => m.trainLoss), encodedAfter: await encodeFixed(vae) };
 }
+
+/**
+ * Models of every kind of network and condition the page loads (beside {@link MODEL_OPTIONS}): each is
+ * saved by Node, loaded in the page with `VAE.load(url)` (standard tfjs layers through
+ * `tf.loadLayersModel`), and run by {@link encodeDecode} on both sides.
+ */
+export const SAVED_MODEL_KINDS = Object.freeze({
+  conv: { inputShape: [6, 5, 2], latentDim: 3, encoder: { kind: 'conv' as const, channels: [3, 4], hidden: [5] }, seed: 4 },
+  'conditional-conv': { inputShape: [8, 8, 1], latentDim: 2, conditionDim: 3, encoder: { kind: 'conv' as const, channels: [2] }, seed: 5 },
+  'conditional-mlp': { inputShape: [DATA_DIM], hidden: [5], latentDim: 2, conditionDim: 2, seed: 6 },
+  'rnn-gru': { inputShape: [5, 2], latentDim: 2, encoder: { kind: 'rnn' as const, cell: 'gru' as const, hidden: [4] }, seed: 8 },
+  'conditional-rnn-lstm': {
+    inputShape: [4, 3],
+    latentDim: 2,
+    conditionDim: 2,
+    encoder: { kind: 'rnn' as const, cell: 'lstm' as const, hidden: [3, 2] },
+    seed: 9,
+  },
+  'mixed-table': {
+    inputShape: [7], // x, colour (3 one-hot), y, size (2 one-hot)
+    hidden: [5],
+    latentDim: 2,
+    seed: 7,
+    likelihood: {
+      kind: 'mixed' as const,
+      variance: 'learned' as const,
+      columns: [
+        { name: 'x', kind: 'numeric' as const },
+        { name: 'colour', kind: 'categorical' as const, categories: ['blue', 'green', 'red'] },
+        { name: 'y', kind: 'numeric' as const },
+        { name: 'size', kind: 'categorical' as const, categories: ['S', 'L'] },
+      ],
+    },
+  },
+});
+
+/**
+ * Encodes two fixed inputs (with conditions one-hot 0 and 1 for a conditional model) and decodes their
+ * posterior means: mean [2, Z] and decoder outputs [2, D], flattened.
+ */
+export async function encodeDecode(vae: VAE): Promise<{ mean: number[]; decoded: number[] }> {
+  const [mean, decoded] = tf.tidy(() => {
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 2 * vae.dataDim }, (_, i) => ((i * 7) % 13) / 12),
+      [2, vae.dataDim],
+    ); // [2, D]
+    const c = vae.conditionDim > 0 ? (tf.oneHot([0, 1], vae.conditionDim).toFloat() as tf.Tensor2D) : undefined; // [2, C]
+    const posterior = vae.encode(x, c); // mean [2, Z]
+    return [posterior.mean, vae.decode(posterior.mean, c)]; // [2, Z], [2, D]
+  });
+  try {
+    return { mean: Array.from(await mean.data()), decoded: Array.from(await decoded.data()) };
+  } finally {
+    tf.dispose([mean, decoded]);
+  }
+}

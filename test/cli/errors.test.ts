@@ -73,7 +73,7 @@ describe('vaekit usage errors (exit 2)', () => {
     [['train', '--lr', '0'], /--lr: expected a positive number, got '0'/],
     [['train', '--beta', 'nan'], /--beta: expected a number ≥ 0, got 'nan'/],
     [['train', '--backend', 'gpu'], /--backend: expected one of wasm, cpu, tensorflow, got 'gpu'/],
-    [['train', '--likelihood', 'poisson'], /--likelihood: expected one of bernoulli, gaussian, got 'poisson'/],
+    [['train', '--likelihood', 'poisson'], /--likelihood: expected one of bernoulli, gaussian, mixed, got 'poisson'/],
     [
       ['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'],
       /--variance: expected a positive number, 'learned' or 'learned-diag', got 'big'/,

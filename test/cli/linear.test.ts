@@ -192,6 +192,22 @@ describe('vaekit evaluate and score on a VAE run', () => {
     assert.match(r.out.join('\n'), /log p\(x\) IS \(K=20\)/);
   });
 
+  test('evaluate --limit n evaluates the first n examples of the split, as the library does', async () => {
+    const r = await runCli(['evaluate', vaeRun, '--samples', '10', '--limit', '37']);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    const e = readJson(join(vaeRun, 'evaluation.json'));
+    assert.equal(e.numExamples, 37);
+    const vae = await VAE.load(join(vaeRun, 'model'), fsModelStore);
+    try {
+      const ds = takeFirst(loadDataSource('mnist', { scale: 255 }).test, 37);
+      const is = await estimateLogLikelihood(vae, ds, { numSamples: 10, seed: 0 });
+      assert.ok(Math.abs(e.logLikelihoodEstimate.value - is.value) <= 1e-9 * Math.abs(is.value), `${e.logLikelihoodEstimate.value} vs ${is.value}`);
+    } finally {
+      vae.dispose();
+    }
+    assert.equal((await runCli(['evaluate', vaeRun, '--limit', '0'])).code, 2, '--limit 0 is a usage error');
+  });
+
   test('evaluate --samples 0 skips the estimate', async () => {
     const r = await runCli(['evaluate', vaeRun, '--samples', '0']);
     assert.equal(r.code, 0, r.err.join('\n'));

@@ -108,7 +108,7 @@ describe('makeLikelihood', () => {
     g.dispose();
     assert.throws(
       () => makeLikelihood({ kind: 'poisson' } as unknown as LikelihoodConfig),
-      (e: unknown) => e instanceof ConfigError && /likelihood\.kind: expected one of bernoulli, gaussian, got "poisson"/.test(e.message),
+      (e: unknown) => e instanceof ConfigError && /likelihood\.kind: expected one of bernoulli, gaussian, mixed, got "poisson"/.test(e.message),
     );
   });
 });

@@ -186,10 +186,10 @@ describe('VAE configs', () => {
     assert.deepEqual(vaeOptionsFromConfig(config).decoder, DECODER);
   });
 
-  test('the MLP shorthand with an encoder config is a ConfigError; a bad decoder field is named as decoder', () => {
+  test('a shorthand also given inside the encoder config is a ConfigError; a bad decoder field is named as decoder', () => {
     assert.throws(
-      () => resolveVaeConfig({ inputShape: [6], hidden: [3], encoder: ENCODER }),
-      (e: unknown) => e instanceof ConfigError && /hidden, activation: .*encoder/.test(e.message),
+      () => resolveVaeConfig({ inputShape: [6], hidden: [3], encoder: { ...ENCODER, hidden: [5] } }),
+      (e: unknown) => e instanceof ConfigError && /^hidden: a shorthand for encoder.hidden/.test(e.message),
     );
     assert.throws(
       () => resolveVaeConfig({ inputShape: [6], decoder: { hidden: [0] } }),

@@ -508,8 +508,8 @@ describe('noise module', () => {
 describe('network registry', () => {
   const dims = { dataDim: 6, inputShape: [6], latentDim: 2, conditionDim: 0 };
 
-  test("knows the kind 'mlp'", () => {
-    assert.deepEqual(NET_KINDS, ['mlp']);
+  test("knows the kinds 'mlp' and 'conv'", () => {
+    assert.ok(NET_KINDS.includes('mlp') && NET_KINDS.includes('conv'), NET_KINDS.join(', '));
   });
 
   test('resolves an empty config to the MLP defaults (one hidden layer of 400 ReLU units) and fills what is missing', () => {
@@ -528,10 +528,14 @@ describe('network registry', () => {
   });
 
   test('an unknown kind is a ConfigError naming the field, from resolve and from the builders', () => {
-    assertConfigError(() => resolveNetConfig({ kind: 'conv' } as unknown as NetConfig, 'model.encoder'), 'model.encoder.kind: expected one of mlp, got "conv"');
+    const kinds = NET_KINDS.join(', ');
+    assertConfigError(
+      () => resolveNetConfig({ kind: 'dense' } as unknown as NetConfig, 'model.encoder'),
+      `model.encoder.kind: expected one of ${kinds}, got "dense"`,
+    );
     const rng = new Rng('nets');
-    assertConfigError(() => makeEncoder({ kind: 'rnn' } as unknown as NetConfig, dims, rng), 'encoder.kind: expected one of mlp, got "rnn"');
-    assertConfigError(() => makeDecoder({ kind: 'rnn' } as unknown as NetConfig, dims, rng), 'decoder.kind: expected one of mlp, got "rnn"');
+    assertConfigError(() => makeEncoder({ kind: 'gan' } as unknown as NetConfig, dims, rng), `encoder.kind: expected one of ${kinds}, got "gan"`);
+    assertConfigError(() => makeDecoder({ kind: 'gan' } as unknown as NetConfig, dims, rng), `decoder.kind: expected one of ${kinds}, got "gan"`);
   });
 
   test('a bad width or activation is a ConfigError naming it with its index', () => {

@@ -261,7 +261,7 @@ describe('anomaly scores of a tiny VAE', () => {
     assert.equal(resolveAnomalyScoreOptions({ score: 'recon-error', numSamples: 5 }).numSamples, null);
     assert.throws(
       () => resolveAnomalyScoreOptions({ score: 'mse' as 'nll' }),
-      /^ConfigError: score: expected one of nll, negelbo, recon-prob, recon-error, got "mse"/,
+      /^ConfigError: score: expected one of nll, negelbo, recon-prob, recon-error, recon-prob-last, recon-error-last, got "mse"/,
     );
     assert.throws(() => resolveAnomalyScoreOptions({ score: 'recon-prob', numSamples: 0 }), /numSamples: expected an integer ≥ 1, got 0/);
   });

@@ -58,7 +58,11 @@ test('the MLP shorthand sets both networks, the decoder mirroring the encoder; s
     { dataKind: images },
   ) as VaeRunConfig;
   assert.deepEqual([b.model.encoder.hidden, b.model.decoder.hidden], [[64], [16, 8]]);
-  assert.ok(configError(() => resolveRunConfig({ model: { encoder: { kind: 'mlp' }, hidden: [3] } }, { dataKind: images })).library.includes('not both'));
+  const c = resolveRunConfig({ model: { encoder: { kind: 'mlp', activation: 'tanh' }, hidden: [3] } }, { dataKind: images }) as VaeRunConfig;
+  assert.deepEqual(c.model.encoder, { kind: 'mlp', hidden: [3], activation: 'tanh' }, 'the shorthand fills the encoder config');
+  assert.ok(
+    configError(() => resolveRunConfig({ model: { encoder: { kind: 'mlp', hidden: [4] }, hidden: [3] } }, { dataKind: images })).library.includes('not both'),
+  );
 });
 
 test('a linear model makes a linear run with its own model and training sections', () => {

@@ -21,6 +21,7 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .argument('<run>', 'a run folder')
     .option('--data <name|dir>', "data source (default: the run's own)")
     .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
+    .option('--limit <n>', "only the first n examples of the split (after the run's own --limit)", int('--limit', 1))
     .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
     .option('--iwae-samples <K>', 'VAE: K of the IWAE bound reported beside log p(x) [the K the run trained with]', int('--iwae-samples', 1))
@@ -30,13 +31,24 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .action(
       async (
         run: string,
-        o: { data?: string; split: Split; samples: number; seed: number; iwaeSamples?: number; threads?: number; backend: BackendName; native: NativeChoice },
+        o: {
+          data?: string;
+          split: Split;
+          limit?: number;
+          samples: number;
+          seed: number;
+          iwaeSamples?: number;
+          threads?: number;
+          backend: BackendName;
+          native: NativeChoice;
+        },
       ) => {
         await useBackend(o.backend, { native: o.native });
         const e = await withProgress(io, `log p(x), K = ${o.samples}`, (onProgress) =>
           evaluateRun(run, {
             split: o.split,
             data: o.data,
+            limit: o.limit,
             numSamples: o.samples,
             seed: o.seed,
             iwaeSamples: o.iwaeSamples,
@@ -45,12 +57,14 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
           }),
         );
         const est = e.logLikelihoodEstimate;
+        // A conditional VAE's figures are of log p(x|y), y each example's own condition.
+        const px = e.condition ? 'log p(x|y)' : 'log p(x)';
         const header = [
           'model',
           'split',
           'examples',
-          'log p(x) exact',
-          `log p(x) IS${est ? ` (K=${est.numSamples})` : ''}`,
+          `${px} exact`,
+          `${px} IS${est ? ` (K=${est.numSamples})` : ''}`,
           '± se',
           'bits/dim',
           'ELBO',
@@ -70,6 +84,10 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         const widths = header.map((h, i) => Math.max(h.length, row[i].length));
         io.out(header.map((h, i) => h.padEnd(widths[i])).join('  '));
         io.out(row.map((c, i) => c.padEnd(widths[i])).join('  '));
+        if (e.condition)
+          io.out(
+            `conditional VAE: log p(x|y), ELBO and IWAE bound given each example's own ${e.condition.kind === 'label' ? `class label (${e.condition.numClasses} classes)` : `condition columns (${e.condition.columns.join(', ')})`}`,
+          );
         if (e.iwaeBound) io.out(`IWAE bound (K=${e.iwaeBound.numSamples}): ${f(e.iwaeBound.value)} ± ${f(e.iwaeBound.standardError)}`);
         if (e.latent) {
           const kl = e.latent.klPerDimension;

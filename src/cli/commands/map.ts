@@ -8,7 +8,9 @@ import { LATENT_GRID_DEFAULTS } from '../../latent/manifold.js';
 import type { BackendName } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
 
+import type { ConditionValue } from '../../node/runs/conditions.js';
 import { MAP_DEFAULTS, mapRun } from '../../node/runs/latent-tools.js';
+import { conditionOption } from '../condition-flag.js';
 import { backendOption, int, nativeOption } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { openRunOnBackend } from '../open-run.js';
@@ -18,6 +20,7 @@ interface MapFlags {
   grid: number;
   out?: string;
   manifoldOut?: string;
+  condition?: ConditionValue;
   backend: BackendName;
   native: NativeChoice;
 }
@@ -30,11 +33,12 @@ export function mapCommand(io: CliIo, done: (code: number) => void): Command {
     .option('--grid <n>', 'Z = 2: codes per side of the manifold grid', int('--grid', 2), LATENT_GRID_DEFAULTS.numPerSide)
     .option('--out <file>', 'the SVG file (default RUN/latent-map.svg)')
     .option('--manifold-out <file>', 'Z = 2: the manifold file (default RUN/manifold.png, or .csv for a table)')
+    .addOption(conditionOption('the manifold [class 0, or the condition columns at their training means]'))
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(async (run: string, o: MapFlags) => {
       const saved = await openRunOnBackend(run, o);
-      const r = await mapRun(saved, { numExamples: o.n, gridSize: o.grid, out: o.out, manifoldOut: o.manifoldOut });
+      const r = await mapRun(saved, { numExamples: o.n, gridSize: o.grid, out: o.out, manifoldOut: o.manifoldOut, condition: o.condition });
       const axes =
         r.method === 'pca'
           ? `first two principal directions (${r.explainedVarianceRatio!.map((v) => `${(100 * v).toFixed(1)}%`).join(', ')} of their variance)`
@@ -42,7 +46,7 @@ export function mapCommand(io: CliIo, done: (code: number) => void): Command {
       io.out(`wrote the latent means of ${r.numExamples} test examples (${axes}${r.hasLabels ? ', coloured by label' : ''}) to ${r.file}`);
       if (r.manifold)
         io.out(
-          `wrote the decoded manifold (${o.grid}×${o.grid} codes in [−${LATENT_GRID_DEFAULTS.range}, ${LATENT_GRID_DEFAULTS.range}]²) to ${r.manifold.file}${r.manifold.format === 'csv' ? ' (raw units)' : ''}`,
+          `wrote the decoded manifold (${o.grid}×${o.grid} codes in [−${LATENT_GRID_DEFAULTS.range}, ${LATENT_GRID_DEFAULTS.range}]²${r.condition ? `, decoded under ${r.condition}` : ''}) to ${r.manifold.file}${r.manifold.format === 'csv' ? ' (raw units)' : ''}`,
         );
       done(0);
     });

@@ -3,7 +3,9 @@
  * table as CSV in raw units under the column names; for a linear run, draws from the fitted model.
  * `--prior gmm` draws z instead from a Gaussian mixture fitted to the training examples' latent means
  * (ex-post density estimation, Ghosh et al. 2020), saved in RUN/latent-prior-gmm.json and reused
- * while the model, data and options are unchanged.
+ * while the model, data and options are unchanged. A conditional run: `--condition 7` (a class) or
+ * `--condition age=40,sex=1` (condition columns, raw units) for every sample; `--grid` (the default of
+ * a run conditioned on the class label) one row per class.
  */
 import { Command } from 'commander';
 import { LATENT_MIXTURE_DEFAULTS } from '../../latent/aggregated-posterior.js';
@@ -12,12 +14,17 @@ import type { BackendName } from '../../node/compute/backend.js';
 import { sampleRun } from '../../node/runs/kinds.js';
 import { LATENT_PRIOR_FILE } from '../../node/runs/latent-prior.js';
 import { SAMPLE_PRIORS, type SamplePrior } from '../../node/runs/results.js';
+import { CLASS_GRID_DEFAULT_PER_ROW } from '../../node/runs/conditional-samples.js';
+import type { ConditionValue } from '../../node/runs/conditions.js';
+import { conditionOption } from '../condition-flag.js';
 import { backendOption, int, oneOf, positiveNumberFlag } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
 import { openRunOnBackend } from '../open-run.js';
 
 interface SampleFlags {
-  n: number;
+  n?: number;
+  condition?: ConditionValue;
+  grid?: boolean;
   seed: number;
   temperature: number;
   out?: string;
@@ -46,7 +53,9 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
   return new Command('sample')
     .description('generate from the prior: decoder means E[x|z] for z ~ N(0, I) (or a fitted mixture, --prior gmm); samples x ~ p(x) for a linear run')
     .argument('<run>', 'a run folder (or a model folder)')
-    .option('--n <n>', 'number of samples', int('--n', 1), 64)
+    .option('--n <n>', `number of samples [64]; a class grid: samples per row [${CLASS_GRID_DEFAULT_PER_ROW}]`, int('--n', 1))
+    .addOption(conditionOption('every sample'))
+    .option('--grid', 'a run conditioned on the class label: one row per class, the same z in every column (the default without --condition)')
     .option('--seed <n>', 'seed of z', int('--seed', 0), 0)
     .option('--temperature <t>', 'standard deviation of z (1 = the prior)', positiveNumberFlag('--temperature'), 1)
     .option(
@@ -76,6 +85,8 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
         covariance: o.covariance,
         out: o.out,
         csv: o.csv,
+        condition: o.condition,
+        grid: o.grid,
         log: (l) => io.err(l),
       });
       for (const note of r.notes) io.out(note);

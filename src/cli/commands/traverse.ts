@@ -8,7 +8,9 @@ import { TRAVERSE_DEFAULTS } from '../../latent/traverse.js';
 import type { BackendName } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
 
+import type { ConditionValue } from '../../node/runs/conditions.js';
 import { traverseRun } from '../../node/runs/latent-tools.js';
+import { conditionOption } from '../condition-flag.js';
 import { backendOption, int, nativeOption, positiveNumberFlag } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
 import { openRunOnBackend } from '../open-run.js';
@@ -19,6 +21,7 @@ interface TraverseFlags {
   range: number;
   steps: number;
   out?: string;
+  condition?: ConditionValue;
   backend: BackendName;
   native: NativeChoice;
 }
@@ -40,13 +43,16 @@ export function traverseCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--range <r>', 'offsets from the centre in [−r, r], prior standard deviations', positiveNumberFlag('--range'), TRAVERSE_DEFAULTS.range)
     .option('--steps <n>', 'offsets per row', int('--steps', 2), TRAVERSE_DEFAULTS.numSteps)
     .option('--out <file>', 'file to write (default RUN/traversal.png, or .csv for a table)')
+    .addOption(conditionOption('the codes without --index [class 0, or the condition columns at their training means]'))
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(async (run: string, o: TraverseFlags) => {
       const saved = await openRunOnBackend(run, o);
-      const r = await traverseRun(saved, { index: o.index, dims: o.dims, range: o.range, numSteps: o.steps, out: o.out });
+      const r = await traverseRun(saved, { index: o.index, dims: o.dims, range: o.range, numSteps: o.steps, out: o.out, condition: o.condition });
       const centre = r.index === null ? '0' : `μ(x) of test example ${r.index}`;
-      io.out(`wrote ${r.dims.length} rows of ${r.numSteps} decoder means, offsets in [−${r.range}, ${r.range}] around ${centre}, to ${r.file}`);
+      io.out(
+        `wrote ${r.dims.length} rows of ${r.numSteps} decoder means, offsets in [−${r.range}, ${r.range}] around ${centre}${r.condition ? `, decoded under ${r.condition}` : ''}, to ${r.file}`,
+      );
       io.out(
         `rows (dimension: KL in nats, test mean): ${r.dims.map((u) => `${u}: ${r.klPerDimension[u].toFixed(3)}`).join(', ')}; ` +
           `${r.activeUnits} of ${r.klPerDimension.length} dimensions active`,

@@ -2,7 +2,8 @@
  * Picks and initialises the TensorFlow.js compute backend for Node entry points (CLI, bench,
  * tests). The library itself never calls tf.setBackend.
  *
- * - `wasm` (default): @tensorflow/tfjs-backend-wasm, SIMD, with vaekit's transposed-matmul fix,
+ * - `wasm` (default): @tensorflow/tfjs-backend-wasm, SIMD, with vaekit's transposed-matmul fix and
+ *   its conv weight gradient (src/backend/conv-grad.ts; the wasm backend has none),
  *   and vaekit's native kernels when its addon loads (src/node/native-kernels.ts: matrix products
  *   on OpenBLAS over every core, Adam, the Bernoulli likelihood; `native: 'off'` or
  *   VAEKIT_NATIVE=off turns them off).
@@ -13,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, setting } from '../../errors.js';
 import { installWasmMatMulFix } from '../../backend/wasm-matmul.js';
+import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 import { installNativeKernels, type NativeChoice } from './native-kernels.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
@@ -40,6 +42,7 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmMatMulFix('wasm');
+    registerWasmConvGradients('wasm');
     // An explicit choice goes into the environment too, so worker threads started later follow it.
     if (options.native === 'on' || options.native === 'off') process.env.VAEKIT_NATIVE = options.native;
     installNativeKernels(options.native ?? 'auto', 0, 'wasm');

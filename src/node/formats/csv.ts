@@ -10,16 +10,12 @@ import { numericTable, type NumericTable, type NumericTableOptions, type TextRec
 import { DataError } from '../../errors.js';
 
 /**
- * Reads a numeric CSV file.
- * @param path - the file
- * @param opts - feature `columns` (default: every numeric column but the label), `labelColumn`, and
- *   `source`, the name in messages and `Dataset.source` (default: path)
- * @returns every data row [N, D] in file order, float32, raw units, with column names
- * @throws DataError when the file cannot be read or parsed as CSV (unclosed quote …), or for any
- *   problem {@link numericTable} names (empty file, no header, ragged row, bad cell: file, line, column)
+ * The records of a CSV file, each with the 1-based line it starts on (csv-parse: RFC 4180 quoting, a
+ * leading BOM, blank lines skipped, cells trimmed, rows of any length).
+ * @param source - the file's name in messages
+ * @throws DataError when the file cannot be read or parsed as CSV (unclosed quote …)
  */
-export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'source'> & { source?: string } = {}): NumericTable {
-  const source = opts.source ?? path;
+export function readCsvRecords(path: string, source = path): TextRecord[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -33,10 +29,24 @@ export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'sour
     throw new DataError(`${source}: not a readable CSV file: ${(cause as Error).message}`, { cause });
   }
   // csv-parse reports the line a record ends on; a quoted cell may span lines, so step back over them.
-  const records: TextRecord[] = parsed.map(({ record, info }) => ({
+  return parsed.map(({ record, info }) => ({
     cells: record,
     line: info.lines - record.reduce((s, c) => s + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
   }));
+}
+
+/**
+ * Reads a numeric CSV file.
+ * @param path - the file
+ * @param opts - feature `columns` (default: every numeric column but the label), `labelColumn`, and
+ *   `source`, the name in messages and `Dataset.source` (default: path)
+ * @returns every data row [N, D] in file order, float32, raw units, with column names
+ * @throws DataError when the file cannot be read or parsed as CSV (unclosed quote …), or for any
+ *   problem {@link numericTable} names (empty file, no header, ragged row, bad cell: file, line, column)
+ */
+export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'source'> & { source?: string } = {}): NumericTable {
+  const source = opts.source ?? path;
+  const records = readCsvRecords(path, source);
   return numericTable(records, { ...opts, source });
 }
 

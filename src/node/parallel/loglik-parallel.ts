@@ -4,6 +4,7 @@
  * backend) the others. Example n draws its noise from its own stream whatever slice it is in, so
  * the result equals the single-threaded `estimateLogLikelihood` for the same seed.
  */
+import { gatherBatch } from '../../data/batch.js';
 import type { Dataset } from '../../data/dataset.js';
 import { WorkerError } from '../../errors.js';
 import { estimateLogLikelihood, summarizeLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from '../../evaluation/log-likelihood.js';
@@ -54,10 +55,13 @@ export async function estimateLogLikelihoodParallel(
   const d = ds.dataDim;
 
   const workerParts = parts.slice(1).map(([start, end], w) => {
+    // A conditional model's c [end − start, C] for the slice: the examples' conditions, or labels one-hot.
+    const c = vae.conditionDim > 0 ? gatherBatch(ds, null, start, end, { conditionDim: vae.conditionDim }).c!.slice() : undefined;
     const worker = startWorker('loglik-worker', {
       artifacts,
       backend: backend ?? 'wasm',
       x: ds.x.slice(start * d, end * d),
+      ...(c ? { conditions: c, conditionDim: vae.conditionDim } : {}),
       numExamples: end - start,
       dataDim: d,
       numSamples: k,

@@ -15,6 +15,9 @@ interface Init {
   x: Float32Array;
   numExamples: number;
   dataDim: number;
+  /** A conditional model's c [numExamples, C]. */
+  conditions?: Float32Array;
+  conditionDim?: number;
   numSamples: number;
   seed: number;
   chunkRows?: number;
@@ -26,7 +29,13 @@ async function main(): Promise<void> {
   await useBackend(init.backend);
   const vae = await modelFromArtifacts(init.artifacts);
   try {
-    const ds = makeDataset({ x: init.x, numExamples: init.numExamples, dataDim: init.dataDim, source: 'worker slice' });
+    const ds = makeDataset({
+      x: init.x,
+      numExamples: init.numExamples,
+      dataDim: init.dataDim,
+      ...(init.conditions ? { conditions: init.conditions, conditionDim: init.conditionDim } : {}),
+      source: 'worker slice',
+    });
     const r = await estimateLogLikelihood(vae, ds, {
       numSamples: init.numSamples,
       seed: init.seed,

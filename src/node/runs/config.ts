@@ -22,6 +22,7 @@ import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } fro
 import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, listOf, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
 import { BACKENDS, type BackendName } from '../compute/backend.js';
 import { dataKindOf, DEFAULT_SCALE, type DataKind } from '../datasets/data-source.js';
+import { SERIES_DEFAULTS } from '../../data/windows.js';
 
 /** The format version of config.json written now; version 1 (vaekit 0.1) was flat and untagged. */
 export const RUN_CONFIG_VERSION = 2;
@@ -57,6 +58,47 @@ export interface RunDataConfig {
    * log-likelihood (subtract it from a −ELBO) for raw units. null for images and before the start.
    */
   standardization: StandardizerJSON | null;
+  /** Tables: columns one-hot encoded as categories though they hold numbers (text columns listed in `columns` are anyway); present only when set. */
+  categorical?: string[] | null;
+  /**
+   * Tables: the categories of each categorical column, in the order of its one-hot features, taken
+   * from the training split when the run starts and recorded here (every later command encodes with
+   * them); present only for a table with categorical columns.
+   */
+  categories?: Record<string, string[]> | null;
+  /** PNG folders: every image resized to [H, W] (bilinear); present only when set. */
+  resize?: number[] | null;
+  /** PNG folders with class folders: the class names, label k = classes[k], recorded when the run starts. */
+  classes?: string[] | null;
+  /**
+   * A conditional VAE's condition c (absent: none), fixed when the run starts: the class label
+   * one-hot (C = numClasses; `--condition label`), or numeric table columns that become the
+   * condition instead of features (C = their number; `--condition-columns`), standardised with the
+   * training split's statistics, recorded in the condition's `standardization`. model.conditionDim = C.
+   */
+  condition?: RunCondition;
+  /** Series (a CSV file): the column holding each row's time; present only for a series. */
+  timeColumn?: string | null;
+  /** Series: W, the steps of a window, an example [W, F]; present only for a series. */
+  window?: number;
+  /** Series: S, the steps between training windows (test and all windows: 1); present only for a series. */
+  stride?: number;
+}
+
+export const CONDITION_KINDS = ['label', 'columns'] as const;
+export type ConditionKind = (typeof CONDITION_KINDS)[number];
+
+/**
+ * The condition of a run. 'label': numClasses C (null until the run starts, then 1 + the largest
+ * label of the train and test splits unless given). 'columns': the columns' z-score transform (null
+ * until the run starts).
+ */
+export type RunCondition = { kind: 'label'; numClasses: number | null } | { kind: 'columns'; columns: string[]; standardization: StandardizerJSON | null };
+
+/** C, the condition size a run's condition gives (null: a label condition whose classes are not yet counted). */
+export function conditionDimOf(condition: RunCondition | null | undefined): number | null {
+  if (!condition) return 0;
+  return condition.kind === 'columns' ? condition.columns.length : condition.numClasses;
 }
 
 /** The VAE of a run: the model options less what the data decides (inputShape) and the seed (training's). */
@@ -170,6 +212,12 @@ export const DATA_KIND_DEFAULTS: Readonly<
     latentDim: 2,
     likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig,
   }),
+  series: Object.freeze({
+    scale: DEFAULT_SCALE.series,
+    val: 0,
+    latentDim: 4,
+    likelihood: Object.freeze({ kind: 'gaussian', variance: 'learned' }) as LikelihoodConfig,
+  }),
 });
 
 /** Defaults that depend on no data: the data source, the linear models', and the compute. */
@@ -208,7 +256,7 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   if (partial.kind !== undefined) expectThat(partial.kind === kind, 'kind', `'${kind}' for a model of kind '${modelKind}'`, partial.kind);
   const dataIn = typeof partial.data === 'string' ? { source: partial.data } : (partial.data ?? {});
   const source = checkOr('data.source', dataIn.source, nonEmptyString, RUN_DEFAULTS.source);
-  const dataKind = (opts.dataKind ?? dataKindOf)(source);
+  const dataKind = (opts.dataKind ?? ((s: string) => dataKindOf(s, dataIn)))(source);
   const data = resolveData(dataIn, source, dataKind, kind);
   const out = checkOr('out', partial.out, nonEmptyString, defaultOut(source, modelKind));
   checkKnownKeys('compute', partial.compute ?? {}, ['backend', 'threads']);
@@ -244,13 +292,20 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   const model: VaeModelConfig = {
     kind: 'vae',
     latentDim: checkOr('model.latentDim', m.latentDim, intAtLeast(1), defaults.latentDim),
-    conditionDim: checkOr('model.conditionDim', m.conditionDim, intAtLeast(0), VAE_DEFAULTS.conditionDim),
+    conditionDim: modelConditionDim(data, m.conditionDim),
     encoder,
     decoder,
     likelihood: resolveLikelihoodConfig(likelihoodOf(m.likelihood, defaults.likelihood), 'model.likelihood'),
   };
   const training = resolveTrainOptions(partial.training ?? {}, 'training');
   if (dataKind === 'table') checkTableRun(source, model, training);
+  else if (model.likelihood.kind === 'mixed') {
+    throw new ConfigError(
+      `${setting('model.likelihood.kind', 'mixed')}: the mixed likelihood models a table's numeric and categorical columns; ${source} holds images`,
+    );
+  }
+  if (dataKind === 'series') checkTableRun(source, model, training, 'series');
+  checkRecurrentNets(source, model, dataKind);
   if (compute.threads > 1 && training.objective.kind === 'elbo' && training.objective.freeBits !== null) {
     throw new ConfigError(
       `${setting('training.objective.freeBits', training.objective.freeBits)}: free bits floor each dimension's KL averaged over the whole batch, ` +
@@ -261,6 +316,29 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
     throw new ConfigError(`${setting('compute.threads', compute.threads)}: gradient workers need the wasm or cpu backend, not '${compute.backend}'`);
   }
   return { kind, version: RUN_CONFIG_VERSION, out, data, model, training, compute };
+}
+
+/**
+ * model.conditionDim from the run's condition (0 without one); a label condition whose classes are
+ * not yet counted takes a conditionDim given as its number of classes.
+ * @throws ConfigError when a conditionDim given disagrees with the condition, or is given without one
+ */
+function modelConditionDim(data: RunDataConfig, given: number | undefined): number {
+  const value = given === undefined ? undefined : check('model.conditionDim', given, intAtLeast(0));
+  const derived = conditionDimOf(data.condition);
+  if (data.condition?.kind === 'label' && derived === null && value !== undefined && value > 0) {
+    data.condition.numClasses = check('model.conditionDim', value, intAtLeast(2));
+    return value;
+  }
+  if (derived === 0 && value !== undefined && value > 0) {
+    throw new ConfigError(
+      `${setting('model.conditionDim', value)}: a conditional VAE needs its condition named, ${setting('data.condition.kind', 'label')} or ${setting('data.condition.columns')}`,
+    );
+  }
+  if (derived !== null && derived > 0 && value !== undefined && value !== derived) {
+    throw new ConfigError(`${setting('model.conditionDim', value)}: expected ${derived}, the size of the run's condition`);
+  }
+  return derived ?? 0;
 }
 
 /**
@@ -275,7 +353,26 @@ function likelihoodOf(given: Partial<LikelihoodConfig> | undefined, fallback: Li
 }
 
 function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind): RunDataConfig {
-  checkKnownKeys('data', d, ['source', 'scale', 'limit', 'val', 'columns', 'labelColumn', 'includeLabels', 'excludeLabels', 'exampleShape', 'standardization']);
+  checkKnownKeys('data', d, [
+    'source',
+    'scale',
+    'limit',
+    'val',
+    'columns',
+    'labelColumn',
+    'includeLabels',
+    'excludeLabels',
+    'exampleShape',
+    'standardization',
+    'condition',
+    'categorical',
+    'categories',
+    'resize',
+    'classes',
+    'timeColumn',
+    'window',
+    'stride',
+  ]);
   const includeLabels = checkOr('data.includeLabels', d.includeLabels, nullable(listOf(intAtLeast(0))), null);
   const excludeLabels = checkOr('data.excludeLabels', d.excludeLabels, nullable(listOf(intAtLeast(0))), null);
   if (includeLabels !== null && excludeLabels !== null) {
@@ -288,8 +385,10 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
   if (dataKind === 'image' && (columns !== null || labelColumn !== null || d.standardization)) {
     throw new ConfigError(`${setting('data.source', source)}: columns, a label column and standardisation apply to tables; this source holds images`);
   }
+  const extra = resolveDataExtras(d, source, dataKind);
   const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' ? defaults.val : 0);
   if (kind === 'linear-run') expectThat(val === 0, 'data.val', '0 (a linear model is fitted on the whole training split)', val);
+  const condition = resolveCondition(d.condition, { source, dataKind, kind, columns, labelColumn });
   return {
     source,
     scale: checkOr('data.scale', d.scale, positiveNumber, defaults.scale),
@@ -301,14 +400,130 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
     ...(excludeLabels !== null ? { excludeLabels } : {}),
     ...(d.exampleShape ? { exampleShape: d.exampleShape.map((s, i) => check(`data.exampleShape[${i}]`, s, intAtLeast(1))) } : {}),
     standardization: d.standardization ?? null,
+    ...(condition ? { condition } : {}),
+    ...extra,
+    ...resolveSeriesData(d, source, dataKind),
   };
 }
 
+/**
+ * The data settings of one kind of source, each present only when set: a table's categorical
+ * columns and recorded categories, a PNG folder's resize and recorded class names.
+ * @throws ConfigError naming the setting, for a malformed value or one given for the other kind of data
+ */
+function resolveDataExtras(d: Partial<RunDataConfig>, source: string, dataKind: DataKind): Partial<RunDataConfig> {
+  const categorical = checkOr('data.categorical', d.categorical, nullable(listOf(nonEmptyString)), null);
+  const categories = d.categories ?? null;
+  if (categories !== null) {
+    expectThat(typeof categories === 'object' && !Array.isArray(categories), 'data.categories', 'an object of category lists by column', categories);
+    for (const [c, list] of Object.entries(categories)) check(`data.categories.${c}`, list, listOf(nonEmptyString));
+  }
+  const resize = checkOr('data.resize', d.resize, nullable(listOf(intAtLeast(1))), null);
+  if (resize !== null) expectThat(resize.length === 2, 'data.resize', '[height, width]', resize);
+  const classes = checkOr('data.classes', d.classes, nullable(listOf(nonEmptyString)), null);
+  if (dataKind === 'image' && (categorical !== null || categories !== null)) {
+    throw new ConfigError(`${setting('data.categorical')}: applies to tables; ${source} holds images`);
+  }
+  if (dataKind === 'table' && (resize !== null || classes !== null))
+    throw new ConfigError(`${setting('data.resize')}: applies to PNG folders; ${source} is a table`);
+  return {
+    ...(categorical !== null ? { categorical: [...categorical] } : {}),
+    ...(categories !== null ? { categories: Object.fromEntries(Object.entries(categories).map(([c, l]) => [c, [...l]])) } : {}),
+    ...(resize !== null ? { resize: [...resize] } : {}),
+    ...(classes !== null ? { classes: [...classes] } : {}),
+  };
+}
+
+/**
+ * Validates a run's condition: its kind (columns alone mean 'columns'), the number of classes of a
+ * label condition, the condition columns of a table (not features, not the label column).
+ * @throws ConfigError naming the setting: both kinds given, a label condition on a table without a
+ *   label column, condition columns on images, a linear run
+ */
+function resolveCondition(
+  given: Partial<RunDataConfig['condition']> | null | undefined,
+  ctx: { source: string; dataKind: DataKind; kind: RunKind; columns: string[] | null; labelColumn: string | null },
+): RunCondition | null {
+  if (given === undefined || given === null) return null;
+  const c = given as Record<string, unknown>;
+  checkKnownKeys('data.condition', c, ['kind', 'numClasses', 'columns', 'standardization']);
+  const kind = check('data.condition.kind', c.kind ?? (c.columns !== undefined ? 'columns' : undefined), oneOf(CONDITION_KINDS));
+  if (ctx.kind === 'linear-run') {
+    throw new ConfigError(
+      `${setting(kind === 'label' ? 'data.condition.kind' : 'data.condition.columns', kind === 'label' ? 'label' : undefined)}: applies to VAE runs (a conditional VAE), not a linear model`,
+    );
+  }
+  if (kind === 'label') {
+    if (c.columns !== undefined) {
+      const cols = Array.isArray(c.columns) ? c.columns.join(',') : String(c.columns);
+      throw new ConfigError(
+        `${setting('data.condition.columns', cols)} and ${setting('data.condition.kind', 'label')}: the condition is either the class label or table columns; give one of them, not both`,
+      );
+    }
+    if (ctx.dataKind === 'table' && ctx.labelColumn === null) {
+      throw new ConfigError(
+        `${setting('data.condition.kind', 'label')}: ${ctx.source} is a table without labels; name its column of integer class labels with ${setting('data.labelColumn')}`,
+      );
+    }
+    return { kind, numClasses: checkOr('data.condition.numClasses', c.numClasses as number | null | undefined, nullable(intAtLeast(2)), null) };
+  }
+  if (ctx.dataKind !== 'table') {
+    throw new ConfigError(
+      `${setting('data.condition.columns')}: condition columns apply to tables; ${ctx.source} holds ${ctx.dataKind}s (condition on the class label instead)`,
+    );
+  }
+  const columns = check('data.condition.columns', c.columns, listOf(nonEmptyString));
+  const text = columns.join(',');
+  expectThat(columns.length > 0 && new Set(columns).size === columns.length, 'data.condition.columns', 'distinct column names', text);
+  for (const name of columns) {
+    if (ctx.columns?.includes(name) || name === ctx.labelColumn) {
+      throw new ConfigError(
+        `${setting('data.condition.columns', text)}: '${name}' is also ${name === ctx.labelColumn ? `the label column (${setting('data.labelColumn')})` : `a feature (${setting('data.columns')})`}; a column is a feature, the label or a condition, not two of them`,
+      );
+    }
+  }
+  return { kind, columns: [...columns], standardization: (c.standardization as StandardizerJSON | null | undefined) ?? null };
+}
+
+/**
+ * A series' time column, window and stride (present only for a series; W and S default to
+ * SERIES_DEFAULTS: 28 and 1).
+ * @throws ConfigError naming the setting, for a bad value or one given for a table or images
+ */
+function resolveSeriesData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind): Partial<RunDataConfig> {
+  if (dataKind !== 'series') {
+    const given = (['timeColumn', 'window', 'stride'] as const).find((k) => d[k] != null);
+    if (given) {
+      throw new ConfigError(
+        `${setting(`data.${given}`)}: applies to time series (us-births, or a CSV file with ${setting('data.timeColumn')}); ${source} holds ${dataKind === 'table' ? 'a table' : 'images'}`,
+      );
+    }
+    return {};
+  }
+  return {
+    timeColumn: checkOr('data.timeColumn', d.timeColumn, nullable(nonEmptyString), null),
+    window: checkOr('data.window', d.window, intAtLeast(1), SERIES_DEFAULTS.window),
+    stride: checkOr('data.stride', d.stride, intAtLeast(1), SERIES_DEFAULTS.stride),
+  };
+}
+
+/** A recurrent network reads windows of a series [W, F]. @throws ConfigError naming the setting for other data */
+function checkRecurrentNets(source: string, model: VaeModelConfig, dataKind: DataKind): void {
+  for (const net of ['encoder', 'decoder'] as const) {
+    if (model[net].kind === 'rnn' && dataKind !== 'series') {
+      throw new ConfigError(
+        `${setting(`model.${net}.kind`, 'rnn')}: a recurrent network reads windows of a time series [W, F] (us-births, or a CSV file with ${setting('data.timeColumn')}); ` +
+          `${source} holds ${dataKind === 'table' ? 'a table' : 'images'}`,
+      );
+    }
+  }
+}
+
 /** Options that make no sense on standardised columns. @throws ConfigError naming the setting */
-function checkTableRun(source: string, model: VaeModelConfig, training: ResolvedTrainOptions): void {
+function checkTableRun(source: string, model: VaeModelConfig, training: ResolvedTrainOptions, what: DataKind = 'table'): void {
   if (model.likelihood.kind === 'bernoulli') {
     throw new ConfigError(
-      `${setting('model.likelihood.kind', 'bernoulli')}: ${source} is a table, standardised to zero mean and unit variance per column, which a ` +
+      `${setting('model.likelihood.kind', 'bernoulli')}: ${source} is a ${what}, standardised to zero mean and unit variance per column, which a ` +
         `Bernoulli likelihood cannot model; use ${setting('model.likelihood.kind', 'gaussian')} (the default for tables)`,
     );
   }
@@ -442,10 +657,16 @@ export async function readRunConfig(run: string): Promise<RunConfig> {
   const partial = migrateRunConfig(json, where);
   try {
     // The kind of data as the run recorded it, not as the file system says today (a CSV may have moved).
-    return resolveRunConfig(partial, { dataKind: () => (isTable(partial) ? 'table' : 'image') });
+    return resolveRunConfig(partial, { dataKind: () => (isSeries(partial) ? 'series' : isTable(partial) ? 'table' : 'image') });
   } catch (cause) {
     throw new CheckpointError(`${where}: not a valid run configuration: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** A run's recorded data is a series when it has a window. */
+function isSeries(p: PartialRunConfig): boolean {
+  const d = p.data as Partial<RunDataConfig> | undefined;
+  return Boolean(d && d.window != null);
 }
 
 /** A run's recorded data is a table when it has columns or a standardisation. */

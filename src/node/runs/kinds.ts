@@ -155,11 +155,24 @@ function withAnomalyFields(s: RunScores, opts: ScoreRunOptions): RunScores {
   return { ...s, ...decisions, ...(truth ? { labelMetrics: anomalyMetrics(s.scores, truth, cal ? cal.threshold : null) } : {}) };
 }
 
-/** CSV `index,label,<column>[,isAnomaly,pValue]` sorted by index; an empty label for unlabelled data. */
+/**
+ * CSV `index,label,<column>[,isAnomaly,pValue]` sorted by index; an empty label for unlabelled data.
+ * Windows of a series add `step,time` after `index`: the time index and time of each window's last step.
+ */
 export function scoresCsv(s: RunScores): string {
-  const { isAnomaly, pValue } = s;
-  const header = ['index', 'label', s.column, ...(isAnomaly && pValue ? ['isAnomaly', 'pValue'] : [])];
-  return csvText([header, ...Array.from(s.scores, (v, i) => [i, s.labels ? s.labels[i] : '', v, ...(isAnomaly && pValue ? [isAnomaly[i], pValue[i]] : [])])]);
+  const { isAnomaly, pValue, timeIndex, timeLabels } = s;
+  const times = timeIndex && timeLabels;
+  const header = ['index', ...(times ? ['step', 'time'] : []), 'label', s.column, ...(isAnomaly && pValue ? ['isAnomaly', 'pValue'] : [])];
+  return csvText([
+    header,
+    ...Array.from(s.scores, (v, i) => [
+      i,
+      ...(times ? [timeIndex[i], timeLabels[i]] : []),
+      s.labels ? s.labels[i] : '',
+      v,
+      ...(isAnomaly && pValue ? [isAnomaly[i], pValue[i]] : []),
+    ]),
+  ]);
 }
 
 /**

@@ -6,12 +6,17 @@
  *   mapRun          RUN/latent-map.svg      test codes in 2-D coloured by label; for Z = 2 RUN/manifold.png
  * Examples are the run's test split (its limit, scaling, standardisation and evaluation binarisation);
  * attribute vectors come from its training split. VAE runs only: a linear run has no decoder network.
+ * A conditional VAE encodes each example under its own condition and decodes under it (interpolation:
+ * the condition moves with the code, c_s = lerp(c_from, c_to; t)); codes not of an example (a
+ * traversal around 0, the manifold) decode under `condition`, default class 0 or the training mean of
+ * the condition columns.
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { isImageShape, takeFirst, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
-import { ConfigError, DataError } from '../../errors.js';
+import { gatherBatch } from '../../data/batch.js';
+import { ConfigError, DataError, setting } from '../../errors.js';
 import { dimensionsByKl, latentStatistics } from '../../evaluation/latent-stats.js';
 import { encodeMeans } from '../../latent/aggregated-posterior.js';
 import { applyAttribute, attributeVector } from '../../latent/attribute.js';
@@ -32,6 +37,7 @@ import type { VaeRunConfig } from './config.js';
 import { noRunHere, vaeModelFolder } from './folder.js';
 import { readRun, type SavedRun } from './kinds.js';
 import { loadRunSplit } from './run-data.js';
+import { conditionVector, type ConditionValue } from './conditions.js';
 import { tableCsv } from './table-csv.js';
 
 /** Default file names in the run folder (a table run writes .csv instead of .png). */
@@ -89,6 +95,8 @@ export interface TraverseRunOptions {
   numSteps?: number;
   /** Default RUN/traversal.png (.csv for a table). */
   out?: string;
+  /** A conditional run without `index`: the condition the codes decode under (default class 0, or the condition columns' training means). */
+  condition?: ConditionValue;
 }
 
 export interface TraversalResult extends LatentToolResult {
@@ -100,6 +108,8 @@ export interface TraversalResult extends LatentToolResult {
   activeUnits: number;
   /** The centre's test example, or null for the prior's centre 0. */
   index: number | null;
+  /** A conditional run: the condition decoded under, in words; null otherwise. */
+  condition: string | null;
   range: number;
   numSteps: number;
 }
@@ -145,6 +155,8 @@ export interface MapRunOptions {
   manifoldOut?: string;
   /** Z = 2: codes per side of the manifold grid. Default 20. */
   gridSize?: number;
+  /** A conditional run: the condition the manifold decodes under (default class 0, or the condition columns' training means). */
+  condition?: ConditionValue;
 }
 
 export interface MapResult {
@@ -159,12 +171,14 @@ export interface MapResult {
   hasLabels: boolean;
   /** Z = 2: the decoded grid; null otherwise. */
   manifold: LatentToolFile | null;
+  /** A conditional run with a manifold: the condition it decodes under, in words; null otherwise. */
+  condition: string | null;
 }
 
 export const MAP_DEFAULTS = Object.freeze({ numExamples: 2000 });
 export const ATTRIBUTE_RUN_DEFAULTS = Object.freeze({ strength: 1, numSteps: 5 });
 
-/** The run, refused unless it is an unconditional VAE run. @throws ConfigError naming the command */
+/** The run, refused unless it is a VAE run. @throws ConfigError naming the command */
 async function vaeRun(run: string | SavedRun, command: string): Promise<{ dir: string; config: VaeRunConfig }> {
   const { dir, config } = typeof run === 'string' ? await readRun(run) : run;
   if (config.kind !== 'vae-run') {
@@ -179,8 +193,6 @@ async function withVae<T>(dir: string, command: string, f: (model: LatentVariabl
   if (!folder) throw noRunHere(dir);
   const model = await loadModel(folder, fsModelStore);
   try {
-    if (model.conditionDim > 0)
-      throw new ConfigError(`${command}: ${dir} holds a conditional VAE (condition size ${model.conditionDim}); ${command} is for unconditional ones`);
     return await f(model);
   } finally {
     model.dispose();
@@ -203,6 +215,28 @@ function exampleIndex(field: string, index: number, ds: Dataset): number {
 
 /** Example `i` as a tensor [1, D]; caller disposes. */
 const exampleTensor = (ds: Dataset, i: number) => tf.tensor2d(ds.x.subarray(i * ds.dataDim, (i + 1) * ds.dataDim), [1, ds.dataDim]);
+
+/** A conditional model's condition of example `i` [1, C] (its conditions, or its label one-hot); undefined for an unconditional one. Caller disposes. */
+function exampleCondition(model: LatentVariableModel, ds: Dataset, i: number): tf.Tensor2D | undefined {
+  const c = gatherBatch(ds, [i], 0, 1, { conditionDim: model.conditionDim }).c; // [1, C]
+  return c && tf.tensor2d(c, [1, model.conditionDim]);
+}
+
+/**
+ * A conditional model's condition for codes of no example [1, C]: the one asked for, else class 0
+ * (a label run) or the condition columns' training means (0 in standardised units); with its words.
+ * @throws ConfigError for a condition on an unconditional run or a bad one
+ */
+function chosenCondition(model: LatentVariableModel, cfg: VaeRunConfig, value: ConditionValue | undefined): { c?: Float32Array; text: string | null } {
+  const condition = cfg.data.condition;
+  if (model.conditionDim === 0) {
+    if (value !== undefined) conditionVector(undefined, value);
+    return { text: null };
+  }
+  if (value !== undefined) return { c: conditionVector(condition, value), text: typeof value === 'number' ? `class ${value}` : JSON.stringify(value) };
+  if (condition?.kind === 'label') return { c: conditionVector(condition, 0), text: 'class 0' };
+  return { c: new Float32Array(model.conditionDim), text: 'the condition columns at their training means' };
+}
 
 /** Reads a tensor back and disposes it. */
 async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
@@ -246,7 +280,7 @@ const short = (v: number) => String(Number(v.toPrecision(6)));
  * two examples at the ends: a PNG strip [x_from, x̂_0 … x̂_{S−1}, x_to], or for a table CSV
  * `what,t,<columns>` in raw units (what = data | interpolation).
  *   z_s = lerp or slerp(μ(x_from), μ(x_to); s/(S − 1)),  x̂_s = E[x | z_s]
- * @throws ConfigError for a linear run, a conditional VAE or an index outside the test split (naming
+ * @throws ConfigError for a linear run or an index outside the test split (naming
  *   `from` or `to`); DataError for an empty test split; CheckpointError for a folder without a run
  * @see White 2016, §2.1 (slerp); Prince, Understanding Deep Learning, §17.8.3
  */
@@ -258,7 +292,10 @@ export async function interpolateRun(run: string | SavedRun, opts: InterpolateRu
     const from = exampleIndex('from', opts.from, ds);
     const to = exampleIndex('to', opts.to, ds);
     const d = ds.dataDim;
-    const path = tf.tidy(() => interpolate(model, exampleTensor(ds, from), exampleTensor(ds, to), { numSteps, method }).mean); // [S, D]
+    const path = tf.tidy(() => {
+      const [c0, c1] = [exampleCondition(model, ds, from), exampleCondition(model, ds, to)];
+      return interpolate(model, exampleTensor(ds, from), exampleTensor(ds, to), { numSteps, method }, c0 && c1 && { c0, c1 }).mean; // [S, D]
+    });
     const means = await readAndDispose(path);
     const rows = new Float32Array((numSteps + 2) * d); // [S + 2, D]
     rows.set(ds.x.subarray(from * d, (from + 1) * d), 0);
@@ -278,7 +315,7 @@ export async function interpolateRun(run: string | SavedRun, opts: InterpolateRu
  * [−range, range] around μ(x_index), or around 0 without an index. A PNG grid of S columns, or for a
  * table CSV `dim,kl,offset,<columns>` in raw units.
  *   z_{r,s} = centre + v_s e_{dims[r]},  v_s = −range + 2·range·s/(S − 1)
- * @throws ConfigError for a linear run, a conditional VAE, an index outside the test split (`index`) or
+ * @throws ConfigError for a linear run, an index outside the test split (`index`) or
  *   dimensions outside [0, Z − 1] (`dims`); DataError for an empty test split
  * @see Higgins et al. 2017 (traversals); Burda et al. 2016, §5.2 (active units)
  */
@@ -290,9 +327,14 @@ export async function traverseRun(run: string | SavedRun, opts: TraverseRunOptio
     const index = opts.index === undefined ? null : exampleIndex('index', opts.index, ds);
     const stats = await latentStatistics(model, ds);
     const dims = dimensionsByKl(stats.klPerDimension).filter((u) => asked.dims.includes(u));
+    if (index !== null && opts.condition !== undefined) {
+      throw new ConfigError(`${setting('condition')}: the traversal decodes under the condition of example ${setting('index', index)}; give one of them`);
+    }
+    const chosen = index === null ? chosenCondition(model, config, opts.condition) : { text: model.conditionDim > 0 ? `that of test example ${index}` : null };
     const mean = tf.tidy(() => {
-      const centre = index === null ? tf.zeros([1, model.latentDim]) : model.encode(exampleTensor(ds, index)).mean; // [1, Z]
-      return traverse(model, centre, { dims, range: asked.range, numSteps: asked.numSteps }).mean; // [R·S, D]
+      const c = index === null ? chosen.c && tf.tensor2d(chosen.c, [1, model.conditionDim]) : exampleCondition(model, ds, index); // [1, C]
+      const centre = index === null ? tf.zeros([1, model.latentDim]) : model.encode(exampleTensor(ds, index), c).mean; // [1, Z]
+      return traverse(model, centre, { dims, range: asked.range, numSteps: asked.numSteps }, c).mean; // [R·S, D]
     });
     const rows = await readAndDispose(mean);
     const s = asked.numSteps;
@@ -300,7 +342,17 @@ export async function traverseRun(run: string | SavedRun, opts: TraverseRunOptio
     const target = outputOf(model, dir, LATENT_TOOL_FILES.traversal, opts.out);
     const lead = (i: number) => [String(dims[Math.floor(i / s)]), short(stats.klPerDimension[dims[Math.floor(i / s)]]), short(offsets[i % s])];
     await writeRows(target, config, model, rows, s, ['dim', 'kl', 'offset'], lead);
-    return { ...target, dataset: name, dims, klPerDimension: stats.klPerDimension, activeUnits: stats.activeUnits, index, range: asked.range, numSteps: s };
+    return {
+      ...target,
+      dataset: name,
+      dims,
+      klPerDimension: stats.klPerDimension,
+      activeUnits: stats.activeUnits,
+      index,
+      condition: chosen.text,
+      range: asked.range,
+      numSteps: s,
+    };
   });
 }
 
@@ -310,7 +362,7 @@ export async function traverseRun(run: string | SavedRun, opts: TraverseRunOptio
  * [x, x̂(α_0) … x̂(α_{S−1})] (α_0 = 0 is the reconstruction), or for a table CSV `what,strength,<columns>`
  * in raw units (what = data | edited).
  *   z(α) = μ(x) + α v,  x̂(α) = E[x | z(α)]
- * @throws ConfigError for a linear run, a conditional VAE, the same label twice or an index outside the
+ * @throws ConfigError for a linear run, the same label twice or an index outside the
  *   test split; DataError when the run's data has no labels or no training example has a label (naming
  *   `fromLabel` or `toLabel`)
  * @see Prince, Understanding Deep Learning, §17.8.3
@@ -330,7 +382,10 @@ export async function attributeRun(run: string | SavedRun, opts: AttributeRunOpt
     }
     const v = await attributeVector(model, train, { fromLabel: opts.fromLabel, toLabel: opts.toLabel });
     const strengths = Array.from({ length: numSteps }, (_, s) => (strength * s) / (numSteps - 1));
-    const mean = tf.tidy(() => applyAttribute(model, model.encode(exampleTensor(ds, index)).mean, v.vector, strengths).mean); // [S, D]
+    const mean = tf.tidy(() => {
+      const c = exampleCondition(model, ds, index); // [1, C]: the edited example's own condition
+      return applyAttribute(model, model.encode(exampleTensor(ds, index), c).mean, v.vector, strengths, c).mean; // [S, D]
+    });
     const edited = await readAndDispose(mean);
     const d = ds.dataDim;
     const rows = new Float32Array((numSteps + 1) * d); // [S + 1, D]
@@ -358,7 +413,7 @@ export async function attributeRun(run: string | SavedRun, opts: AttributeRunOpt
  * The map of the latent space: the posterior means of the first N test examples in 2-D (the means
  * themselves for Z ≤ 2, their first two principal coordinates otherwise), coloured by label, as SVG;
  * for Z = 2 also the decoded manifold grid (a PNG, or for a table CSV `z1,z2,<columns>` in raw units).
- * @throws ConfigError for a linear run or a conditional VAE; DataError for an empty test split
+ * @throws ConfigError for a linear run or a bad condition; DataError for an empty test split
  * @see Kingma & Welling 2014, fig. 4; Bishop 2006, §12.1
  */
 export async function mapRun(run: string | SavedRun, opts: MapRunOptions = {}): Promise<MapResult> {
@@ -380,8 +435,9 @@ export async function mapRun(run: string | SavedRun, opts: MapRunOptions = {}): 
     const file = opts.out ?? join(dir, LATENT_TOOL_FILES.map);
     await writeFileAtomic(file, await renderSpecToSvg(spec));
     let manifold: LatentToolFile | null = null;
+    const chosen = chosenCondition(model, config, opts.condition);
     if (model.latentDim === 2) {
-      const grid = latentGrid(model, { numPerSide: gridSize });
+      const grid = tf.tidy(() => latentGrid(model, { numPerSide: gridSize }, chosen.c && tf.tensor2d(chosen.c, [1, model.conditionDim])));
       let codes: Float32Array; // [n², 2]
       let rows: Float32Array; // [n², D]
       try {
@@ -400,6 +456,7 @@ export async function mapRun(run: string | SavedRun, opts: MapRunOptions = {}): 
       explainedVarianceRatio: ratio,
       hasLabels: Boolean(means.labels),
       manifold,
+      condition: manifold ? chosen.text : null,
     };
   });
 }

@@ -45,7 +45,7 @@ import {
   type SampleRunOptions,
   type ScoreRunOptions,
 } from './results.js';
-import { loadRunData, loadRunSplit, selectTrainingLabels } from './run-data.js';
+import { loadRunData, loadRunSplit, recordedDataExtras, selectTrainingLabels, tableLayoutOf } from './run-data.js';
 
 /** OUT/metrics.json. Log-likelihoods in nats per example; reconstruction errors in squared data units per example. */
 export interface LinearRunMetrics {
@@ -152,7 +152,13 @@ export async function trainLinearRun(
   const test = cfgIn.data.limit !== null ? takeFirst(loaded.test, cfgIn.data.limit) : loaded.test;
   const cfg: LinearRunConfig = {
     ...cfgIn,
-    data: { ...cfgIn.data, columns: train.columns ?? null, exampleShape: train.exampleShape, standardization: loaded.standardizer?.toJSON() ?? null },
+    data: {
+      ...cfgIn.data,
+      columns: train.columns ?? cfgIn.data.columns ?? null,
+      exampleShape: train.exampleShape,
+      standardization: loaded.standardizer?.toJSON() ?? null,
+      ...recordedDataExtras(loaded, train),
+    },
   };
   log(`config: ${JSON.stringify(cfg)}`);
   log(`data: ${describeLoaded(loaded, train, test)}`);
@@ -196,7 +202,7 @@ export async function trainLinearRun(
 export async function evaluateLinearRun(dir: string, cfg: LinearRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
   const split = opts.split ?? 'test';
   const m = await readLinearModel(dir);
-  const { name, ds } = loadRunSplit(cfg, split, opts.data);
+  const { name, ds } = loadRunSplit(cfg, split, opts.data, opts.limit);
   const ll = isDensityModel(m) ? m.meanLogLikelihood(ds) : null;
   return {
     version: EVALUATION_VERSION,
@@ -231,7 +237,7 @@ export async function scoreLinearRun(dir: string, cfg: LinearRunConfig, opts: Sc
     throw new ConfigError(`${setting('score', String(score))}: a ${m.kind} run scores by ${kinds.join(' or ') || 'nothing'}`);
   }
   const { name, ds } = loadRunSplit(cfg, split, opts.data);
-  const labels = ds.labels ? { labels: ds.labels } : {};
+  const labels = { ...(ds.labels ? { labels: ds.labels } : {}), ...(ds.timeIndex ? { timeIndex: ds.timeIndex, timeLabels: ds.timeLabels } : {}) };
   const common = { model: m.kind, dataset: name, split, score, numSamples: null, seed: null };
   if (score === 'nll' && isDensityModel(m)) return { ...common, column: 'nll', scores: m.logLikelihood(ds).map((v) => -v), ...labels };
   if (!hasReconstruction(m)) throw new ConfigError(`score: no anomaly score for model '${m.kind}'`);
@@ -268,7 +274,7 @@ export async function reconstructLinearRun(dir: string, cfg: LinearRunConfig, op
   }
   const rec = model.reconstruct(ds.x); // [N, D], float64
   const m = Math.min(numShown, ds.numExamples);
-  const written = await writePairs(ds, rec, m, cfg.data.exampleShape ?? ds.exampleShape, cfg.data.standardization, dir, opts.out);
+  const written = await writePairs(ds, rec, m, cfg.data.exampleShape ?? ds.exampleShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data));
   return {
     model: model.kind,
     dataset: name,

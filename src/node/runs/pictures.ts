@@ -2,6 +2,7 @@
  * The pictures of a run: test images beside their reconstructions, and samples from the prior.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from '../../data/batch.js';
 import type { Dataset } from '../../data/dataset.js';
 import { reconstruct, sampleFromPrior } from '../../models/generate.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
@@ -39,13 +40,15 @@ export async function writeReconstructionPicture(
 }
 
 /**
- * Writes the first `n` examples of `ds` beside their reconstructions E[x | z = mean(x)] (8 pairs a row).
+ * Writes the first `n` examples of `ds` beside their reconstructions E[x | z = mean(x)] (8 pairs a row);
+ * a conditional model encodes and decodes each example under its own condition (its label or conditions).
  * @throws ShapeError when the examples are not images
  */
 export async function renderReconstructions(model: LatentVariableModel, ds: Dataset, path: string, n = 32): Promise<void> {
   const m = Math.min(n, ds.numExamples);
   const x = ds.x.slice(0, m * ds.dataDim); // [m, D]
-  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, ds.dataDim])));
+  const c = gatherBatch(ds, null, 0, m, { conditionDim: model.conditionDim }).c; // [m, C] for a conditional model: the examples' own
+  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, ds.dataDim]), c && tf.tensor2d(c, [m, model.conditionDim])));
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
   await writeReconstructionPicture(x, r, m, model.inputShape, path);

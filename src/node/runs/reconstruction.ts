@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { isImageShape, type Dataset } from '../../data/dataset.js';
 import { Standardizer, type StandardizerJSON } from '../../data/standardize.js';
+import type { TableColumn } from '../../data/table.js';
 import { DataError } from '../../errors.js';
 import type { RunConfig } from './config.js';
 import { writeReconstructionPicture } from './pictures.js';
@@ -25,7 +26,10 @@ export function testSplit(cfg: RunConfig, source: string | undefined): { name: s
   return split;
 }
 
-/** Writes the first `m` pairs as a PNG (images) or CSV in raw units (tables); returns the path and format. */
+/**
+ * Writes the first `m` pairs as a PNG (images) or CSV in raw units (tables; a categorical column as
+ * its category, given the table's `layout`); returns the path and format.
+ */
 export async function writePairs(
   ds: Dataset,
   rec: ArrayLike<number>,
@@ -34,6 +38,7 @@ export async function writePairs(
   standardization: StandardizerJSON | null | undefined,
   run: string,
   out: string | undefined,
+  layout?: readonly TableColumn[] | null,
 ): Promise<{ file: string; format: 'png' | 'csv' }> {
   if (isImageShape(exampleShape)) {
     const file = out ?? join(run, 'reconstructions-test.png');
@@ -41,6 +46,6 @@ export async function writePairs(
     return { file, format: 'png' };
   }
   const file = out ?? join(run, 'reconstructions-test.csv');
-  await writeReconstructionsCsv(ds.x, rec, m, ds.dataDim, file, standardization ? Standardizer.fromJSON(standardization) : null);
+  await writeReconstructionsCsv(ds.x, rec, m, ds.dataDim, file, standardization ? Standardizer.fromJSON(standardization) : null, layout);
   return { file, format: 'csv' };
 }

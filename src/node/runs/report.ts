@@ -171,9 +171,11 @@ function evaluationSection(dir: string, ev: Evaluation | null): ReportSection {
     };
   }
   const nats = 'nats per example';
+  // A conditional VAE's figures are of log p(x|y), y each example's own condition.
+  const px = ev.condition ? 'log p(x|y)' : 'log p(x)';
   const f: ReportFigure[] = [];
   if (ev.elbo) {
-    f.push({ key: 'elbo.mean', label: 'ELBO', value: ev.elbo.mean, digits: 2, unit: nats, detail: 'a lower bound on log p(x), one sample per example' });
+    f.push({ key: 'elbo.mean', label: 'ELBO', value: ev.elbo.mean, digits: 2, unit: nats, detail: `a lower bound on ${px}, one sample per example` });
     f.push({ key: 'elbo.negative', label: '−ELBO', value: -ev.elbo.mean, digits: 2, unit: nats });
     f.push({ key: 'elbo.reconstruction', label: 'E_q log p(x|z)', value: ev.elbo.reconstruction, digits: 2, unit: nats });
     f.push({ key: 'elbo.kl', label: 'KL(q(z|x) ‖ p(z))', value: ev.elbo.kl, digits: 2, unit: nats });
@@ -183,7 +185,7 @@ function evaluationSection(dir: string, ev: Evaluation | null): ReportSection {
   if (est) {
     f.push({
       key: 'logLikelihoodEstimate.value',
-      label: `log p(x), importance-sampled (K = ${est.numSamples})`,
+      label: `${px}, importance-sampled (K = ${est.numSamples})`,
       value: est.value,
       digits: 2,
       plusMinus: est.standardError,
@@ -333,7 +335,6 @@ async function freshLatentStatistics(dir: string, config: VaeRunConfig): Promise
   if (!folder) return null;
   const model = await loadModel(folder, fsModelStore);
   try {
-    if (model.conditionDim > 0) return null;
     const { ds } = loadRunSplit(config, 'test');
     return ds.numExamples === 0 ? null : await latentStatistics(model, ds);
   } finally {
@@ -346,7 +347,7 @@ const imagesIn = (blocks: ReportBlock[]) => blocks.filter((b) => b.kind === 'ima
 
 /** The pictures of a VAE run: reconstructions and samples from the run folder, then the latent tools' pictures made in `tmp`. */
 async function vaePictureSections(dir: string, config: VaeRunConfig, tmp: string, opts: ReportRunOptions, notes: string[]): Promise<ReportSection[]> {
-  const isTable = config.data.columns !== null;
+  const isTable = config.data.columns !== null || config.data.window != null; // tables and series write CSV, not PNG
   const model: ReportBlock[] = [];
   const pic = async (png: string, csv: string, alt: string, caption: string) => {
     const p = join(dir, isTable ? csv : png);
@@ -405,7 +406,7 @@ async function vaePictureSections(dir: string, config: VaeRunConfig, tmp: string
 /** What applies to a linear run: its fit, and reconstructions and samples made in `tmp`. */
 async function linearSections(saved: SavedRun, tmp: string, notes: string[]): Promise<ReportSection[]> {
   const { dir, config } = saved;
-  const isTable = config.data.columns !== null;
+  const isTable = config.data.columns !== null || config.data.window != null; // tables and series write CSV, not PNG
   const ext = isTable ? 'csv' : 'png';
   const m = await readLinearRunMetrics(dir);
   const fit: ReportBlock[] = [];
@@ -470,7 +471,7 @@ async function linearSections(saved: SavedRun, tmp: string, notes: string[]): Pr
  * examples 0 and 1, the latent map and (without evaluation.json's) the per-dimension KL on the run's
  * test split in a temporary folder, and includes RUN/calibration.json and `*-metrics.json` / `*-roc.svg`
  * when present. Nothing but the report is written to the run folder.
- * @throws CheckpointError for a folder without a run or an unreadable JSON file; ConfigError for a conditional VAE; DataError for unreadable data
+ * @throws CheckpointError for a folder without a run or an unreadable JSON file; DataError for unreadable data
  */
 export async function reportRun(run: string | SavedRun, opts: ReportRunOptions = {}): Promise<ReportResult> {
   const saved = typeof run === 'string' ? await readRun(run) : run;

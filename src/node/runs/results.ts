@@ -8,6 +8,7 @@ import type { GmmCovariance, LinearModelKind } from '../../models/linear/index.j
 import type { AnomalyScoreKind } from '../../evaluation/anomaly-scores.js';
 import type { Calibration } from '../../evaluation/calibration.js';
 import type { AnomalyMetrics } from '../../evaluation/roc.js';
+import type { ConditionValue } from './conditions.js';
 import type { Split } from './run-data.js';
 
 export const EVALUATION_FILE = 'evaluation.json';
@@ -60,6 +61,12 @@ export interface Evaluation {
   iwaeBound: { numSamples: number; value: number; standardError: number; seed: number } | null;
   /** PCA: mean squared reconstruction error, squared data units per example. */
   reconstructionError: number | null;
+  /**
+   * A conditional VAE: what its figures are conditional on, each example's own class label or
+   * condition columns; its ELBO, IWAE bound and estimate are then of log p(x|y). null for an
+   * unconditional VAE; absent for linear models (and in files of vaekit before conditional runs).
+   */
+  condition?: { kind: 'label'; numClasses: number } | { kind: 'columns'; columns: string[] } | null;
   note?: string;
   vaekitVersion: string;
   evaluatedAt: string;
@@ -70,6 +77,8 @@ export interface EvaluateRunOptions {
   split?: Split;
   /** Another data source than the run's own (same scaling and limit). */
   data?: string;
+  /** Only the first N examples of the split (after the run's own limit). Default: all. */
+  limit?: number;
   /** VAE: K importance samples per example for log p(x); 0 skips the estimate. Default 1000. */
   numSamples?: number;
   /** VAE: seed of the importance samples. Default 0. */
@@ -100,7 +109,7 @@ export interface RunScores {
   dataset: string;
   split: Split;
   /** The score's name, the CSV column header: 'nll' | 'squaredError' | 'negElbo' | 'reconProb'. */
-  column: 'nll' | 'squaredError' | 'negElbo' | 'reconProb';
+  column: 'nll' | 'squaredError' | 'negElbo' | 'reconProb' | 'reconProbLast' | 'squaredErrorLast';
   /** The kind of score ('nll', 'negelbo', 'recon-prob', 'recon-error'); its samples per example (null: deterministic) and seed. */
   score?: AnomalyScoreKind;
   numSamples?: number | null;
@@ -108,6 +117,9 @@ export interface RunScores {
   /** One score per example [N], float64. */
   scores: Float64Array;
   labels?: Int32Array;
+  /** Windows of a series: the time index (row of the series) and time of each window's last step [N], the step the score is of. */
+  timeIndex?: Int32Array;
+  timeLabels?: string[];
   /** With a calibration: its threshold, and per example score > threshold [N] and the p-value [N]. */
   threshold?: number;
   isAnomaly?: Uint8Array;
@@ -205,6 +217,14 @@ export interface SampleRunOptions {
   csv?: string;
   /** One line of human information (a prior reused or fitted, EM progress). */
   log?: (line: string) => void;
+  /**
+   * A conditional run: the condition of every sample, a class (label runs) or the condition columns'
+   * values in raw units (columns runs). Default: a class grid (label runs), or each sample's
+   * condition drawn from the training rows (columns runs).
+   */
+  condition?: ConditionValue;
+  /** A run conditioned on the class label: one row per class, the same latents in every row, numSamples per row (default 8). */
+  grid?: boolean;
 }
 
 /** What sampling wrote, and what it found along the way. */

@@ -7,9 +7,11 @@
 import { applyBinarization } from '../../data/binarize.js';
 import { splitValidation, subset, takeFirst, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
+import { categoriesOf, type TableColumn } from '../../data/table.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
 import { describeLoaded, loadDataSource, splitOf, type DataKind, type LoadedData } from '../datasets/data-source.js';
-import type { RunConfig, RunDataConfig } from './config.js';
+import type { RunCondition, RunConfig, RunDataConfig } from './config.js';
+import { columnsToLoad, fixCondition, joinedStandardizer, splitConditionColumns } from './conditions.js';
 
 export const SPLITS = ['test', 'train', 'all'] as const;
 /** 'all': a table's every row in file order, or an image source's train then test examples. */
@@ -22,13 +24,27 @@ export type Split = (typeof SPLITS)[number];
  * @throws DataError for an unknown source, unreadable files, or a table lacking one of the run's feature columns
  */
 export function loadRunData(data: RunDataConfig, source?: string): LoadedData {
-  return loadDataSource(source ?? data.source, {
+  return loadRunDataWithConditions(data, source).loaded;
+}
+
+/**
+ * {@link loadRunData}, and for a run conditioned on table columns the condition columns' transform:
+ * they are read and standardised with the features, then moved into the datasets' conditions.
+ */
+function loadRunDataWithConditions(data: RunDataConfig, source?: string): { loaded: LoadedData; conditionStandardizer: Standardizer | null } {
+  const cond = data.condition?.kind === 'columns' ? data.condition : null;
+  const loaded = loadDataSource(source ?? data.source, {
     scale: data.scale,
-    columns: data.columns,
+    columns: cond ? columnsToLoad(data, cond) : data.columns,
     labelColumn: data.labelColumn,
     labelColumnOptional: source !== undefined && source !== data.source,
-    standardizer: data.standardization ? Standardizer.fromJSON(data.standardization) : null,
+    categorical: data.categorical ?? null,
+    categories: data.categories ?? null,
+    resize: data.resize ?? null,
+    ...(data.window != null ? { timeColumn: data.timeColumn ?? null, window: data.window, stride: data.stride ?? null } : {}),
+    standardizer: cond ? joinedStandardizer(data, cond) : data.standardization ? Standardizer.fromJSON(data.standardization) : null,
   });
+  return cond ? splitConditionColumns(loaded, cond) : { loaded, conditionStandardizer: null };
 }
 
 /**
@@ -69,6 +85,12 @@ export interface RunExamples {
   standardizer: Standardizer | null;
   /** One line about the data, for a run's log. */
   description: string;
+  /** Tables: the feature columns, numeric or categorical with their categories. */
+  layout?: TableColumn[];
+  /** PNG folders with class folders: the class names. */
+  classes?: string[];
+  /** The run's condition fixed from this data (classes counted, column transform fitted); absent for an unconditional run. */
+  condition?: RunCondition;
 }
 
 /**
@@ -77,7 +99,8 @@ export interface RunExamples {
  * @throws ConfigError when val is not below the number of training examples; DataError for unreadable data
  */
 export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples {
-  const loaded = loadRunData(data);
+  const { loaded, conditionStandardizer } = loadRunDataWithConditions(data);
+  const condition = fixCondition(data.condition, loaded, conditionStandardizer);
   let train = loaded.train;
   let test = loaded.test;
   if (data.limit !== null) {
@@ -85,7 +108,15 @@ export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples 
     test = takeFirst(test, data.limit);
   }
   train = selectTrainingLabels(train, data);
-  const common = { test, name: loaded.name, kind: loaded.kind, standardizer: loaded.standardizer };
+  const common = {
+    test,
+    name: loaded.name,
+    kind: loaded.kind,
+    standardizer: loaded.standardizer,
+    ...(condition ? { condition } : {}),
+    ...(loaded.layout ? { layout: loaded.layout } : {}),
+    ...(loaded.classes ? { classes: loaded.classes } : {}),
+  };
   if (data.val > 0) {
     if (data.val >= train.numExamples) {
       throw new ConfigError(`${setting('data.val')}: expected fewer validation examples than the ${train.numExamples} training examples, got ${data.val}`);
@@ -98,19 +129,61 @@ export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples 
 
 /**
  * Loads `split` of `source` (default: the run's own data source), in the run's units, with the run's
- * limit (and, for its own training split, its label selection). A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
+ * limit (and, for its own training split, its label selection), then its first `limit` examples when given. A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
  * draw; its seed + 2 for the test split, the seed itself otherwise.
  * @returns the dataset name and examples [N, D]
  * @throws DataError for an unknown source or unreadable files
  */
-export function loadRunSplit(run: RunConfig, split: Split, source?: string): { name: string; ds: Dataset } {
+export function loadRunSplit(run: RunConfig, split: Split, source?: string, limit?: number | null): { name: string; ds: Dataset } {
   const loaded = loadRunData(run.data, source);
   let ds = splitOf(loaded, split);
   if (run.data.limit !== null) ds = takeFirst(ds, run.data.limit);
   if (split === 'train' && source === undefined) ds = selectTrainingLabels(ds, run.data);
+  if (limit != null) ds = takeFirst(ds, limit);
   if (run.kind === 'vae-run' && run.training.binarize !== 'none') {
     const t = run.training;
     ds = applyBinarization(ds, t.binarize === 'dynamic' ? 'static' : t.binarize, split === 'test' ? t.seed + 2 : t.seed, 0);
   }
   return { name: loaded.name, ds };
+}
+
+/**
+ * What a run records in its data configuration once its data is loaded, beyond the columns, shape
+ * and standardisation every run records: a table's categories, with its feature columns by their
+ * names in the file (a categorical column once, not once per category); a PNG folder's class names.
+ * Empty for other data, so their config.json is as before.
+ * @param train - the training examples as loaded
+ */
+export function recordedDataExtras(
+  loaded: { layout?: TableColumn[]; classes?: string[] },
+  train: Dataset,
+): Partial<Pick<RunDataConfig, 'columns' | 'categories' | 'classes'>> {
+  const categories = loaded.layout ? categoriesOf(loaded.layout) : null;
+  const features = new Set(train.columns ?? []);
+  // Columns moved out of the features (a condition) are not recorded; a categorical column is, once.
+  const inTrain = (c: TableColumn) => (c.kind === 'numeric' ? features.has(c.name) : c.categories.some((k) => features.has(`${c.name}=${k}`)));
+  return {
+    ...(categories && loaded.layout ? { columns: loaded.layout.filter(inTrain).map((c) => c.name), categories } : {}),
+    ...(loaded.classes ? { classes: [...loaded.classes] } : {}),
+  };
+}
+
+/**
+ * The column layout a run's table was encoded with (its recorded columns and categories), or null
+ * when it has no categorical column.
+ */
+export function tableLayoutOf(data: Partial<Pick<RunDataConfig, 'columns' | 'categories'>>): TableColumn[] | null {
+  const cats = data.categories;
+  if (!cats || !data.columns) return null;
+  return data.columns.map((name) => (Object.hasOwn(cats, name) ? { name, kind: 'categorical', categories: [...cats[name]] } : { name, kind: 'numeric' }));
+}
+
+/**
+ * The feature columns of a run's training examples: a table's layout (categorical columns with
+ * their categories), every column numeric for a table without categorical ones, null for images.
+ */
+export function trainingLayout(loaded: { layout?: TableColumn[]; classes?: string[] }, train: Dataset): TableColumn[] | null {
+  const extras = recordedDataExtras(loaded, train);
+  if (extras.categories) return tableLayoutOf(extras);
+  return train.columns ? train.columns.map((name) => ({ name, kind: 'numeric' })) : null;
 }

@@ -6,8 +6,10 @@
  * (reconstructions of a VAE or of a linear model: PCA, PPCA, factor analysis).
  */
 import * as tf from '@tensorflow/tfjs';
+import { gatherBatch } from '../../data/batch.js';
 import type { Dataset } from '../../data/dataset.js';
 import type { Standardizer } from '../../data/standardize.js';
+import type { TableColumn } from '../../data/table.js';
 import { reconstruct, sampleFromPrior } from '../../models/generate.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
 import { writeFileAtomic } from '../formats/atomic.js';
@@ -45,12 +47,49 @@ export function tableCsv(
   standardizer: Standardizer | null,
   leadHeader: string[] = [],
   lead?: (i: number) => string[],
+  layout?: readonly TableColumn[] | null,
 ): string {
   const x = standardizer ? standardizer.invert(z) : Float64Array.from(z); // [N, D], raw units
   const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j]) : (v: number) => cell(v);
+  if (layout?.some((c) => c.kind === 'categorical')) return mixedTableCsv(x, d, layout, format, leadHeader, lead);
   const rows: string[][] = [[...leadHeader, ...columnNames(d, standardizer)]];
   for (let i = 0; i < x.length / d; i++) rows.push([...(lead?.(i) ?? []), ...Array.from(x.subarray(i * d, (i + 1) * d), format)]);
   return csvText(rows);
+}
+
+/**
+ * A table with categorical columns: one cell per column of `layout`, a numeric column's raw value,
+ * a categorical column's most probable category (argmax of its one-hot block or its probabilities;
+ * the first on ties).
+ * @param x - row-major [N, D], raw units, D = numeric columns + Σ categories
+ */
+function mixedTableCsv(
+  x: Float64Array,
+  d: number,
+  layout: readonly TableColumn[],
+  format: (v: number, j: number) => string,
+  leadHeader: string[],
+  lead?: (i: number) => string[],
+): string {
+  const rows: string[][] = [[...leadHeader, ...layout.map((c) => c.name)]];
+  for (let i = 0; i < x.length / d; i++) {
+    let j = i * d;
+    const cells = layout.map((c) => {
+      if (c.kind === 'numeric') return format(x[j], j++ % d);
+      let best = 0;
+      for (let k = 1; k < c.categories.length; k++) if (x[j + k] > x[j + best]) best = k;
+      j += c.categories.length;
+      return c.categories[best];
+    });
+    rows.push([...(lead?.(i) ?? []), ...cells]);
+  }
+  return csvText(rows);
+}
+
+/** The column layout of a model whose likelihood is the mixed one (a table with categorical columns); null otherwise. */
+export function layoutOfModel(model: LatentVariableModel): TableColumn[] | null {
+  const lik = model.likelihood as { kind: string; columns?: TableColumn[] };
+  return lik.kind === 'mixed' && lik.columns ? lik.columns : null;
 }
 
 /**
@@ -68,7 +107,7 @@ export async function writeVaeSamplesCsv(
   const s = sampleFromPrior(model, n, { seed, temperature }); // [n, D]
   const v = (await s.data()) as Float32Array;
   s.dispose();
-  await writeFileAtomic(path, tableCsv(v, model.dataDim, standardizer));
+  await writeFileAtomic(path, tableCsv(v, model.dataDim, standardizer, [], undefined, layoutOfModel(model)));
 }
 
 /**
@@ -86,10 +125,11 @@ export async function writeVaeReconstructionsCsv(
   const m = Math.min(n, ds.numExamples);
   const d = ds.dataDim;
   const x = ds.x.slice(0, m * d); // [m, D]
-  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, d]))); // [m, D]
+  const c = gatherBatch(ds, null, 0, m, { conditionDim: model.conditionDim }).c; // [m, C] for a conditional model: the examples' own
+  const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, d]), c && tf.tensor2d(c, [m, model.conditionDim]))); // [m, D]
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
-  await writeReconstructionsCsv(x, r, m, d, path, standardizer);
+  await writeReconstructionsCsv(x, r, m, d, path, standardizer, layoutOfModel(model));
 }
 
 /**
@@ -98,6 +138,7 @@ export async function writeVaeReconstructionsCsv(
  * @param x - examples [≥ m, D], model (standardised) units
  * @param reconstructions - x̂ [≥ m, D], the same units and order
  * @param path - the .csv file (written atomically)
+ * @param layout - a table's columns when some are categorical (each written as its category); default none
  */
 export async function writeReconstructionsCsv(
   x: ArrayLike<number>,
@@ -106,6 +147,7 @@ export async function writeReconstructionsCsv(
   d: number,
   path: string,
   standardizer: Standardizer | null,
+  layout?: readonly TableColumn[] | null,
 ): Promise<void> {
   const both = new Float64Array(2 * m * d); // [2m, D]: example i at row 2i, its reconstruction at 2i + 1
   for (let i = 0; i < m; i++) {
@@ -115,5 +157,5 @@ export async function writeReconstructionsCsv(
     }
   }
   const lead = (row: number) => [String(row >> 1), row % 2 === 0 ? 'data' : 'reconstruction'];
-  await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead));
+  await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead, layout));
 }

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { gatherBatch } from '../../data/batch.js';
 import { isImageShape, takeFirst } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import { ConfigError, setting } from '../../errors.js';
@@ -30,7 +31,7 @@ import { resolveRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.j
 import { noRunHere, readMetricsFile, RUN_FILES, vaeModelFolder } from './folder.js';
 import { latentPriorOfRun } from './latent-prior.js';
 import { renderSamples } from './pictures.js';
-import { loadRunSplit } from './run-data.js';
+import { loadRunSplit, tableLayoutOf } from './run-data.js';
 import {
   EVALUATE_DEFAULT_SAMPLES,
   EVALUATION_VERSION,
@@ -48,6 +49,8 @@ import {
 import { meanSquaredError, testSplit, writePairs } from './reconstruction.js';
 import { describeStandardization, field, fixed, objectiveText } from './describe-text.js';
 import { tableCsv, writeVaeSamplesCsv } from './table-csv.js';
+import { conditionOfDescription, conditionText } from './conditions.js';
+import { CLASS_GRID_DEFAULT_PER_ROW, isClassGrid, priorLatents, writeConditionedSamples } from './conditional-samples.js';
 
 /** The folder holding a VAE run's model. @throws CheckpointError when there is none */
 function modelFolder(dir: string): string {
@@ -76,6 +79,7 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
   const dataset = d.provenance?.dataset;
   const st = p?.standardization ?? null;
   const { kind: _k, inputShape, dataDim: _d, seed, ...model } = d.config;
+  const condition = conditionOfDescription(p?.condition);
   return resolveRunConfig(
     {
       out: dir,
@@ -86,6 +90,7 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
         columns: st?.columns ?? null,
         exampleShape: inputShape,
         standardization: st,
+        ...(condition ? { condition } : {}),
       },
       model: { kind: 'vae', ...model },
       training: { seed },
@@ -98,7 +103,7 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
 export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
   const split = opts.split ?? 'test';
   return withModel(dir, async (model) => {
-    const { name, ds } = loadRunSplit(cfg, split, opts.data);
+    const { name, ds } = loadRunSplit(cfg, split, opts.data, opts.limit);
     const s = await evaluateElbo(model, ds, { seed: 0 });
     const latent = await latentStatistics(model, ds);
     const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
@@ -136,11 +141,21 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
       latent: { klPerDimension: latent.klPerDimension, meanVariance: latent.meanVariance, activeUnits: latent.activeUnits, threshold: latent.threshold },
       iwaeBound: { numSamples: kIwae, value: bound.value, standardError: bound.standardError, seed: seed + 1 },
       reconstructionError: null,
-      note: 'ELBO (one sample) is a lower bound on log p(x); logLikelihoodEstimate is the importance-sampled estimate (Prince, Understanding Deep Learning, eq. 17.28), biased low for finite K',
+      condition: evaluationCondition(cfg),
+      note: cfg.data.condition
+        ? `a conditional VAE: every figure is conditional on each example's own condition y (${conditionText(cfg.data.condition)}): the ELBO bounds log p(x|y), and logLikelihoodEstimate is the importance-sampled log p(x|y) = log E_q(z|x,y)[p(x|z,y) p(z) / q(z|x,y)], biased low for finite K; it is not comparable as log p(x) with an unconditional model without adding log p(y)`
+        : 'ELBO (one sample) is a lower bound on log p(x); logLikelihoodEstimate is the importance-sampled estimate (Prince, Understanding Deep Learning, eq. 17.28), biased low for finite K',
       vaekitVersion: VAEKIT_VERSION,
       evaluatedAt: new Date().toISOString(),
     };
   });
+}
+
+/** evaluation.json's `condition`: what a conditional run's figures are conditional on, or null. */
+function evaluationCondition(cfg: VaeRunConfig): Evaluation['condition'] {
+  const c = cfg.data.condition;
+  if (!c) return null;
+  return c.kind === 'label' ? { kind: 'label', numClasses: c.numClasses! } : { kind: 'columns', columns: [...c.columns] };
 }
 
 /**
@@ -153,7 +168,7 @@ export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRun
   const o = resolveAnomalyScoreOptions({ score: opts.score ?? (k > 0 ? 'nll' : 'negelbo'), numSamples: k > 0 ? k : undefined, seed: opts.seed });
   return withModel(dir, async (model) => {
     const { name, ds } = loadRunSplit(cfg, split, opts.data);
-    const labels = ds.labels ? { labels: ds.labels } : {};
+    const labels = { ...(ds.labels ? { labels: ds.labels } : {}), ...(ds.timeIndex ? { timeIndex: ds.timeIndex, timeLabels: ds.timeLabels } : {}) };
     const common = { model: 'vae', dataset: name, split, score: o.score, numSamples: o.numSamples, seed: o.seed, column: ANOMALY_SCORES[o.score].column };
     if (o.score === 'nll') {
       const est = await estimateLogLikelihoodParallel(model, ds, {
@@ -179,10 +194,13 @@ export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: Re
     const m = Math.min(numShown, ds.numExamples);
     const e = Math.min(RECONSTRUCT_DEFAULTS.vaeErrorExamples, ds.numExamples);
     const first = takeFirst(ds, Math.max(m, e));
-    const recT = tf.tidy(() => reconstruct(model, tf.tensor2d(first.x, [first.numExamples, first.dataDim]))); // [max(m, e), D]
+    const c = gatherBatch(first, null, 0, first.numExamples, { conditionDim: model.conditionDim }).c; // [max(m, e), C]: each example's own condition
+    const recT = tf.tidy(() =>
+      reconstruct(model, tf.tensor2d(first.x, [first.numExamples, first.dataDim]), c && tf.tensor2d(c, [first.numExamples, model.conditionDim])),
+    ); // [max(m, e), D]
     const rec = (await recT.data()) as Float32Array;
     recT.dispose();
-    const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out);
+    const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data));
     const elbo = await evaluateElbo(model, ds, { seed: 0 });
     return {
       model: 'vae',
@@ -207,12 +225,16 @@ export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: Re
  * Images: a PNG grid (and optionally CSV); tables: CSV in raw units under the column names.
  */
 export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleRunOptions): Promise<SampleResult> {
-  const n = opts.numSamples ?? 64;
   const seed = opts.seed ?? 0;
   const prior = opts.prior ?? 'normal';
+  const condition = cfg.data.condition;
   return withModel(dir, async (model) => {
+    const isConditioned = model.conditionDim > 0 || opts.condition !== undefined || opts.grid;
+    const isGrid = model.conditionDim > 0 && isClassGrid(condition, opts);
+    const n = opts.numSamples ?? (isGrid ? CLASS_GRID_DEFAULT_PER_ROW : 64);
     const notes: string[] = [];
     let values: Float32Array;
+    let z: Float32Array | null = null; // [n, Z], for a conditional model
     if (prior === 'gmm') {
       if (!existsSync(join(dir, RUN_FILES.config))) {
         throw new ConfigError(
@@ -245,17 +267,36 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
             `mixture ${t.mixtureLogLikelihood.toFixed(3)}, N(0, I) ${t.standardNormalLogLikelihood.toFixed(3)}`,
         );
       }
-      const s = sampleWithMixturePrior(model, m, n, { seed }); // [n, D]
-      values = (await s.data()) as Float32Array;
-      s.dispose();
+      if (isConditioned) z = Float32Array.from(m.sample(n, seed)); // [n, Z], the draws of sampleWithMixturePrior
+      const s = isConditioned ? null : sampleWithMixturePrior(model, m, n, { seed }); // [n, D]
+      values = s ? ((await s.data()) as Float32Array) : new Float32Array(0);
+      s?.dispose();
+    } else if (isConditioned) {
+      z = await priorLatents(model, n, seed, opts.temperature ?? 1); // [n, Z], the draws of sampleFromPrior
+      values = new Float32Array(0);
     } else {
       const s = sampleFromPrior(model, n, { seed, temperature: opts.temperature ?? 1 }); // [n, D]
       values = (await s.data()) as Float32Array;
       s.dispose();
     }
     const isImage = isImageShape(model.inputShape);
-    const stem = prior === 'gmm' ? `samples-gmm-${seed}` : `samples-${seed}`;
+    const tag = isGrid ? 'grid-' : typeof opts.condition === 'number' ? `class${opts.condition}-` : opts.condition ? 'condition-' : '';
+    const stem = prior === 'gmm' ? `samples-gmm-${tag}${seed}` : `samples-${tag}${seed}`;
     const out = opts.out ?? join(dir, `${stem}.${isImage ? 'png' : 'csv'}`);
+    const st = cfg.data.standardization;
+    if (z) {
+      const s = await writeConditionedSamples(
+        model,
+        condition,
+        z,
+        n,
+        seed,
+        { condition: opts.condition, grid: opts.grid, trainingConditions: () => loadRunSplit(cfg, 'train').ds },
+        { file: out, csv: opts.csv, standardizer: st ? Standardizer.fromJSON(st) : null },
+      );
+      if (s.note) notes.push(s.note);
+      return { numSamples: s.numRows, files: s.files, isRawUnits: !isImage && Boolean(st), notes };
+    }
     const files: string[] = [];
     if (isImage) {
       if (prior === 'normal') await renderSamples(model, n, out, seed, opts.temperature ?? 1);
@@ -267,7 +308,6 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
       }
       return { numSamples: n, files, isRawUnits: false, notes };
     }
-    const st = cfg.data.standardization;
     const standardizer = st ? Standardizer.fromJSON(st) : null;
     const file = opts.csv ?? out;
     if (prior === 'normal') await writeVaeSamplesCsv(model, n, file, standardizer, seed, opts.temperature ?? 1);
@@ -278,10 +318,19 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
 
 /** An encoder or decoder network in words: 'MLP 784-400-20, relu'. */
 function networkText(net: NetConfig, from: number, to: number): string {
+  if (net.kind === 'rnn') return `recurrent ${net.cell.toUpperCase()} [${net.hidden.join(', ')}] over the window's steps, ${from} → ${to}, ${net.activation}`;
   return `MLP ${[from, ...net.hidden, to].join('-')}, ${net.activation}`;
 }
 
 /** 'σ² 0.25', 'σ² learned (0.0123)' or 'σ²_d learned per dimension (784; median 0.0123, range …)'. */
+/** 'mixed: 3 numeric columns Gaussian, σ² learned (0.41); categorical gender (2), race (3)'. */
+function mixedText(l: Extract<ModelDescription['config']['likelihood'], { kind: 'mixed' }>): string {
+  const cols = l.columns ?? [];
+  const numeric = cols.filter((c) => c.kind === 'numeric').length;
+  const cats = cols.flatMap((c) => (c.kind === 'categorical' ? [`${c.name} (${c.categories.length})`] : []));
+  return `mixed: ${numeric} numeric column${numeric === 1 ? '' : 's'} Gaussian, ${gaussianVarianceText(l)}; categorical ${cats.join(', ') || 'none'} (softmax over each one-hot block)`;
+}
+
 function gaussianVarianceText(l: { variance: number | 'learned' | 'learned-diag'; logVar?: number | number[] }): string {
   if (l.variance === 'learned-diag') {
     const v = (Array.isArray(l.logVar) ? l.logVar : []).map(Math.exp).sort((a, b) => a - b);
@@ -301,7 +350,12 @@ export async function describeVaeRun(dir: string, cfg: VaeRunConfig): Promise<Ru
   const arch = mirrored
     ? `${networkText(c.encoder, c.dataDim, c.latentDim).replace(/, /, ' (decoder mirrored), ')}`
     : `encoder ${networkText(c.encoder, c.dataDim, c.latentDim)}; decoder ${networkText({ ...c.decoder, hidden: [...c.decoder.hidden].reverse() }, c.latentDim, c.dataDim)}`;
-  const lik = c.likelihood.kind === 'bernoulli' ? 'Bernoulli (logits)' : `Gaussian, ${gaussianVarianceText(c.likelihood)}`;
+  const lik =
+    c.likelihood.kind === 'bernoulli'
+      ? 'Bernoulli (logits)'
+      : c.likelihood.kind === 'mixed'
+        ? mixedText(c.likelihood)
+        : `Gaussian, ${gaussianVarianceText(c.likelihood)}`;
   const lines = [
     `model:        ${folder} (${d.format} v${d.version})`,
     `architecture: VAE, ${arch}, input shape [${c.inputShape.join(', ')}]${c.conditionDim ? `, condition size ${c.conditionDim}` : ''}`,
@@ -309,9 +363,12 @@ export async function describeVaeRun(dir: string, cfg: VaeRunConfig): Promise<Ru
   ];
   if (d.preprocessing) lines.push(`preprocessing: values / ${d.preprocessing.scale}, binarize ${d.preprocessing.binarize}`);
   if (d.preprocessing?.standardization) lines.push(field('standardised', describeStandardization(d.preprocessing.standardization)));
+  if (c.conditionDim > 0)
+    lines.push(field('condition', `${conditionText(cfg.data.condition)}, C = ${c.conditionDim}: q(z|x, c) and p(x|z, c) (a conditional VAE)`));
   const p = d.provenance ?? {};
   if (Object.keys(p).length) {
     lines.push(`data:         ${p.dataset} (${p.numTrain} train, ${p.numVal} validation, ${p.numTest} test)`);
+    if (cfg.data.classes) lines.push(field('classes', `${cfg.data.classes.length}: ${cfg.data.classes.map((n, k) => `${k} ${n}`).join(', ')}`));
     lines.push(
       `training:     ${p.epochsTrained} epochs, best epoch ${p.bestEpoch}, seed ${p.seed}, backend ${p.backend}, vaekit ${p.vaekitVersion}, saved ${p.savedAt}`,
     );

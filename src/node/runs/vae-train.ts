@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../../data/audit.js';
 import { isImageShape } from '../../data/dataset.js';
 import { ConfigError, renderMessage, setting, type SettingNamer } from '../../errors.js';
+import { likelihoodForColumns } from '../../likelihoods/index.js';
 import { createModel, loadModel, saveModel } from '../../models/index.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
 import { collapseWarning } from '../../training/diagnostics.js';
@@ -21,10 +22,12 @@ import { fsModelStore } from '../formats/model-store.js';
 import { writeLossCurve } from '../formats/plot.js';
 import { DataParallelGradients } from '../parallel/data-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
-import { readRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
+import { conditionDimOf, readRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
+import { describeCondition } from './conditions.js';
+import { CLASS_GRID_DEFAULT_PER_ROW, isClassGrid, priorLatents, writeConditionedSamples } from './conditional-samples.js';
 import { RUN_FILES, writeMetricsFile } from './folder.js';
 import { renderReconstructions, renderSamples } from './pictures.js';
-import { loadRunExamples, type RunExamples } from './run-data.js';
+import { loadRunExamples, recordedDataExtras, trainingLayout, type RunExamples } from './run-data.js';
 import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
 
 /** The end of a run, also written to summary.json. Losses in nats per example. */
@@ -123,7 +126,20 @@ export async function trainVaeRun(cfgIn: VaeRunConfig, opts: TrainRunOptions = {
   const data = loadRunExamples(cfg.data, cfg.training.seed);
   cfg = {
     ...cfg,
-    data: { ...cfg.data, columns: data.train.columns ?? null, exampleShape: data.train.exampleShape, standardization: data.standardizer?.toJSON() ?? null },
+    data: {
+      ...cfg.data,
+      columns: data.train.columns ?? cfg.data.columns ?? null,
+      exampleShape: data.train.exampleShape,
+      standardization: data.standardizer?.toJSON() ?? null,
+      ...(data.condition ? { condition: data.condition } : {}),
+      ...recordedDataExtras(data, data.train),
+    },
+    // A conditional VAE's condition size C, fixed by its condition (the classes counted in the data).
+    model: {
+      ...cfg.model,
+      conditionDim: conditionDimOf(data.condition) ?? 0,
+      likelihood: likelihoodForColumns(cfg.model.likelihood, trainingLayout(data, data.train)),
+    },
   };
   log(`config: ${JSON.stringify(cfg)}`);
   auditRunData(data, cfg, log, cb.settingNamer);
@@ -134,6 +150,7 @@ export async function trainVaeRun(cfgIn: VaeRunConfig, opts: TrainRunOptions = {
     scale: cfg.data.scale,
     binarize: cfg.training.binarize,
     ...(cfg.data.standardization ? { standardization: cfg.data.standardization } : {}),
+    ...(cfg.data.condition ? { condition: describeCondition(cfg.data.condition, cfg.data.labelColumn) } : {}),
   };
   let engine: DataParallelGradients | undefined;
   try {
@@ -263,7 +280,25 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
     const bestModel = await loadModel(join(cfg.out, RUN_FILES.model), fsModelStore);
     try {
       const picturesFrom = data.test.numExamples > 0 ? data.test : data.train;
-      if (isImage) {
+      if (bestModel.conditionDim > 0) {
+        // A conditional model: reconstructions under each example's own condition; samples as `vaekit sample` draws them by default.
+        const seed = cfg.training.seed;
+        if (isImage) await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
+        else await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
+        const n = isClassGrid(cfg.data.condition, {}) ? CLASS_GRID_DEFAULT_PER_ROW : 64;
+        await writeConditionedSamples(
+          bestModel,
+          cfg.data.condition,
+          await priorLatents(bestModel, n, seed),
+          n,
+          seed,
+          { trainingConditions: () => data.train },
+          {
+            file: join(cfg.out, isImage ? samples : samplesCsv),
+            standardizer: data.standardizer,
+          },
+        );
+      } else if (isImage) {
         await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
         await renderSamples(bestModel, 64, join(cfg.out, samples), cfg.training.seed);
       } else {
