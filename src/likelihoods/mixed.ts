@@ -116,8 +116,7 @@ export class MixedLikelihood implements Likelihood {
     return tf.tidy(() => {
       const terms: tf.Tensor[] = [];
       if (this.gaussian) {
-        const idx = tf.tensor1d(this.layout.numericIndex, 'int32');
-        terms.push(this.gaussian.logProb(tf.gather(x, idx, x.rank - 1), tf.gather(params, idx, params.rank - 1))); // [...]
+        terms.push(this.gaussian.logProb(this.numericPart(x), this.numericPart(params))); // [...]
       }
       for (const s of this.layout.segments) {
         if (s.kind === 'categorical') terms.push(categoricalLogProb(sliceLast(x, s.offset, s.size), sliceLast(params, s.offset, s.size))); // [...]
@@ -149,8 +148,7 @@ export class MixedLikelihood implements Likelihood {
     return tf.tidy(() => {
       let numeric: tf.Tensor | null = null;
       if (this.gaussian) {
-        const idx = tf.tensor1d(this.layout.numericIndex, 'int32');
-        numeric = this.gaussian.sample(tf.gather(params, idx, params.rank - 1), seed); // [..., numeric columns]
+        numeric = this.gaussian.sample(this.numericPart(params), seed); // [..., numeric columns]
       }
       const parts = this.layout.segments.map((s) =>
         s.kind === 'numeric' ? sliceLast(numeric!, s.numericOffset, s.size) : categoricalSample(sliceLast(params, s.offset, s.size), seed, s.group),
@@ -177,6 +175,15 @@ export class MixedLikelihood implements Likelihood {
 
   dispose(): void {
     this.gaussian?.dispose();
+  }
+
+  /**
+   * The numeric columns of t [..., D] → [..., numeric columns], cut by slices and joined (not gathered:
+   * gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks).
+   */
+  private numericPart(t: tf.Tensor): tf.Tensor {
+    const parts = this.layout.segments.filter((s) => s.kind === 'numeric').map((s) => sliceLast(t, s.offset, s.size));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, -1);
   }
 
   private checkWidth(t: tf.Tensor, name: string): void {

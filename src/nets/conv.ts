@@ -146,6 +146,7 @@ export function convDecoder(config: ConvConfig, dims: NetDims, rng: Rng): tf.Lay
         padding: 'same',
         activation: isLast ? 'linear' : config.activation,
         name: isLast ? 'decoder_output' : `decoder_deconv_${numLayers - 1 - i}`,
+        // fan_in = k·k·(input channels), as for a convolution; PyTorch's ConvTranspose2d takes k·k·(output channels)
         ...uniformInit(config.kernel * config.kernel * inChannels, rng),
       })
       .apply(h) as tf.SymbolicTensor; // [B, h0·2^(L−i), w0·2^(L−i), filters]

@@ -11,7 +11,7 @@ type Initializer = ReturnType<typeof tf.initializers.randomUniform>;
 
 /**
  * Weights and biases ~ U(−1/√fanIn, 1/√fanIn), PyTorch's nn.Linear / nn.Conv2d default, so vaekit
- * and the PyTorch reference start from the same distribution.
+ * and the PyTorch reference start from the same distribution (fanIn = k·k·C_in for a convolution).
  */
 export function uniformInit(fanIn: number, rng: Rng): { kernelInitializer: Initializer; biasInitializer: Initializer } {
   const bound = 1 / Math.sqrt(fanIn);

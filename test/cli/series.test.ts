@@ -185,5 +185,13 @@ describe('CSV series and errors', () => {
       await runCli(['train', '--data', 'us-births', '--cell', 'rnn', '--out', join(root, 'b3')]),
       /--cell: expected one of gru, lstm, got 'rnn'/,
     );
+    assertOneLineError(
+      await runCli(['train', '--data', 'us-births', '--arch', 'rnn', '--condition', 'label', '--out', join(root, 'b4')]),
+      /--condition label: a series' labels mark anomalies .* conditioning on them would hand the model the answer/,
+    );
+    assertOneLineError(
+      await runCli(['train', '--data', 'us-births', '--condition-columns', 'births', '--out', join(root, 'b5')]),
+      /--condition-columns: condition columns apply to tables; us-births holds a series$/,
+    );
   });
 });

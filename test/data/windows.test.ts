@@ -149,6 +149,20 @@ describe('CSV time series', () => {
     assert.match(notes.join('\n'), /not in time order; read in time order/);
   });
 
+  test('date-times without a zone read as UTC: hourly rows across a daylight-saving change have no gap', () => {
+    const before = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // clocks jumped from 02:00 to 03:00 on 2021-03-14
+    try {
+      const p = file('hourly.csv', 'time,x\n2021-03-14 00:00,1\n2021-03-14 01:00,2\n2021-03-14 02:00,3\n2021-03-14 03:00,4\n2021-03-14 04:00,5\n');
+      const { series, notes } = readCsvSeries(p, { timeColumn: 'time' });
+      assert.deepEqual(series.breaks, []);
+      assert.deepEqual(notes, []);
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
   test('a duplicate time is a DataError naming the file and both lines', () => {
     const p = file('dup.csv', 'date,x\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n2020-01-02,4\n');
     assert.throws(

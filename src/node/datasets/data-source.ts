@@ -168,9 +168,15 @@ export function loadDataSource(spec: string, opts: DataSourceOptions = {}): Load
   return loadImageFolder(spec, opts);
 }
 
+/** True for MNIST-format data: the built-in `mnist`, or a folder holding any of the four IDX files (plain or .gz). */
+export function isIdxSource(spec: string): boolean {
+  if (Object.hasOwn(BUILT_IN, spec)) return BUILT_IN[spec].dir !== undefined;
+  return Object.values(MNIST_FILES).some((f) => existsSync(join(spec, f)) || existsSync(join(spec, `${f}.gz`)));
+}
+
 /** A folder of MNIST-format IDX files (when it holds any of them) or of PNG images. */
 function loadImageFolder(spec: string, opts: DataSourceOptions): LoadedData {
-  const isIdx = Object.values(MNIST_FILES).some((f) => existsSync(join(spec, f)) || existsSync(join(spec, `${f}.gz`)));
+  const isIdx = isIdxSource(spec);
   if (!isIdx && isPngFolder(spec)) {
     const { train, test, classes } = loadPngFolder(spec, { scale: opts.scale ?? DEFAULT_SCALE.image, resize: opts.resize });
     return { name: resolve(spec), kind: 'image', train, test, standardizer: null, ...(classes ? { classes } : {}) };

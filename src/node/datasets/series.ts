@@ -59,7 +59,14 @@ const TIME_FORMS: readonly TimeForm[] = [
       return back.getUTCFullYear() === y && back.getUTCMonth() === m - 1 && back.getUTCDate() === d ? t / DAY_MS : NaN;
     },
   },
-  { name: 'a date-time', example: 'YYYY-MM-DD HH:MM[:SS]', test: DATE_TIME, unit: 'ms', value: (text) => Date.parse(text.replace(' ', 'T')) },
+  {
+    name: 'a date-time',
+    example: 'YYYY-MM-DD HH:MM[:SS]',
+    test: DATE_TIME,
+    unit: 'ms',
+    // Without a zone, read as UTC (not the machine's local time, whose daylight-saving shifts would look like gaps).
+    value: (text) => Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(text) ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}Z`),
+  },
   { name: 'a number', example: 'a number', test: NUMBER, unit: '', value: Number },
 ];
 

@@ -21,7 +21,7 @@ import type { NetConfig } from '../../nets/index.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.js';
 import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, listOf, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
 import { BACKENDS, type BackendName } from '../compute/backend.js';
-import { dataKindOf, DEFAULT_SCALE, type DataKind } from '../datasets/data-source.js';
+import { dataKindOf, DEFAULT_SCALE, isIdxSource, type DataKind } from '../datasets/data-source.js';
 import { SERIES_DEFAULTS } from '../../data/windows.js';
 
 /** The format version of config.json written now; version 1 (vaekit 0.1) was flat and untagged. */
@@ -257,7 +257,9 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   const dataIn = typeof partial.data === 'string' ? { source: partial.data } : (partial.data ?? {});
   const source = checkOr('data.source', dataIn.source, nonEmptyString, RUN_DEFAULTS.source);
   const dataKind = (opts.dataKind ?? ((s: string) => dataKindOf(s, dataIn)))(source);
-  const data = resolveData(dataIn, source, dataKind, kind);
+  // MNIST-format images hold out validation examples by default; a folder of PNG images (often small) none unless asked.
+  const isPngImages = dataKind === 'image' && opts.dataKind === undefined && !isIdxSource(source);
+  const data = resolveData(dataIn, source, dataKind, kind, isPngImages);
   const out = checkOr('out', partial.out, nonEmptyString, defaultOut(source, modelKind));
   checkKnownKeys('compute', partial.compute ?? {}, ['backend', 'threads']);
   const compute: ComputeConfig = {
@@ -352,7 +354,7 @@ function likelihoodOf(given: Partial<LikelihoodConfig> | undefined, fallback: Li
   return { ...base, ...g } as LikelihoodConfig;
 }
 
-function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind): RunDataConfig {
+function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind, isPngImages = false): RunDataConfig {
   checkKnownKeys('data', d, [
     'source',
     'scale',
@@ -386,7 +388,7 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
     throw new ConfigError(`${setting('data.source', source)}: columns, a label column and standardisation apply to tables; this source holds images`);
   }
   const extra = resolveDataExtras(d, source, dataKind);
-  const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' ? defaults.val : 0);
+  const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' && !isPngImages ? defaults.val : 0);
   if (kind === 'linear-run') expectThat(val === 0, 'data.val', '0 (a linear model is fitted on the whole training split)', val);
   const condition = resolveCondition(d.condition, { source, dataKind, kind, columns, labelColumn });
   return {
@@ -460,6 +462,11 @@ function resolveCondition(
         `${setting('data.condition.columns', cols)} and ${setting('data.condition.kind', 'label')}: the condition is either the class label or table columns; give one of them, not both`,
       );
     }
+    if (ctx.dataKind === 'series') {
+      throw new ConfigError(
+        `${setting('data.condition.kind', 'label')}: a series' labels mark anomalies (us-births: the holidays), which its scores are judged against; conditioning on them would hand the model the answer`,
+      );
+    }
     if (ctx.dataKind === 'table' && ctx.labelColumn === null) {
       throw new ConfigError(
         `${setting('data.condition.kind', 'label')}: ${ctx.source} is a table without labels; name its column of integer class labels with ${setting('data.labelColumn')}`,
@@ -469,7 +476,7 @@ function resolveCondition(
   }
   if (ctx.dataKind !== 'table') {
     throw new ConfigError(
-      `${setting('data.condition.columns')}: condition columns apply to tables; ${ctx.source} holds ${ctx.dataKind}s (condition on the class label instead)`,
+      `${setting('data.condition.columns')}: condition columns apply to tables; ${ctx.source} holds ${ctx.dataKind === 'series' ? 'a series' : 'images (condition on the class label instead)'}`,
     );
   }
   const columns = check('data.condition.columns', c.columns, listOf(nonEmptyString));
