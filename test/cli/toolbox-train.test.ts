@@ -37,6 +37,16 @@ describe('vaekit train with the toolbox flags', () => {
     );
   });
 
+  test('the warning about continuous values under a Bernoulli likelihood is given without --binarize, not with it', async () => {
+    const warned = (r: { err: string[] }) => r.err.some((l) => /continuous values in \[0,1\]: the Bernoulli likelihood/.test(l));
+    const plain = await runCli(tinyTrainArgs(join(root, 'plain'), 1));
+    assert.equal(plain.code, 0, plain.err.join('\n'));
+    assert.ok(warned(plain), plain.err.join('\n'));
+    const binarised = await runCli(tinyTrainArgs(join(root, 'binarised'), 1, ['--binarize', 'dynamic']));
+    assert.equal(binarised.code, 0, binarised.err.join('\n'));
+    assert.ok(!warned(binarised), binarised.err.join('\n'));
+  });
+
   test('--kl-warmup 2 --beta-start 0.2 and --kl-cycles 2 --kl-ratio 0.5 save their schedules; β per epoch follows them', async () => {
     const warm = join(root, 'warm');
     const r = await runCli(tinyTrainArgs(warm, 3, ['--kl-warmup', '2', '--beta-start', '0.2', '--batch-size', '100']));

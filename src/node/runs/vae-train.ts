@@ -89,7 +89,9 @@ function auditRunData(data: RunExamples, cfg: VaeRunConfig, log: (line: string) 
   checkLikelihoodFit(audit, kind);
   if (data.val) checkLikelihoodFit(auditData(data.val), kind);
   checkLikelihoodFit(auditData(data.test), kind);
-  for (const w of auditWarnings(audit, kind, namer)) log(`data: ${w}`);
+  // Binarised data (--binarize) reaches the likelihood as 0/1, so the warning about continuous values does not apply.
+  const seen = cfg.training.binarize === 'none' ? audit : { ...audit, isBinary: true };
+  for (const w of auditWarnings(seen, kind, namer)) log(`data: ${w}`);
   log(`data: ${data.description}`);
   log(`data: training values in [${audit.min}, ${audit.max}]${audit.isBinary ? ', binary' : ''}`);
 }
