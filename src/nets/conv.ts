@@ -19,10 +19,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, setting } from '../errors.js';
 import type { Rng } from '../math/rng.js';
-import { check, checkKnownKeys, expectThat, intAtLeast, oneOf } from '../validate.js';
+import { check, expectThat, intAtLeast, oneOf } from '../validate.js';
 import { dense, denseStack, inputsWithCondition, uniformInit } from './layers.js';
 import { ACTIVATIONS, type Activation } from './mlp.js';
-import type { NetDims } from './net.js';
+import { checkNetFields, type NetDims } from './net.js';
 
 export interface ConvConfig {
   kind: 'conv';
@@ -52,7 +52,7 @@ export const CONV_DEFAULTS: Readonly<ConvConfig> = Object.freeze({
  */
 export function resolveConvConfig(c: Partial<ConvConfig>, field: string): ConvConfig {
   const at = (name: string) => (field ? `${field}.${name}` : name);
-  checkKnownKeys(field || 'network', c, ['kind', 'channels', 'kernel', 'hidden', 'activation']);
+  checkNetFields(field, c, 'conv', ['kind', 'channels', 'kernel', 'hidden', 'activation']);
   const list = (name: 'channels' | 'hidden', what: string) => {
     expectThat(c[name] === undefined || Array.isArray(c[name]), at(name), what, c[name]);
     return [...(c[name] ?? CONV_DEFAULTS[name])].map((v, i) => check(`${at(name)}[${i}]`, v, intAtLeast(1)));

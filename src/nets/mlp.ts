@@ -10,9 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../math/rng.js';
-import { check, checkKnownKeys, expectThat, intAtLeast, oneOf } from '../validate.js';
+import { check, expectThat, intAtLeast, oneOf } from '../validate.js';
 import { dense, denseStack, inputsWithCondition } from './layers.js';
-import type { NetDims } from './net.js';
+import { checkNetFields, type NetDims } from './net.js';
 
 export const ACTIVATIONS = ['relu', 'elu', 'tanh', 'sigmoid', 'selu', 'softplus', 'swish', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -34,7 +34,7 @@ export const MLP_DEFAULTS: Readonly<MlpConfig> = Object.freeze({ kind: 'mlp', hi
  */
 export function resolveMlpConfig(c: Partial<MlpConfig>, field: string): MlpConfig {
   const at = (name: string) => (field ? `${field}.${name}` : name);
-  checkKnownKeys(field || 'network', c, ['kind', 'hidden', 'activation']);
+  checkNetFields(field, c, 'mlp', ['kind', 'hidden', 'activation']);
   expectThat(c.hidden === undefined || Array.isArray(c.hidden), at('hidden'), 'a list of integers ≥ 1 (hidden layer widths)', c.hidden);
   const hidden = [...(c.hidden ?? MLP_DEFAULTS.hidden)].map((h, i) => check(`${at('hidden')}[${i}]`, h, intAtLeast(1)));
   return { kind: 'mlp', hidden, activation: check(at('activation'), c.activation ?? MLP_DEFAULTS.activation, oneOf(ACTIVATIONS)) };

@@ -19,10 +19,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import type { Rng } from '../math/rng.js';
-import { check, checkKnownKeys, expectThat, intAtLeast, oneOf } from '../validate.js';
+import { check, expectThat, intAtLeast, oneOf } from '../validate.js';
 import { dense, inputsWithCondition } from './layers.js';
 import { ACTIVATIONS, type Activation } from './mlp.js';
-import type { NetDims } from './net.js';
+import { checkNetFields, type NetDims } from './net.js';
 
 /** Recurrent cells: a gated recurrent unit (Cho et al. 2014) or a long short-term memory (Hochreiter & Schmidhuber 1997). */
 export const RNN_CELLS = ['gru', 'lstm'] as const;
@@ -53,7 +53,7 @@ export const RNN_DEFAULTS: Readonly<RnnConfig> = Object.freeze({
  */
 export function resolveRnnConfig(c: Partial<RnnConfig>, field: string): RnnConfig {
   const at = (name: string) => (field ? `${field}.${name}` : name);
-  checkKnownKeys(field || 'network', c, ['kind', 'cell', 'hidden', 'activation']);
+  checkNetFields(field, c, 'rnn', ['kind', 'cell', 'hidden', 'activation']);
   expectThat(c.hidden === undefined || Array.isArray(c.hidden), at('hidden'), 'a list of integers ≥ 1 (recurrent state sizes)', c.hidden);
   const hidden = [...(c.hidden ?? RNN_DEFAULTS.hidden)].map((h, i) => check(`${at('hidden')}[${i}]`, h, intAtLeast(1)));
   expectThat(hidden.length > 0, at('hidden'), 'at least one recurrent layer', c.hidden);

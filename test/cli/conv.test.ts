@@ -100,6 +100,13 @@ describe('vaekit train --arch conv', () => {
       ['vaekit: --arch conv: conv needs images of shape [H, W, C], got examples of shape [14]; use mlp for tables'],
     );
     assert.ok(!existsSync(out), 'the run folder was written');
+    const cell = await runCli(['train', '--arch', 'conv', '--cell', 'lstm', '--epochs', '1', '--out', join(root, 'cell')]);
+    assert.equal(cell.code, 1);
+    assert.deepEqual(
+      errorLines(cell.err).filter((l) => l.startsWith('vaekit:')),
+      ['vaekit: --cell: does not apply to --arch conv (it takes --channels, --kernel, --hidden, --activation)'],
+    );
+    assert.ok(!existsSync(join(root, 'cell')), 'the run folder was written');
     const bad = await runCli(['train', '--arch', 'conv', '--channels', '32,0', '--out', join(root, 'bad')]);
     assert.equal(bad.code, 2);
     assert.match(errorLines(bad.err).join('\n'), /--channels: expected positive integers separated by commas, got '32,0'/);

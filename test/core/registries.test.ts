@@ -551,8 +551,15 @@ describe('network registry', () => {
     assertConfigError(() => resolveNetConfig({ hidden: 64 } as unknown as NetConfig, 'model.encoder'), /^model\.encoder\.hidden/);
   });
 
-  test('a misspelt field of an MLP config is a ConfigError naming it, like the objective and schedule configs', () => {
-    assertConfigError(() => resolveNetConfig({ kind: 'mlp', hiden: [64] } as unknown as NetConfig, 'model.encoder'), /^model\.encoder: unknown field 'hiden'/);
+  test("a field its kind does not take (misspelt, or another kind's) is a ConfigError naming it, the kind and the fields it takes", () => {
+    assertConfigError(
+      () => resolveNetConfig({ kind: 'mlp', hiden: [64] } as unknown as NetConfig, 'model.encoder'),
+      "model.encoder.hiden: does not apply to model.encoder.kind 'mlp' (it takes model.encoder.hidden, model.encoder.activation)",
+    );
+    assertConfigError(
+      () => resolveNetConfig({ kind: 'conv', cell: 'lstm' } as unknown as NetConfig, 'model.encoder'),
+      "model.encoder.cell: does not apply to model.encoder.kind 'conv' (it takes model.encoder.channels, model.encoder.kernel, model.encoder.hidden, model.encoder.activation)",
+    );
   });
 
   test('the built MLP encoder maps [B, D] to mean and logVar [B, Z], and the decoder [B, Z] to [B, D], through the widths given', () => {
