@@ -229,7 +229,10 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         done(result.kind === 'vae-run' && result.interrupted ? 130 : 0);
       } finally {
         callbacks.close();
-        process.off('SIGINT', onSigint);
+        // A launcher's relayed copy of the Ctrl-C may arrive after the run has stopped: keep swallowing it for the
+        // rest of the window, or Node's default action would kill the process before it exits with 130.
+        if (stopRequested) setTimeout(() => process.off('SIGINT', onSigint), SIGINT_REPEAT_MS).unref();
+        else process.off('SIGINT', onSigint);
       }
     });
 }
