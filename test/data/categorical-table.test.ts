@@ -4,23 +4,14 @@
  * empty cell, and the built-in mixed-type table (Berndt's CPS 1985 wages).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { trainTestIndices } from '../../src/data/dataset.js';
 import { loadDataSource, TABLE_SPLIT } from '../../src/node/datasets/data-source.js';
 import { readCsvTable } from '../../src/node/formats/csv.js';
 import { assertAllClose, assertDataError } from '../helpers/assert.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vaekit-cat-table-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let count = 0;
-function csv(text: string): string {
-  const path = join(dir, `t${count++}.csv`);
-  writeFileSync(path, text);
-  return path;
-}
+const { write: csv } = tempFiles('vaekit-cat-table-');
 
 describe('a CSV file with categorical columns', () => {
   test('one-hot encodes text and numeric-code columns, categories sorted (codes numerically), features named column=category', () => {

@@ -3,24 +3,14 @@
  * cases and each malformed one, whose DataError must name the file, the 1-based line and the column.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
 import { readCsvTable } from '../../src/node/formats/csv.js';
 import { assertDataError } from '../helpers/assert.js';
+import { tempFiles } from '../helpers/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'vaekit-csv-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-let count = 0;
-/** Writes `text` to a fresh file and returns its path. */
-function csv(text: string): string {
-  const path = join(dir, `t${count++}.csv`);
-  writeFileSync(path, text);
-  return path;
-}
+const { dir, write: csv } = tempFiles('vaekit-csv-');
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

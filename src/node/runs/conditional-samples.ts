@@ -63,7 +63,7 @@ export function isClassGrid(condition: RunCondition | undefined, opts: SampleCon
  * @param z - latents [n, Z], row-major
  * @throws ConfigError for a condition or grid on an unconditional run, a grid on a columns run, or a bad condition
  */
-export async function decodeWithConditions(
+async function decodeWithConditions(
   model: LatentVariableModel,
   condition: RunCondition | undefined,
   z: Float32Array,

@@ -282,11 +282,11 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
     const bestModel = await loadModel(join(cfg.out, RUN_FILES.model), fsModelStore);
     try {
       const picturesFrom = data.test.numExamples > 0 ? data.test : data.train;
+      // Reconstructions under each example's own condition (if any); samples as `vaekit sample` draws them by default.
+      if (isImage) await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
+      else await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
+      const seed = cfg.training.seed;
       if (bestModel.conditionDim > 0) {
-        // A conditional model: reconstructions under each example's own condition; samples as `vaekit sample` draws them by default.
-        const seed = cfg.training.seed;
-        if (isImage) await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
-        else await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
         const n = isClassGrid(cfg.data.condition, {}) ? CLASS_GRID_DEFAULT_PER_ROW : 64;
         await writeConditionedSamples(
           bestModel,
@@ -295,18 +295,10 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
           n,
           seed,
           { trainingConditions: () => data.train },
-          {
-            file: join(cfg.out, isImage ? samples : samplesCsv),
-            standardizer: data.standardizer,
-          },
+          { file: join(cfg.out, isImage ? samples : samplesCsv), standardizer: data.standardizer },
         );
-      } else if (isImage) {
-        await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
-        await renderSamples(bestModel, 64, join(cfg.out, samples), cfg.training.seed);
-      } else {
-        await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
-        await writeVaeSamplesCsv(bestModel, 64, join(cfg.out, samplesCsv), data.standardizer, cfg.training.seed);
-      }
+      } else if (isImage) await renderSamples(bestModel, 64, join(cfg.out, samples), seed);
+      else await writeVaeSamplesCsv(bestModel, 64, join(cfg.out, samplesCsv), data.standardizer, seed);
     } finally {
       bestModel.dispose();
     }
