@@ -377,6 +377,8 @@ describe('vaekit train --resume', () => {
       err.some((l) => /--resume/.test(l)),
       err.join('\n'),
     );
+    // The handler outlives the run by the repeat window (a launcher's relayed copy of the Ctrl-C), then goes.
+    await new Promise((r) => setTimeout(r, 1100));
     assert.equal(process.listenerCount('SIGINT'), listenersBefore, 'the SIGINT handler was left installed');
     const ckpt = await readCheckpoint(join(dir, 'checkpoint.vkc'));
     assert.equal(ckpt.state.history.length, ckpt.state.epoch);
