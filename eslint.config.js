@@ -22,6 +22,12 @@ export default tseslint.config(
     },
   },
   {
+    // The explorer (app/) runs in browsers.
+    files: ['app/**/*.ts'],
+    ignores: ['app/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // The library reports through callbacks and errors; only the CLI, benchmarks and scripts print.
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],

@@ -58,6 +58,21 @@ export { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } fro
 export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
 export type { LatentVariableModel, Posterior } from './models/latent-model.js';
 export { httpModelStore } from './io/http-store.js';
+export {
+  EXPLORER_FORMAT,
+  EXPLORER_VERSION,
+  EXPLORER_FILES,
+  SITE_FORMAT,
+  SITE_VERSION,
+  SITE_FILE,
+  parseExplorerManifest,
+  parseSiteIndex,
+  float32Matrix,
+  type ExplorerManifest,
+  type ExplorerRunFiles,
+  type ExplorerDataKind,
+  type SiteIndex,
+} from './io/explorer-data.js';
 export { reparameterize } from './objectives/reparameterize.js';
 export { elbo, negativeElboLoss, type ElboTerms, type ElboOptions, type NegativeElboOptions } from './objectives/elbo.js';
 export {
@@ -200,4 +215,7 @@ export { rocCurveSpec, ROC_CURVE_DEFAULTS, type RocCurvePoint, type RocCurveOpti
 export { reportHtml, escapeHtml, type ReportParts, type ReportSection, type ReportBlock, type ReportFigure, type ReportImage } from './render/report.js';
 export { installWasmMatMulFix } from './backend/wasm-matmul.js';
 export { registerWasmConvGradients } from './backend/conv-grad.js';
+// The browser trainer's pieces (issue 12): IDX decoding from bytes, and a model folder's files in memory.
+export { decodeIdx, type IdxArray, type IdxData } from './data/idx.js';
+export { modelFolderFiles } from './io/model-files.js';
 export * from './models/linear/index.js';

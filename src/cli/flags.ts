@@ -438,6 +438,10 @@ const COMMAND_SETTINGS: Readonly<Record<string, string>> = {
   // a conditional run's condition (sample, traverse, map) and the class grid (sample)
   condition: '--condition',
   grid: '--grid',
+  // serve and export-app (the explorer)
+  host: '--host',
+  port: '--port',
+  numExamples: '--examples',
 };
 
 /** Configuration paths that other paths stand for in messages (a network's hidden widths are --hidden). */

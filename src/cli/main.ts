@@ -20,6 +20,8 @@ import { attributeCommand } from './commands/attribute.js';
 import { interpolateCommand } from './commands/interpolate.js';
 import { mapCommand } from './commands/map.js';
 import { reportCommand } from './commands/report.js';
+import { serveCommand } from './commands/serve.js';
+import { exportAppCommand } from './commands/export-app.js';
 import { traverseCommand } from './commands/traverse.js';
 import { flagNamer } from './flags.js';
 import { processIo, UsageError, type CliIo } from './io.js';
@@ -49,6 +51,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     attributeCommand,
     mapCommand,
     reportCommand,
+    serveCommand,
+    exportAppCommand,
   ]) {
     program.addCommand(
       make(io, done)

@@ -126,4 +126,30 @@ export {
 export { reportRun, REPORT_FILE, REPORT_DEFAULTS, type ReportRunOptions, type ReportResult } from './runs/report.js';
 export { renderReconstructions, renderSamples, writeReconstructionPicture } from './runs/pictures.js';
 export { writeVaeSamplesCsv, writeVaeReconstructionsCsv, writeReconstructionsCsv, tableCsv } from './runs/table-csv.js';
+export { writeExplorerData, explorerRunFiles, EXPLORER_DEFAULTS, type ExplorerDataOptions } from './runs/explorer.js';
+// serve/
+export {
+  startExplorerServer,
+  exportApp,
+  startStaticServer,
+  parseRequestPath,
+  checkAppFolder,
+  siteIndex,
+  contentTypeOf,
+  openInBrowser,
+  DEFAULT_APP_FOLDER,
+  SITE_PATHS,
+  LISTEN_DEFAULTS,
+  CONTENT_TYPES,
+  type ExplorerAppOptions,
+  type ExplorerServerOptions,
+  type ExplorerServer,
+  type ExportAppOptions,
+  type ExportAppResult,
+  type StaticSite,
+  type StaticMount,
+  type ListenOptions,
+  type RunningServer,
+  type RequestPath,
+} from './serve/index.js';
 export { VAEKIT_VERSION } from './version.js';

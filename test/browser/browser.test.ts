@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, skipBrowser } from '../helpers/chromium.js';
 import { VAE } from '../../src/node/index.js'; // the Node entry registers the file-system store
 import { useBackend } from '../../src/node/compute/backend.js';
 import { assertAllClose } from '../helpers/assert.js';
@@ -23,21 +24,6 @@ import { elboOfData, encodeDecode, encodeFixed, MODEL_OPTIONS, SAVED_MODEL_KINDS
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ENTRY = join(HERE, 'entry.ts');
-const CHROMIUM = '/usr/bin/chromium';
-/** As on this project's machines: no sandbox (root), no GPU, and no traffic but the test's own (closed network). */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const isBrowserRequired = process.env.VAEKIT_BROWSER === 'on';
-const skipBrowser = existsSync(CHROMIUM) || isBrowserRequired ? false : `no Chromium at ${CHROMIUM}: apt-get install chromium`;
-
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <link rel="icon" href="data:,">
@@ -144,7 +130,7 @@ describe('vaekit in headless Chromium, cpu backend', { timeout: 120_000 }, () =>
       { '/model/': modelDir, '/models/': join(tmp, 'models') },
     );
     modelUrl = `${server.origin}/model`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => pageProblems.push(`page error: ${e.stack ?? e.message}`));
     page.on('console', (m) => {

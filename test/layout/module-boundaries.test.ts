@@ -37,7 +37,8 @@ const ALLOWED: Record<string, string[]> = {
   'node/parallel': ['node/compute', 'node/formats'],
   'node/runs': ['node/datasets', 'node/parallel', 'node/version'],
   'node/version': [],
-  'node/index': ['node/runs'],
+  'node/serve': ['node/runs', 'node/datasets', 'node/version'],
+  'node/index': ['node/runs', 'node/serve'],
   cli: ['node/index'],
 };
 
@@ -122,5 +123,25 @@ test("package.json's sideEffects lists every module that registers something whe
     if (effects.length === 0 || /^(cli)\//.test(relative(SRC, p))) continue;
     const dist = `./dist/${relative(SRC, p).replace(/\.ts$/, '.js')}`;
     assert.ok(declared.has(dist), `${relative(SRC, p)} runs '${effects[0].trim()}' when imported; add ${dist} to package.json's sideEffects`);
+    // The explorer (app/) bundles the browser-safe sources: without this its bundler drops the import as unused.
+    const src = `./src/${relative(SRC, p)}`;
+    assert.ok(
+      /^node\//.test(relative(SRC, p)) || declared.has(src),
+      `${relative(SRC, p)} runs '${effects[0].trim()}' when imported; add ${src} to package.json's sideEffects (the app bundles src/)`,
+    );
+  }
+});
+
+test("the explorer (app/src) imports vaekit only through the package's browser entry, and reads no tensor synchronously", () => {
+  const APP = new URL('../../app/src/', import.meta.url).pathname;
+  const appFiles = files(APP);
+  assert.ok(appFiles.length > 10, `expected the explorer's sources under ${APP}`);
+  for (const p of appFiles) {
+    const code = readFileSync(p, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    for (const m of code.matchAll(/from\s+'([^']+)'/g)) {
+      assert.ok(!/(^|\/)src\/|^\.\.\/\.\./.test(m[1]), `app/src/${relative(APP, p)} imports '${m[1]}': import the library as 'vaekit' (its browser entry)`);
+      assert.ok(!/^vaekit\//.test(m[1]), `app/src/${relative(APP, p)} imports '${m[1]}': only 'vaekit' itself (the browser entry), not a subpath`);
+    }
+    assert.doesNotMatch(code, /\.(dataSync|arraySync|bufferSync)\(/, `app/src/${relative(APP, p)} reads a tensor synchronously`);
   }
 });

@@ -1,5 +1,6 @@
 /**
- * A saved VAE on disk: one self-describing folder.
+ * A saved VAE on disk: one self-describing folder, laid out by src/io/model-files.ts (which this
+ * store writes through, so Node and the browser's download write the same files).
  *
  *   model/
  *     vaekit.json            format tag + version, architecture, likelihood, latent size, input shape,
@@ -15,26 +16,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CheckpointError } from '../../errors.js';
 import type { ModelDescription, VaeArtifacts } from '../../models/description.js';
 import type { ModelStore } from '../../models/model-store.js';
+import { MODEL_JSON, modelFolderFiles } from '../../io/model-files.js';
 import { replaceDirAtomic, writeFileAtomic } from './atomic.js';
 
-export const MODEL_JSON = 'vaekit.json';
+export { MODEL_JSON };
 
-async function writeNetwork(dir: string, a: tf.io.ModelArtifacts): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const modelJson = {
-    modelTopology: a.modelTopology,
-    format: a.format ?? 'layers-model',
-    generatedBy: a.generatedBy,
-    convertedBy: a.convertedBy ?? null,
-    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
-  };
-  const data = a.weightData as ArrayBuffer;
-  await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-  await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+/** Writes a model's folder files (src/io/model-files.ts, the one home of the layout) under `dir`, each atomically. */
+async function writeModelFiles(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+  for (const [path, bytes] of Object.entries(files)) {
+    const target = join(dir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFileAtomic(target, bytes);
+  }
 }
 
 async function readNetwork(dir: string): Promise<tf.io.ModelArtifacts> {
@@ -96,9 +93,7 @@ export const fsModelStore: ModelStore = {
   async write(dir: string, a: VaeArtifacts): Promise<void> {
     await replaceDirAtomic(dir, async (tmp) => {
       await mkdir(tmp, { recursive: true });
-      await writeNetwork(join(tmp, 'encoder'), a.encoder);
-      await writeNetwork(join(tmp, 'decoder'), a.decoder);
-      await writeFileAtomic(join(tmp, MODEL_JSON), JSON.stringify(a.description, null, 2) + '\n');
+      await writeModelFiles(tmp, modelFolderFiles(a));
     });
   },
   async read(dir: string): Promise<VaeArtifacts> {

@@ -1,0 +1,197 @@
+/**
+ * The latent-space explorer end to end in headless Chromium: a tiny MNIST run (trained, evaluated,
+ * calibrated and scored by the CLI) served by `vaekit serve`'s server, and the same run exported by
+ * `vaekit export-app` and served by a plain static file server. On each: the page loads without
+ * console errors; moving a slider changes the decoder's canvas; hovering the map decodes live;
+ * drawing on the pad encodes the drawing (ELBO shown, marker on the map); the lerp and slerp strips
+ * render. On the served one, a few epochs of in-page training on MNIST lower the loss, and the model
+ * the page downloads loads in Node (`vaekit info`, encoder outputs). Screenshots go to
+ * test-output/explorer/ (ignored by git).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { unzipSync } from 'fflate';
+import { loadModel } from '../../src/node/index.js';
+import { exportApp, startExplorerServer } from '../../src/node/serve/index.js';
+import { useBackend } from '../../src/node/compute/backend.js';
+import { runCli, tinyTrainArgs } from '../cli/cli-helpers.js';
+import { collectPageErrors, launchChromium, skipBrowser } from '../helpers/chromium.js';
+import { buildExplorerApp } from '../helpers/explorer-app.js';
+import { startStaticServer, type StaticServer } from '../browser/static-server.js';
+
+const SHOTS = fileURLToPath(new URL('../../test-output/explorer/', import.meta.url));
+
+/** RGBA bytes of the first canvas under `selector`. */
+async function canvasPixels(page: Page, selector: string): Promise<number[]> {
+  return page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+}
+
+/** Σ |a − b| over bytes (the arrays' lengths must agree). */
+function pixelDifference(a: number[], b: number[]): number {
+  assert.equal(a.length, b.length, 'canvas sizes differ');
+  return a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0);
+}
+
+/** Waits until the decoder's canvas differs from `before` and returns its pixels. */
+async function decodedAfter(page: Page, before: number[]): Promise<number[]> {
+  await page.waitForFunction(
+    (b) => {
+      const c = document.querySelector('#decoded canvas') as HTMLCanvasElement | null;
+      if (!c) return false;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      return d.some((v, i) => v !== b[i]);
+    },
+    before,
+    { timeout: 15_000 },
+  );
+  return canvasPixels(page, '#decoded canvas');
+}
+
+/** The checks every served copy of the explorer passes; screenshots named `name-*.png`. */
+async function checkExplorer(page: Page, url: string, name: string, errors: string[]): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', undefined, { timeout: 60_000 });
+  assert.equal(await page.$eval('body', (b) => b.dataset.state), 'ready', `the page did not load: ${await page.textContent('#status')}`);
+  await page.screenshot({ path: join(SHOTS, `${name}-loaded.png`), fullPage: true });
+
+  // A slider moves the decoder output (drawn first at example 0's code).
+  await page.waitForSelector('#decoded canvas', { timeout: 15_000 });
+  const start = await canvasPixels(page, '#decoded canvas');
+  await page.$eval('#sliders-list input[type=range]', (s) => {
+    const slider = s as HTMLInputElement;
+    slider.value = '2.5';
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  const moved = await decodedAfter(page, start);
+  assert.ok(pixelDifference(start, moved) > 0);
+
+  // Hovering the map decodes the point under the cursor, live.
+  await page.locator('#map-canvas').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#map-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
+  const hoverA = await decodedAfter(page, moved);
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.7);
+  const hoverB = await decodedAfter(page, hoverA);
+  assert.ok(pixelDifference(hoverA, hoverB) > 0, 'two map points decode alike');
+
+  // Drawing on the pad encodes the drawing: its ELBO, and a mark on the map.
+  const mapBefore = await canvasPixels(page, '#map-canvas');
+  await page.locator('#pad-canvas').scrollIntoViewIfNeeded();
+  const pad = (await page.locator('#pad-canvas').boundingBox())!;
+  await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * (0.2 + 0.06 * i));
+  await page.mouse.up();
+  await page.waitForFunction(() => /ELBO\s*−?-?\d/.test(document.querySelector('#pad-elbo')?.textContent ?? ''), undefined, { timeout: 15_000 });
+  const mapAfter = await canvasPixels(page, '#map-canvas');
+  assert.ok(pixelDifference(mapBefore, mapAfter) > 0, 'the encoding does not show on the map');
+
+  // The interpolation strips render: lerp and slerp side by side.
+  for (const strip of ['#interp-lerp', '#interp-slerp']) {
+    const n = await page.locator(`${strip} canvas`).count();
+    assert.ok(n >= 2, `${strip}: expected a strip of decoded images, got ${n}`);
+  }
+  await page.screenshot({ path: join(SHOTS, `${name}-explored.png`), fullPage: true });
+  assert.deepEqual(errors, [], 'the page reported errors');
+}
+
+describe('the explorer in headless Chromium', { skip: skipBrowser, timeout: 600_000 }, () => {
+  let tmp: string;
+  let run: string;
+  let browser: Browser;
+  let stopServe: (() => Promise<void>) | undefined;
+  let plain: StaticServer | undefined;
+  let serveUrl: string;
+  let appDir: string;
+
+  before(async () => {
+    await useBackend('wasm');
+    tmp = mkdtempSync(join(tmpdir(), 'vaekit-explorer-'));
+    mkdirSync(SHOTS, { recursive: true });
+    appDir = join(tmp, 'app');
+    run = join(tmp, 'run');
+    await buildExplorerApp(appDir);
+    for (const argv of [
+      tinyTrainArgs(run, 2, ['--latent', '2']),
+      ['evaluate', run, '--samples', '20', '--limit', '200'],
+      ['calibrate', run, '--contamination', '0.05'],
+      ['score', run],
+    ]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, `vaekit ${argv[0]}: ${r.err.join('\n')}`);
+    }
+    const served = await startExplorerServer({ run, port: 0, appFolder: appDir, numExamples: 300 });
+    serveUrl = served.url;
+    stopServe = served.close;
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopServe?.();
+    await plain?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('vaekit serve: the map, sliders, hover decoding, the drawing pad and interpolation work without console errors', async () => {
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await checkExplorer(page, serveUrl, 'served', errors);
+    await page.close();
+  });
+
+  test('vaekit serve: training on MNIST in the page lowers the loss, and the downloaded model loads in Node', async () => {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors = collectPageErrors(page);
+    await page.goto(serveUrl);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: 60_000 });
+    await page.selectOption('#train-source', 'mnist');
+    await page.fill('#train-count', '1000');
+    await page.fill('#train-latent', '2');
+    await page.fill('#train-epochs', '3');
+    await page.click('#train-start');
+    const lossAt = async (epoch: number) => {
+      await page.waitForFunction((e) => Number(document.querySelector('#train-status')?.getAttribute('data-epoch')) >= e, epoch, { timeout: 120_000 });
+      return Number(await page.getAttribute('#train-status', 'data-loss'));
+    };
+    const first = await lossAt(1);
+    const last = await lossAt(3);
+    assert.ok(Number.isFinite(first) && last < first, `the in-page training loss went from ${first} to ${last}`);
+    await page.screenshot({ path: join(SHOTS, 'trained-in-page.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
+    const zip = join(tmp, 'model.zip');
+    await download.saveAs(zip);
+    const folder = join(tmp, 'downloaded');
+    for (const [path, bytes] of Object.entries(unzipSync(readFileSync(zip)))) {
+      if (path.endsWith('/')) continue;
+      mkdirSync(dirname(join(folder, path)), { recursive: true });
+      writeFileSync(join(folder, path), bytes);
+    }
+    const info = await runCli(['info', join(folder, 'model')]);
+    assert.equal(info.code, 0, info.err.join('\n'));
+    assert.match(info.out.join('\n'), /latent/i);
+    const model = await loadModel(join(folder, 'model'));
+    assert.equal(model.latentDim, 2);
+    model.dispose();
+    assert.deepEqual(errors, [], 'the page reported errors');
+    await page.close();
+  });
+
+  test('vaekit export-app: the static folder works from a plain static file server', async () => {
+    const site = join(tmp, 'site');
+    await exportApp(run, site, { appFolder: appDir, numExamples: 300 });
+    plain = await startStaticServer({}, { '/': site });
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await checkExplorer(page, `${plain.origin}/index.html`, 'exported', errors);
+    await page.close();
+  });
+});
