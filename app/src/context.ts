@@ -129,7 +129,12 @@ export async function loadExplorer(runUrl: string, onStatus: (s: string) => void
 async function loadScores(runUrl: string, manifest: ExplorerManifest): Promise<ExplorerContext['scores']> {
   const { scores, calibration } = manifest.files;
   if (!scores) return null;
-  const table = parseScoresCsv(await (await fetchOk(urlIn(runUrl, scores))).text(), scores);
+  let table: ScoreTable;
+  try {
+    table = parseScoresCsv(await (await fetchOk(urlIn(runUrl, scores))).text(), scores);
+  } catch {
+    return null; // a damaged scores file hides the score views; the rest of the explorer still works
+  }
   // `vaekit score` writes isAnomaly only when the calibration is of this kind of score: only then does its threshold apply.
   const threshold = calibration && table.isAnomaly ? parseCalibration(await (await fetchOk(urlIn(runUrl, calibration))).json(), calibration).threshold : null;
   return { ...table, threshold };

@@ -5,6 +5,8 @@
  * gets std_j = 1. Densities change by the Jacobian of the map, so a log-likelihood in standardised
  * units converts to raw units as
  *   log p_raw(x) = log p_z(z) + logJacobian,   logJacobian = −Σ_j log std_j   (nats per example)
+ * A table run divides its raw values by `data.scale` before this transform: {@link rawUnits} and
+ * {@link modelUnits} convert between raw units and the model's, scale included.
  * Browser-safe: no `node:*` imports and no tfjs.
  * @see scikit-learn's StandardScaler (fit / transform / inverse_transform), which this mirrors
  */
@@ -130,7 +132,8 @@ export class Standardizer {
   }
 
   /**
-   * x = mean + std · z, per column: standardised values back to raw units.
+   * x = mean + std · z, per column: standardised values back to the units the statistics were fitted
+   * in (a table run's raw units divided by its `data.scale`; {@link rawUnits} includes the scale).
    * @param z - row-major [N, D] in standardised units
    * @returns [N, D] in raw units, float64 (the caller's to keep)
    * @throws ShapeError when z.length is not a multiple of D
@@ -176,6 +179,63 @@ export class Standardizer {
   private checkDim(d: number, where: string): void {
     if (d !== this.dataDim) throw new ShapeError(`Standardizer.${where}: expected ${this.dataDim} columns, got ${d}`);
   }
+}
+
+/**
+ * Per-column statistics of a z-score transform, in units of raw / scale: a {@link Standardizer}, or
+ * its saved form {@link StandardizerJSON} (a run's `data.standardization`, a condition's
+ * `standardization`).
+ */
+export interface ZScoreStats {
+  /** [D] */
+  readonly mean: ArrayLike<number>;
+  /** [D], each > 0 */
+  readonly std: ArrayLike<number>;
+}
+
+/**
+ * Model units to raw units: the inverse of what a table's loader does (divide by `scale`, then z-score).
+ *   raw_ij = (z_ij · std_j + mean_j) · scale        (no standardisation: raw_ij = z_ij · scale)
+ * Row-major with period D, so [D], [N, D], and a series' windows [N, T, F] with per-feature stats [F] all work.
+ * @param z - [D] or [N, D] row-major, model (standardised) units; D = stats.mean.length
+ * @param stats - mean, std [D] in units of raw / scale (null: the data was not standardised)
+ * @param scale - the run's `data.scale`, finite and > 0: raw values were divided by it before standardisation
+ * @returns [D] or [N, D] like z, raw units, float64 (the caller's to keep)
+ * @throws ShapeError when z.length is not a multiple of D; DataError when scale is not finite and > 0
+ * @see {@link modelUnits}, its inverse; src/node/datasets/data-source.ts (loadTable), the forward map
+ */
+export function rawUnits(z: ArrayLike<number>, stats: ZScoreStats | null, scale: number): Float64Array {
+  const d = checkUnits('rawUnits', z.length, stats, scale);
+  const raw = new Float64Array(z.length); // [N, D]
+  for (let i = 0; i < z.length; i++) raw[i] = (stats ? z[i] * stats.std[i % d] + stats.mean[i % d] : z[i]) * scale;
+  return raw;
+}
+
+/**
+ * Raw units to model units: what a table's loader does to each value (a `--condition col=v` given in raw units).
+ *   z_ij = (raw_ij / scale − mean_j) / std_j        (no standardisation: z_ij = raw_ij / scale)
+ * @param raw - [D] or [N, D] row-major, raw units; D = stats.mean.length
+ * @param stats - mean, std [D] in units of raw / scale (null: the data was not standardised)
+ * @param scale - the run's `data.scale`, finite and > 0
+ * @returns [D] or [N, D] like raw, model units, float64 (the caller's to keep)
+ * @throws ShapeError when raw.length is not a multiple of D; DataError when scale is not finite and > 0
+ * @see {@link rawUnits}, its inverse
+ */
+export function modelUnits(raw: ArrayLike<number>, stats: ZScoreStats | null, scale: number): Float64Array {
+  const d = checkUnits('modelUnits', raw.length, stats, scale);
+  const z = new Float64Array(raw.length); // [N, D]
+  for (let i = 0; i < raw.length; i++) z[i] = stats ? (raw[i] / scale - stats.mean[i % d]) / stats.std[i % d] : raw[i] / scale;
+  return z;
+}
+
+/** D (1 without stats), after checking the length, the stats and the scale. */
+function checkUnits(where: string, length: number, stats: ZScoreStats | null, scale: number): number {
+  if (!(Number.isFinite(scale) && scale > 0)) throw new DataError(`${where}: expected a positive finite scale, got ${scale}`);
+  if (!stats) return 1;
+  const d = stats.mean.length;
+  if (d === 0 || stats.std.length !== d) throw new ShapeError(`${where}: expected mean and std of one length D ≥ 1, got ${d} and ${stats.std.length}`);
+  if (length % d !== 0) throw new ShapeError(`${where}: expected a row-major [N, ${d}] array, got length ${length}`);
+  return d;
 }
 
 function columnName(columns: string[] | undefined, j: number): string {

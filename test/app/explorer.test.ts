@@ -185,6 +185,65 @@ describe('the explorer in headless Chromium', { skip: skipBrowser, timeout: 600_
     await page.close();
   });
 
+  test('a table run (Boston) shows decoded rows in raw units, and a slider changes them; a conditional run gets a class picker that changes the decoding', async () => {
+    const table = join(tmp, 'boston');
+    const conditional = join(tmp, 'conditional');
+    for (const argv of [
+      ['train', '--data', 'boston', '--epochs', '2', '--latent', '2', '--out', table, '--backend', 'wasm'],
+      tinyTrainArgs(conditional, 1, ['--latent', '2', '--condition', 'label']),
+    ]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, `vaekit ${argv.join(' ')}: ${r.err.join('\n')}`);
+    }
+    for (const [dir, name] of [
+      [table, 'table'],
+      [conditional, 'conditional'],
+    ] as const) {
+      const served = await startExplorerServer({ run: dir, port: 0, appFolder: appDir, numExamples: 100 });
+      const page = await browser.newPage();
+      const errors = collectPageErrors(page);
+      try {
+        await page.goto(served.url);
+        await page.waitForFunction(() => document.body.dataset.state !== 'loading', undefined, { timeout: 60_000 });
+        assert.equal(await page.$eval('body', (b) => b.dataset.state), 'ready', `${name}: ${await page.textContent('#status')}`);
+        if (name === 'table') {
+          // The decoded row: one row per column, named as in the CSV, values in raw units.
+          await page.waitForSelector('#decoded table');
+          const rows = await page.$$eval('#decoded table tr', (trs) => trs.map((tr) => [tr.children[0].textContent, Number(tr.children[1].textContent)]));
+          assert.ok(
+            rows.some(([column]) => column === 'rm'),
+            `expected Boston's columns, got ${rows.map((r) => r[0]).join(', ')}`,
+          );
+          const rm = rows.find(([column]) => column === 'rm')![1] as number;
+          assert.ok(rm > 3 && rm < 10, `rooms per dwelling in raw units, got ${rm}`);
+          const before = await page.textContent('#decoded table');
+          await page.$eval('#sliders-list input[type=range]', (el) => {
+            const slider = el as HTMLInputElement;
+            slider.value = '-2.5';
+            slider.dispatchEvent(new Event('input', { bubbles: true }));
+          });
+          await page.waitForFunction((b) => document.querySelector('#decoded table')?.textContent !== b, before, { timeout: 15_000 });
+        } else {
+          await page.waitForSelector('#decoded canvas', { timeout: 15_000 });
+          const start = await canvasPixels(page, '#decoded canvas');
+          const classes = await page.$$eval('#condition-class option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+          assert.equal(classes.length, 10, 'a class picker with the ten digits');
+          const current = await page.$eval('#condition-class', (el) => (el as HTMLSelectElement).value);
+          await page.selectOption(
+            '#condition-class',
+            classes.find((c) => c !== current)!,
+          );
+          await decodedAfter(page, start);
+        }
+        await page.screenshot({ path: join(SHOTS, `${name}-run.png`), fullPage: true });
+        assert.deepEqual(errors, [], `${name}: the page reported errors`);
+      } finally {
+        await page.close();
+        await served.close();
+      }
+    }
+  });
+
   test('vaekit export-app: the static folder works from a plain static file server', async () => {
     const site = join(tmp, 'site');
     await exportApp(run, site, { appFolder: appDir, numExamples: 300 });

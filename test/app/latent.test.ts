@@ -1,10 +1,11 @@
 /**
  * The interpolation and samples views' helpers (app/src/pure/latent.ts): the default endpoints, and
- * the maximum-likelihood diagonal Gaussian of the posterior means against hand-computed moments.
+ * the aggregated posterior as a mixture, sampled, against the law of total variance.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultEndpoints, diagonalGaussian } from '../../app/src/pure/latent.js';
+import { GaussianMixture } from '../../src/models/linear/gmm.js';
+import { aggregatedPosterior, defaultEndpoints } from '../../app/src/pure/latent.js';
 
 describe('defaultEndpoints', () => {
   test('picks example 0 and the first example with another label', () => {
@@ -18,17 +19,36 @@ describe('defaultEndpoints', () => {
   });
 });
 
-describe('diagonalGaussian', () => {
-  test('gives the mean and the biased (1/N) variance of each dimension', () => {
-    // Points (1, 10), (3, 10), (5, 10): mean (3, 10), variance (8/3, 0 → the floor).
-    const { mean, variance } = diagonalGaussian(Float32Array.from([1, 10, 3, 10, 5, 10]), 2, 1e-6);
-    assert.deepEqual([...mean], [3, 10]);
-    assert.ok(Math.abs(variance[0] - 8 / 3) < 1e-12, `variance ${variance[0]}`);
-    assert.equal(variance[1], 1e-6);
+describe('aggregatedPosterior', () => {
+  test("sampled through the library's mixture, its moments are the law of total variance's: E[z] = mean μ, Var[z] = mean σ² + Var μ (Monte Carlo)", () => {
+    // Two examples, Z = 2: μ = (−2, 0), (2, 1); σ² = (1, 0.25), (0.25, 4).
+    const means = [-2, 0, 2, 1];
+    const logVars = [Math.log(1), Math.log(0.25), Math.log(0.25), Math.log(4)];
+    const q = aggregatedPosterior(means, logVars, 2);
+    assert.deepEqual([...q.weights], [0.5, 0.5]);
+    const mixture = new GaussianMixture('diag', q.weights, q.means, q.variances);
+    const n = 40_000;
+    const z = mixture.sample(n, 7); // [n, 2]
+    const expectedMean = [0, 0.5];
+    // Var = mean of σ² + variance of μ (1/N): dim 0: 0.625 + 4, dim 1: 2.125 + 0.25.
+    const expectedVar = [4.625, 2.375];
+    for (let u = 0; u < 2; u++) {
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < n; i++) {
+        s += z[i * 2 + u];
+        s2 += z[i * 2 + u] ** 2;
+      }
+      const m = s / n;
+      const v = s2 / n - m * m;
+      // Standard errors: sqrt(Var/n) ≈ 0.011 for the mean; the variance's is under 0.04 here.
+      assert.ok(Math.abs(m - expectedMean[u]) < 0.05, `dim ${u}: mean ${m}, expected ${expectedMean[u]}`);
+      assert.ok(Math.abs(v - expectedVar[u]) < 0.15, `dim ${u}: variance ${v}, expected ${expectedVar[u]}`);
+    }
   });
 
-  test('rejects no points, or a length that is not a multiple of Z', () => {
-    assert.throws(() => diagonalGaussian([], 2), /expected points \[N, 2\] with N ≥ 1, got 0 values/);
-    assert.throws(() => diagonalGaussian([1, 2, 3], 2), /got 3 values/);
+  test('rejects no examples, or log-variances of another length', () => {
+    assert.throws(() => aggregatedPosterior([], [], 2), /expected means and log-variances \[N, 2\] with N ≥ 1, got 0 and 0 values/);
+    assert.throws(() => aggregatedPosterior([1, 2], [0], 2), /got 2 and 1 values/);
   });
 });

@@ -1,7 +1,6 @@
 /**
  * A model folder's files in memory (src/io/model-files.ts), the layout Node's file store writes: the
- * five files, byte for byte what `saveModel` writes to disk and what release 0.1.0 wrote (the
- * fixtures); zipped and unzipped, a folder that `loadModel` reads back to the same encoder outputs
+ * five files, byte for byte what release 0.1.0 wrote (the fixtures); zipped and unzipped, a folder that `loadModel` reads back to the same encoder outputs
  * and that `vaekit info` describes.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +14,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { makeDataset } from '../../src/data/dataset.js';
 import { modelFolderFiles } from '../../src/io/model-files.js';
 import type { VaeArtifacts } from '../../src/models/description.js';
-import { createModel, loadModel, saveModel } from '../../src/node/index.js'; // the Node entry registers the file store
+import { createModel, loadModel } from '../../src/node/index.js'; // the Node entry registers the file store
 import { useBackend } from '../../src/node/compute/backend.js';
 import { fsModelStore } from '../../src/node/formats/model-store.js';
 import type { LatentVariableModel } from '../../src/models/latent-model.js';
@@ -73,14 +72,11 @@ describe('modelFolderFiles', () => {
   });
   after(() => model.dispose());
 
-  test("holds the folder's five files, byte for byte what Node's file store writes", async () => {
+  // (Node's file store writes through modelFolderFiles, so comparing the two would test it against
+  // itself; the v0.1.0 fixtures below are the independent check of the layout.)
+  test("holds the folder's five files, each network's manifest naming weights.bin", async () => {
     const files = modelFolderFiles(artifacts);
     assert.deepEqual(Object.keys(files).sort(), FOLDER_FILES);
-    const dir = join(root, 'saved');
-    await saveModel(model, dir, fsModelStore);
-    const onDisk = filesUnder(dir);
-    assert.deepEqual(Object.keys(onDisk).sort(), FOLDER_FILES);
-    for (const name of FOLDER_FILES) assert.deepEqual(files[name], onDisk[name], name);
     const manifest = JSON.parse(new TextDecoder().decode(files['encoder/model.json'])).weightsManifest;
     assert.deepEqual(manifest[0].paths, ['weights.bin']);
     assert.equal(JSON.parse(new TextDecoder().decode(files['vaekit.json'])).config.latentDim, 3);

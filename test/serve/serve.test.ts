@@ -4,7 +4,7 @@
  * be refused without the secret file beside the run ever being sent.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -74,7 +74,7 @@ describe('startExplorerServer', () => {
       ['reconstructions.png', 'image/png'],
       ['loss-curve.svg', 'image/svg+xml'],
       ['metrics.jsonl', 'application/x-ndjson; charset=utf-8'],
-      ['inside/config-link.json', 'application/json; charset=utf-8'],
+      ['config.json', 'application/json; charset=utf-8'],
     ];
     for (const [name, type] of cases) {
       const r = await rawRequest(server.url, `/run/${name}`);
@@ -124,6 +124,13 @@ describe('startExplorerServer', () => {
       const r = await rawRequest(server.url, '/index.html', method);
       assert.equal(r.status, 405, method);
       assert.equal(r.headers.allow, 'GET, HEAD', method);
+    }
+  });
+
+  test("serves only the run's files the explorer shows: not the checkpoint, nor anything else put in the folder", async () => {
+    for (const name of ['checkpoint.vkc', 'inside/config-link.json', 'leak.txt']) {
+      assert.ok(existsSync(join(runDir, name)), name);
+      assert.equal((await rawRequest(server.url, `/run/${name}`)).status, 404, name);
     }
   });
 

@@ -4,7 +4,7 @@
  * them in training (kind 'columns'; src/models/description.ts ConditionDescription):
  *   c_j = (raw_j / scale − mean_j) / std_j,   raw_j = (c_j · std_j + mean_j) · scale
  */
-import type { StandardizerJSON } from 'vaekit';
+import { modelUnits, rawUnits, type ZScoreStats } from 'vaekit';
 
 /**
  * The one-hot of class k among n classes.
@@ -26,17 +26,18 @@ export function argMax(v: ArrayLike<number>): number {
 }
 
 /**
- * Condition columns in model units from raw values: c_j = (raw_j / scale − mean_j) / std_j.
+ * Condition columns in model units from raw values: c_j = (raw_j / scale − mean_j) / std_j
+ * (vaekit's `modelUnits`, as the CLI's `--condition col=v`).
  * @param raw - [C] in the data's raw units
  * @param standardization - the condition columns' z-score transform (mean, std [C])
  * @param scale - raw values were divided by this before standardisation
  * @returns c [C]
  */
-export function conditionFromRaw(raw: ArrayLike<number>, standardization: Pick<StandardizerJSON, 'mean' | 'std'>, scale: number): Float32Array {
-  return Float32Array.from({ length: raw.length }, (_, j) => (raw[j] / scale - standardization.mean[j]) / standardization.std[j]);
+export function conditionFromRaw(raw: ArrayLike<number>, standardization: ZScoreStats, scale: number): Float32Array {
+  return Float32Array.from(modelUnits(raw, standardization, scale));
 }
 
-/** Raw values of condition columns in model units: raw_j = (c_j · std_j + mean_j) · scale; the inverse of {@link conditionFromRaw}. */
-export function rawFromCondition(c: ArrayLike<number>, standardization: Pick<StandardizerJSON, 'mean' | 'std'>, scale: number): Float64Array {
-  return Float64Array.from({ length: c.length }, (_, j) => (c[j] * standardization.std[j] + standardization.mean[j]) * scale);
+/** Raw values of condition columns in model units: raw_j = (c_j · std_j + mean_j) · scale (vaekit's `rawUnits`); the inverse of {@link conditionFromRaw}. */
+export function rawFromCondition(c: ArrayLike<number>, standardization: ZScoreStats, scale: number): Float64Array {
+  return rawUnits(c, standardization, scale);
 }

@@ -1,8 +1,7 @@
 /**
  * Small computations on the explorer's posterior means and labels, for the interpolation and the
- * samples views: the default pair of endpoints, and the diagonal Gaussian fitted to the means (the
- * aggregated posterior's simplest summary, used when the run has no fitted mixture).
- *   m_u = (1/N) Σ_n μ_nu,   s²_u = (1/N) Σ_n (μ_nu − m_u)²   (maximum likelihood)
+ * samples views: the default pair of endpoints, and the aggregated posterior of the examples as a
+ * mixture (used when the run has no fitted mixture).
  */
 
 /**
@@ -17,25 +16,28 @@ export function defaultEndpoints(labels: ArrayLike<number> | null, n: number): [
 }
 
 /**
- * The maximum-likelihood diagonal Gaussian of N points, in float64; variances below `floor` raised to it
- * (a dimension every point shares would give a degenerate density).
- * @param means - points [N, Z] row-major
+ * The aggregated posterior of N examples as a mixture: q(z) = (1/N) Σ_n N(z; μ_n, diag σ_n²), one
+ * diagonal component per example, for the library's GaussianMixture ('diag': covariances are the
+ * variances [K, Z]).
+ * @param means - μ [N, Z] row-major
+ * @param logVars - log σ² [N, Z]
  * @param z - Z
- * @returns mean [Z] and variance [Z]
- * @throws Error when there is no point or the length is not a multiple of Z
+ * @returns weights [N] (each 1/N), means [N, Z] and variances [N, Z], float64
+ * @throws Error when there is no example or the lengths disagree
+ * @see Makhzani et al. 2016 and Hoffman & Johnson 2016 (the aggregated posterior q(z) = E_x[q(z|x)])
  */
-export function diagonalGaussian(means: ArrayLike<number>, z: number, floor = 1e-6): { mean: Float64Array; variance: Float64Array } {
+export function aggregatedPosterior(
+  means: ArrayLike<number>,
+  logVars: ArrayLike<number>,
+  z: number,
+): { weights: Float64Array; means: Float64Array; variances: Float64Array } {
   const n = means.length / z;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`diagonalGaussian: expected points [N, ${z}] with N ≥ 1, got ${means.length} values`);
-  const mean = new Float64Array(z); // [Z]
-  const variance = new Float64Array(z); // [Z]
-  for (let i = 0; i < n; i++) for (let u = 0; u < z; u++) mean[u] += means[i * z + u];
-  for (let u = 0; u < z; u++) mean[u] /= n;
-  for (let i = 0; i < n; i++)
-    for (let u = 0; u < z; u++) {
-      const d = means[i * z + u] - mean[u];
-      variance[u] += d * d;
-    }
-  for (let u = 0; u < z; u++) variance[u] = Math.max(floor, variance[u] / n);
-  return { mean, variance };
+  if (!Number.isInteger(n) || n < 1 || logVars.length !== means.length) {
+    throw new Error(`aggregatedPosterior: expected means and log-variances [N, ${z}] with N ≥ 1, got ${means.length} and ${logVars.length} values`);
+  }
+  return {
+    weights: new Float64Array(n).fill(1 / n),
+    means: Float64Array.from(means),
+    variances: Float64Array.from(logVars, (v) => Math.exp(v)),
+  };
 }

@@ -3,7 +3,7 @@
  * (after the division by `scale`); raw = (z · std + mean) · scale. A categorical column's one-hot
  * features ('name=category') become one cell holding the most probable category.
  */
-import type { StandardizerJSON, TableColumn } from 'vaekit';
+import { rawUnits, type TableColumn, type ZScoreStats } from 'vaekit';
 
 /** One cell of a decoded row: a column's name and its value as text. */
 export interface TableCell {
@@ -12,20 +12,16 @@ export interface TableCell {
 }
 
 /**
- * Raw-unit values of one model-unit row.
+ * Raw-unit values of one model-unit row, raw_j = (z_j · std_j + mean_j) · scale: vaekit's
+ * `rawUnits`, the conversion the CLI's CSV files use.
  * @param row - [D] in model units
- * @param standardization - the run's z-score transform (null: none)
- * @param scale - raw values were divided by this before standardisation
- * @returns [D] raw values
+ * @param standardization - the run's z-score transform, mean and std [D] (null: none)
+ * @param scale - raw values were divided by this before standardisation, > 0
+ * @returns [D] raw values, float64
+ * @throws ShapeError when the row's length is not D; DataError for a scale that is not finite and > 0
  */
-export function toRawUnits(row: ArrayLike<number>, standardization: StandardizerJSON | null, scale: number): Float64Array {
-  const out = new Float64Array(row.length);
-  for (let j = 0; j < row.length; j++) {
-    const z = row[j];
-    const v = standardization ? z * standardization.std[j] + standardization.mean[j] : z;
-    out[j] = v * scale;
-  }
-  return out;
+export function toRawUnits(row: ArrayLike<number>, standardization: ZScoreStats | null, scale: number): Float64Array {
+  return rawUnits(row, standardization, scale);
 }
 
 /** A number with 4 significant digits, no exponent for ordinary magnitudes. */

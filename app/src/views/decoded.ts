@@ -14,6 +14,15 @@ export function mountDecoded(root: HTMLElement, ctx: ExplorerContext): void {
   const draw = async () => {
     if (busy) return;
     busy = true;
+    try {
+      await drawPending();
+    } catch (e) {
+      caption.textContent = `decoding failed: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      busy = false;
+    }
+  };
+  const drawPending = async () => {
     while (pending) {
       const { z, from } = pending;
       pending = null;
@@ -26,7 +35,6 @@ export function mountDecoded(root: HTMLElement, ctx: ExplorerContext): void {
       }
       caption.textContent = `z = (${Array.from(z.slice(0, 4), (v) => v.toFixed(2)).join(', ')}${z.length > 4 ? ', …' : ''}) from ${from}`;
     }
-    busy = false;
   };
   root.append(caption);
   on<{ z: Float32Array; from: string }>(ctx, 'latent', (d) => {

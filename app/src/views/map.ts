@@ -285,7 +285,7 @@ function drawThumbnails(b: CanvasRenderingContext2D, ctx: ExplorerContext, pixel
   const img = s.createImageData(w, h);
   const fit = Math.min(1, w / h);
   for (const p of layoutThumbnails(pixels, SIZE, SIZE, THUMB_CELL, 2)) {
-    imageToRgba(ctx.data.x, ctx.manifest.exampleShape, img.data, p.index * d);
+    imageToRgba(ctx.data.x, ctx.manifest.exampleShape, img.data, p.index * d, ctx.manifest.scale);
     s.putImageData(img, 0, 0);
     const tw = (p.size - 2) * fit;
     const th = ((p.size - 2) * fit * h) / w;

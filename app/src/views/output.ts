@@ -22,12 +22,12 @@ export interface OutputOptions {
  * redraw it cheaply.
  */
 export function renderOutput(values: ArrayLike<number>, manifest: ExplorerManifest, opts: OutputOptions = {}): HTMLElement | SVGElement {
-  if (manifest.dataKind === 'image' && isDrawableImage(manifest.exampleShape)) return renderImage(values, manifest.exampleShape, opts);
+  if (manifest.dataKind === 'image' && isDrawableImage(manifest.exampleShape)) return renderImage(values, manifest.exampleShape, manifest.scale, opts);
   if (manifest.dataKind === 'series') return renderSeries(values, manifest, opts);
   return renderTable(values, manifest, opts);
 }
 
-function renderImage(values: ArrayLike<number>, shape: readonly number[], opts: OutputOptions): HTMLCanvasElement {
+function renderImage(values: ArrayLike<number>, shape: readonly number[], scale: number, opts: OutputOptions): HTMLCanvasElement {
   const [h, w] = shape;
   const zoom = opts.zoom ?? 4;
   const canvas = opts.into instanceof HTMLCanvasElement && opts.into.width === w && opts.into.height === h ? opts.into : document.createElement('canvas');
@@ -38,7 +38,7 @@ function renderImage(values: ArrayLike<number>, shape: readonly number[], opts: 
   canvas.className = 'pixelated output';
   const g = canvas.getContext('2d')!;
   const img = g.createImageData(w, h);
-  imageToRgba(values, shape, img.data);
+  imageToRgba(values, shape, img.data, 0, scale);
   g.putImageData(img, 0, 0);
   return canvas;
 }
@@ -69,13 +69,8 @@ const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 function renderSeries(values: ArrayLike<number>, manifest: ExplorerManifest, opts: OutputOptions): SVGElement {
   const [t, f] = manifest.exampleShape.length === 2 ? manifest.exampleShape : [manifest.dataDim, 1];
   const [width, height] = opts.size ?? [240, 90];
-  const raw = toRawUnits(
-    values,
-    manifest.standardization
-      ? { ...manifest.standardization, mean: tileTo(manifest.standardization.mean, t * f), std: tileTo(manifest.standardization.std, t * f) }
-      : null,
-    manifest.scale,
-  );
+  // A series run's standardisation is of its windows' T·F values (src/data/windows.ts), as the model's inputs are.
+  const raw = toRawUnits(values, manifest.standardization, manifest.scale);
   const svg = opts.into instanceof SVGElement ? opts.into : document.createElementNS(SVG, 'svg');
   svg.setAttribute('width', String(width));
   svg.setAttribute('height', String(height));
@@ -100,9 +95,4 @@ function renderSeries(values: ArrayLike<number>, manifest: ExplorerManifest, opt
     svg.append(line);
   }
   return svg;
-}
-
-/** A series' standardisation is per feature [F]; its windows are [T, F]: repeat it T times. */
-function tileTo(v: number[], n: number): number[] {
-  return Array.from({ length: n }, (_, i) => v[i % v.length]);
 }

@@ -118,7 +118,9 @@ export function mountPad(root: HTMLElement, ctx: ExplorerContext): void {
     try {
       while (isWanted) {
         isWanted = false;
-        const x = boxDownsample(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height, f); // [H·W]
+        const x = boxDownsample(g.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height, f); // [H·W] in [0, 1]
+        // The model's units are raw pixels (0…255) divided by the run's scale.
+        if (ctx.manifest.scale !== 255) for (let i = 0; i < x.length; i++) x[i] *= 255 / ctx.manifest.scale;
         inputBox.show(renderOutput(x, ctx.manifest, { zoom: 3, into: inputBox.shown }));
         const { means, elbo } = await encodeInputs(ctx, x);
         const z = means.slice(0, ctx.latentDim); // [Z]

@@ -4,14 +4,14 @@
  *   prior:      z ~ N(0, I)                          (the library's priorNoise, seed = the draw's number)
  *   aggregate:  z ~ Σ_k π_k N(m_k, S_k)              the run's fitted mixture (RUN/latent-prior-gmm.json,
  *                                                    `vaekit sample --prior gmm`; Ghosh et al. 2020)
- *              or z ~ N(m, diag s²)                  fitted here to the explorer's posterior means, when the run has none
+ *              or z ~ (1/N) Σ_n N(μ_n, diag σ_n²)    the aggregated posterior of the explorer's N examples itself, when the run has none
  * Every draw is seeded by its number (0, 1, 2, … per source), so a reload shows the same samples and
  * each click the next draw. Clicking a sample sends its z as a 'latent' event.
  * @see Ghosh et al. 2020, "From variational to deterministic autoencoders", §4 (ex-post density estimation)
  */
 import { GaussianMixture, priorNoise } from 'vaekit';
 import { decodePoints, emit, fetchOk, on, rowOf, urlIn, type ExplorerContext } from '../context.js';
-import { diagonalGaussian } from '../pure/latent.js';
+import { aggregatedPosterior } from '../pure/latent.js';
 import { latestWins } from '../pure/latest.js';
 import { button, div, imageZoom } from './controls.js';
 import { renderOutput } from './output.js';
@@ -35,7 +35,7 @@ export function mountSamples(root: HTMLElement, ctx: ExplorerContext): void {
   const aggregateButton = button('samples-aggregate', 'sample the aggregated posterior');
   aggregateButton.title = ctx.manifest.files.latentPrior
     ? `the Gaussian mixture fitted to the training codes (${ctx.manifest.files.latentPrior})`
-    : 'a diagonal Gaussian fitted to the posterior means of the explorer examples (the run has no fitted mixture: vaekit sample --prior gmm fits one)';
+    : 'the aggregated posterior of the explorer examples, (1/N) Σ q(z|x_n) (the run has no fitted mixture: vaekit sample --prior gmm fits one)';
   const caption = div('muted');
   caption.id = 'samples-caption';
   const grid = div();
@@ -100,8 +100,8 @@ export function mountSamples(root: HTMLElement, ctx: ExplorerContext): void {
 }
 
 /**
- * The run's fitted mixture when the manifest lists one of this latent size; else a one-component
- * diagonal Gaussian fitted to the explorer's posterior means (the library's mixture samples both).
+ * The run's fitted mixture when the manifest lists one of this latent size; else the aggregated
+ * posterior of the explorer's examples, one component per example (the library's mixture samples both).
  */
 async function loadAggregate(ctx: ExplorerContext): Promise<Aggregate> {
   const file = ctx.manifest.files.latentPrior;
@@ -120,9 +120,9 @@ async function loadAggregate(ctx: ExplorerContext): Promise<Aggregate> {
     }
     why = `${file} is for Z = ${mixture.dataDim}, the model's Z is ${ctx.latentDim}`;
   }
-  const { mean, variance } = diagonalGaussian(ctx.means, ctx.latentDim);
+  const q = aggregatedPosterior(ctx.means, ctx.logVars, ctx.latentDim);
   return {
-    mixture: new GaussianMixture('diag', Float64Array.of(1), mean, variance),
-    caption: `a diagonal Gaussian fitted to the posterior means of the ${ctx.manifest.numExamples} explorer examples (${why})`,
+    mixture: new GaussianMixture('diag', q.weights, q.means, q.variances),
+    caption: `the aggregated posterior (1/N) Σ q(z|x_n) of the ${ctx.manifest.numExamples} explorer examples (${why})`,
   };
 }

@@ -28,7 +28,7 @@ export function exportAppCommand(io: CliIo, done: (code: number) => void): Comma
     )
     .option('--app <dir>', 'the built explorer app [the package’s dist/app]')
     .action(async (run: string, o: ExportAppFlags) => {
-      const r = await exportApp(run, o.out, { numExamples: o.examples, appFolder: o.app });
+      const r = await exportApp(run, o.out, { numExamples: o.examples, appFolder: o.app, onWarning: (m) => io.err(`note: ${m}`) });
       const shown = relative(process.cwd(), r.out) || '.';
       io.out(`wrote ${shown}/: the explorer app, site.json, run/ (${r.runEntries.join(', ')}); ${r.files.length} files, ${r.manifest.numExamples} examples`);
       io.out(

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { EXPLORER_DEFAULTS } from '../../node/runs/explorer.js';
 import { startExplorerServer } from '../../node/serve/explorer-site.js';
 import { openInBrowser } from '../../node/serve/open-browser.js';
-import { LISTEN_DEFAULTS } from '../../node/serve/static-server.js';
+import { isLoopbackAddress, LISTEN_DEFAULTS } from '../../node/serve/static-server.js';
 import { int } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
 
@@ -56,9 +56,18 @@ export function serveCommand(io: CliIo, done: (code: number) => void): Command {
     )
     .option('--app <dir>', 'the built explorer app [the package’s dist/app]')
     .action(async (run: string, o: ServeFlags) => {
-      const server = await startExplorerServer({ run, host: o.host, port: o.port, numExamples: o.examples, appFolder: o.app });
+      const server = await startExplorerServer({
+        run,
+        host: o.host,
+        port: o.port,
+        numExamples: o.examples,
+        appFolder: o.app,
+        onWarning: (m) => io.err(`note: ${m}`),
+      });
       const stopped = untilStopped();
       io.out(`serving ${run} at ${server.url} (Ctrl-C stops)`);
+      if (!isLoopbackAddress(server.address))
+        io.err(`note: --host ${o.host}: anyone who can reach this machine on port ${server.port} can read the run's model and data`);
       if (o.open) {
         const failed = await openInBrowser(server.url);
         if (failed) io.err(`--open: could not start a browser (${failed}); open ${server.url} yourself`);

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isImageShape, type Dataset } from '../../data/dataset.js';
-import { Standardizer } from '../../data/standardize.js';
+import { rawUnits, Standardizer } from '../../data/standardize.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
 import { priorNoise } from '../../math/noise.js';
 import { deriveRng } from '../../math/rng.js';
@@ -36,6 +36,8 @@ export interface SampleConditionOptions {
   grid?: boolean;
   /** Columns runs without `condition`: the training examples whose conditions are drawn. */
   trainingConditions?: () => Dataset;
+  /** The run's `data.scale`: condition values and CSV rows in raw units divide / multiply by it. Default 1. */
+  scale?: number;
 }
 
 /** Decoded samples and how to lay them out. */
@@ -93,14 +95,14 @@ async function decodeWithConditions(
     };
   }
   if (opts.condition !== undefined) {
-    const c = conditionVector(condition, opts.condition); // [C]
+    const c = conditionVector(condition, opts.condition, opts.scale ?? 1); // [C]
     const values = await decode(model, z, n, repeatRows(c, n));
     return {
       values,
       numRows: n,
       cols: Math.ceil(Math.sqrt(n)),
       isGrid: false,
-      lead: leadCells(condition!, repeatRows(c, n)),
+      lead: leadCells(condition!, repeatRows(c, n), opts.scale ?? 1),
       note: `condition: ${shown(opts.condition)}`,
     };
   }
@@ -120,7 +122,7 @@ async function decodeWithConditions(
     numRows: n,
     cols: Math.ceil(Math.sqrt(n)),
     isGrid: false,
-    lead: leadCells(condition!, c),
+    lead: leadCells(condition!, c, opts.scale ?? 1),
     note: `condition: each sample's drawn from the ${train.numExamples} training rows (seed ${seed}): samples of p(x) = Σ_c p(x|c) p̂(c)`,
   };
 }
@@ -145,13 +147,12 @@ function shown(v: ConditionValue): string {
 }
 
 /** CSV lead cells of the conditions c [N, C]: the class, or the condition columns in raw units. */
-function leadCells(condition: RunCondition, c: Float32Array): { header: string[]; cells: (i: number) => string[] } {
+function leadCells(condition: RunCondition, c: Float32Array, scale: number): { header: string[]; cells: (i: number) => string[] } {
   if (condition.kind === 'label') {
     const k = condition.numClasses!;
     return { header: ['class'], cells: (i) => [String(c.subarray(i * k, (i + 1) * k).indexOf(1))] };
   }
-  const st = Standardizer.fromJSON(condition.standardization);
-  const raw = st.invert(c); // [N, C], raw units
+  const raw = rawUnits(c, Standardizer.fromJSON(condition.standardization), scale); // [N, C], raw units
   const m = condition.columns.length;
   return { header: [...condition.columns], cells: (i) => Array.from(raw.subarray(i * m, (i + 1) * m), (v) => String(Number(v.toPrecision(7)))) };
 }
@@ -179,7 +180,7 @@ export async function writeConditionedSamples(
   n: number,
   seed: number,
   opts: SampleConditionOptions,
-  target: { file: string; csv?: string; standardizer: Standardizer | null },
+  target: { file: string; csv?: string; standardizer: Standardizer | null; scale?: number },
 ): Promise<ConditionedSamples & { files: string[] }> {
   const s = await decodeWithConditions(model, condition, z, n, seed, opts);
   const files: string[] = [];
@@ -192,7 +193,7 @@ export async function writeConditionedSamples(
     }
   } else {
     const file = target.csv ?? target.file;
-    await writeFileAtomic(file, tableCsv(s.values, model.dataDim, target.standardizer, s.lead?.header ?? [], s.lead?.cells));
+    await writeFileAtomic(file, tableCsv(s.values, model.dataDim, target.standardizer, s.lead?.header ?? [], s.lead?.cells, null, target.scale ?? 1));
     files.push(file);
   }
   return { ...s, files };

@@ -9,7 +9,7 @@
  * column values in raw units).
  */
 import { makeDataset, type Dataset } from '../../data/dataset.js';
-import { Standardizer } from '../../data/standardize.js';
+import { modelUnits, Standardizer } from '../../data/standardize.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
 import type { ConditionDescription } from '../../models/description.js';
 import type { LoadedData } from '../datasets/data-source.js';
@@ -157,12 +157,14 @@ export function conditionText(condition: RunCondition | undefined): string {
 export type ConditionValue = number | Readonly<Record<string, number>>;
 
 /**
- * c [C] for a condition asked for: one-hot(k) for class k, or the z-scores of the column values
- * given in raw units (every condition column, no other).
+ * c [C] for a condition asked for: one-hot(k) for class k, or the column values given in raw units
+ * (every condition column, no other) in model units, as the loader made them in training:
+ *   c_j = (raw_j / scale − mean_j) / std_j   (modelUnits in src/data/standardize.ts)
+ * @param scale - the run's `data.scale` (> 0), which divided the condition columns too; default 1
  * @throws ConfigError naming `condition` for a run without a condition, a class outside [0, C), or
  *   missing, unknown or non-finite column values
  */
-export function conditionVector(condition: RunCondition | undefined, value: ConditionValue): Float32Array {
+export function conditionVector(condition: RunCondition | undefined, value: ConditionValue, scale = 1): Float32Array {
   const shown =
     typeof value === 'number'
       ? String(value)
@@ -185,12 +187,12 @@ export function conditionVector(condition: RunCondition | undefined, value: Cond
   for (const k of Object.keys(value)) {
     if (!names.includes(k)) throw new ConfigError(`${setting('condition', shown)}: '${k}' is not a condition column; expected ${form}`);
   }
-  const st = Standardizer.fromJSON(condition.standardization);
-  return Float32Array.from(names, (n, j) => {
-    const raw = value[n];
-    if (raw === undefined || !Number.isFinite(raw)) throw new ConfigError(`${setting('condition', shown)}: expected a finite value for '${n}'; give ${form}`);
-    return (raw - st.mean[j]) / st.std[j];
-  });
+  const raw = names.map((n) => {
+    const v = value[n];
+    if (v === undefined || !Number.isFinite(v)) throw new ConfigError(`${setting('condition', shown)}: expected a finite value for '${n}'; give ${form}`);
+    return v;
+  }); // [C], raw units
+  return Float32Array.from(modelUnits(raw, Standardizer.fromJSON(condition.standardization), scale)); // [C]
 }
 
 /** Row `i` of c [N, C] repeated: `rows` copies of one condition [C]. */

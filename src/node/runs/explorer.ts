@@ -19,6 +19,7 @@ import {
 } from '../../io/explorer-data.js';
 import { check, intAtLeast } from '../../validate.js';
 import { writeFileAtomic } from '../formats/atomic.js';
+import { readCsvRecords } from '../formats/csv.js';
 import { readModelDescription } from '../formats/model-store.js';
 import { CALIBRATION_FILE, EVALUATION_FILE } from './results.js';
 import { RUN_FILES, vaeModelFolder, noRunHere } from './folder.js';
@@ -30,22 +31,49 @@ import { loadRunSplit, tableLayoutOf } from './run-data.js';
 export interface ExplorerDataOptions {
   /** N, the test examples the explorer maps (the first N of the split), an integer ≥ 2. Default 1000. */
   numExamples?: number;
+  /** Told, in one line, of a run file the explorer leaves out. */
+  onWarning?: (message: string) => void;
 }
 
 export const EXPLORER_DEFAULTS = Object.freeze({ numExamples: 1000 });
 
 const FIGURE = /\.(png|svg)$/i;
+/** The scores of the test split `vaekit score RUN` writes; the explorer's examples are its first rows. */
+const TEST_SCORES_FILE = 'scores-test.csv';
+
+/**
+ * True when RUN/scores-test.csv scores these examples: at least N rows, indices 0…N−1 in order, and
+ * the same labels where the examples have them (`vaekit score RUN --data other.csv` writes the same
+ * file name for another data set).
+ */
+function scoresMatch(file: string, labels: Int32Array | undefined, n: number): boolean {
+  let records: { cells: string[] }[];
+  try {
+    records = readCsvRecords(file);
+  } catch {
+    return false;
+  }
+  const header = records[0]?.cells ?? [];
+  const index = header.indexOf('index');
+  const label = header.indexOf('label');
+  if (index < 0 || records.length - 1 < n) return false;
+  for (let i = 0; i < n; i++) {
+    const cells = records[i + 1].cells;
+    if (Number(cells[index]) !== i) return false;
+    if (labels && label >= 0 && Number(cells[label]) !== labels[i]) return false;
+  }
+  return true;
+}
 
 /** The run's files the explorer shows, relative to the run folder (null when absent). */
 export function explorerRunFiles(run: string, modelFolder: string): ExplorerRunFiles {
   const present = (name: string) => (existsSync(join(run, name)) ? name : null);
   const names = readdirSync(run).filter((f) => statSync(join(run, f)).isFile());
-  const scores = names.filter((f) => /^scores-test\.csv$/.test(f))[0] ?? names.filter((f) => /^scores-.*\.csv$/.test(f)).sort()[0] ?? null;
   return {
     model: relative(run, modelFolder) || '.',
     metrics: present(RUN_FILES.metrics),
     evaluation: present(EVALUATION_FILE),
-    scores,
+    scores: present(TEST_SCORES_FILE),
     calibration: present(CALIBRATION_FILE),
     latentPrior: present(LATENT_PRIOR_FILE),
     figures: names.filter((f) => FIGURE.test(f)).sort(),
@@ -78,6 +106,11 @@ export async function writeExplorerData(run: string, opts: ExplorerDataOptions =
     await writeFileAtomic(join(folder, EXPLORER_FILES.conditions), new Uint8Array(c.buffer, c.byteOffset, c.length * 4));
     conditions = { file: EXPLORER_FILES.conditions, dim: conditionDim };
   }
+  const files = explorerRunFiles(run, modelFolder);
+  if (files.scores && !scoresMatch(join(run, files.scores), ds.labels, ds.numExamples)) {
+    opts.onWarning?.(`${join(run, files.scores)}: not the scores of this run's test examples (another data set?); the explorer leaves it out`);
+    files.scores = null;
+  }
   const data = saved.config.data;
   const cond = description.preprocessing?.condition;
   const manifest: ExplorerManifest = {
@@ -100,7 +133,7 @@ export async function writeExplorerData(run: string, opts: ExplorerDataOptions =
     standardization: data.standardization ?? null,
     scale: data.scale,
     timeLabels: ds.timeLabels ? [...ds.timeLabels] : null,
-    files: explorerRunFiles(run, modelFolder),
+    files,
   };
   await writeFileAtomic(join(folder, EXPLORER_FILES.manifest), JSON.stringify(manifest) + '\n');
   return manifest;

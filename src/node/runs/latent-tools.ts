@@ -233,7 +233,8 @@ function chosenCondition(model: LatentVariableModel, cfg: VaeRunConfig, value: C
     if (value !== undefined) conditionVector(undefined, value);
     return { text: null };
   }
-  if (value !== undefined) return { c: conditionVector(condition, value), text: typeof value === 'number' ? `class ${value}` : JSON.stringify(value) };
+  if (value !== undefined)
+    return { c: conditionVector(condition, value, cfg.data.scale), text: typeof value === 'number' ? `class ${value}` : JSON.stringify(value) };
   if (condition?.kind === 'label') return { c: conditionVector(condition, 0), text: 'class 0' };
   return { c: new Float32Array(model.conditionDim), text: 'the condition columns at their training means' };
 }
@@ -269,7 +270,7 @@ async function writeRows(
     return;
   }
   const st = cfg.data.standardization;
-  await writeFileAtomic(target.file, tableCsv(rows, model.dataDim, st ? Standardizer.fromJSON(st) : null, leadHeader, lead));
+  await writeFileAtomic(target.file, tableCsv(rows, model.dataDim, st ? Standardizer.fromJSON(st) : null, leadHeader, lead, null, cfg.data.scale));
 }
 
 /** A number for a CSV lead cell or a message: at most 6 significant digits. */

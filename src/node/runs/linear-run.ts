@@ -274,7 +274,17 @@ export async function reconstructLinearRun(dir: string, cfg: LinearRunConfig, op
   }
   const rec = model.reconstruct(ds.x); // [N, D], float64
   const m = Math.min(numShown, ds.numExamples);
-  const written = await writePairs(ds, rec, m, cfg.data.exampleShape ?? ds.exampleShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data));
+  const written = await writePairs(
+    ds,
+    rec,
+    m,
+    cfg.data.exampleShape ?? ds.exampleShape,
+    cfg.data.standardization,
+    dir,
+    opts.out,
+    tableLayoutOf(cfg.data),
+    cfg.data.scale,
+  );
   return {
     model: model.kind,
     dataset: name,
@@ -302,7 +312,7 @@ export async function sampleLinearRun(dir: string, cfg: LinearRunConfig, opts: S
   const seed = opts.seed ?? 0;
   const st = cfg.data.standardization;
   const standardizer = st ? Standardizer.fromJSON(st) : null;
-  const file = await writeLinearSamples(model, cfg.data.exampleShape, n, seed, opts.out ?? join(dir, `samples-${seed}.png`), standardizer);
+  const file = await writeLinearSamples(model, cfg.data.exampleShape, n, seed, opts.out ?? join(dir, `samples-${seed}.png`), standardizer, cfg.data.scale);
   return { numSamples: n, files: [file], isRawUnits: Boolean(standardizer), notes: [] };
 }
 

@@ -23,6 +23,7 @@ export async function writeLinearSamples(
   seed: number,
   pngPath: string,
   standardizer: Standardizer | null = null,
+  scale = 1,
 ): Promise<string> {
   const x = model.sample(n, seed); // [n, D]
   if (exampleShape && isImageShape(exampleShape)) {
@@ -30,6 +31,6 @@ export async function writeLinearSamples(
     return pngPath;
   }
   const csvPath = pngPath.replace(/\.png$/, '') + '.csv';
-  await writeFileAtomic(csvPath, tableCsv(x, model.dataDim, standardizer));
+  await writeFileAtomic(csvPath, tableCsv(x, model.dataDim, standardizer, [], undefined, null, scale));
   return csvPath;
 }

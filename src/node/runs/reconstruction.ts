@@ -39,6 +39,7 @@ export async function writePairs(
   run: string,
   out: string | undefined,
   layout?: readonly TableColumn[] | null,
+  scale = 1,
 ): Promise<{ file: string; format: 'png' | 'csv' }> {
   if (isImageShape(exampleShape)) {
     const file = out ?? join(run, 'reconstructions-test.png');
@@ -46,6 +47,6 @@ export async function writePairs(
     return { file, format: 'png' };
   }
   const file = out ?? join(run, 'reconstructions-test.csv');
-  await writeReconstructionsCsv(ds.x, rec, m, ds.dataDim, file, standardization ? Standardizer.fromJSON(standardization) : null, layout);
+  await writeReconstructionsCsv(ds.x, rec, m, ds.dataDim, file, standardization ? Standardizer.fromJSON(standardization) : null, layout, scale);
   return { file, format: 'csv' };
 }

@@ -1,6 +1,7 @@
 /**
  * The CSV outputs of a run on a table, the counterpart of an image run's PNG grids: rows in raw
- * units (the standardisation inverted), headed by the table's column names.
+ * units, raw = (z · std + mean) · scale (the standardisation inverted, then the run's `data.scale`
+ * multiplied back; see rawUnits in src/data/standardize.ts), headed by the table's column names.
  *   samples.csv          <columns>                 one generated example per row
  *   reconstructions.csv  index,what,<columns>      each example (what = data) then its reconstruction
  * (reconstructions of a VAE or of a linear model: PCA, PPCA, factor analysis).
@@ -8,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gatherBatch } from '../../data/batch.js';
 import type { Dataset } from '../../data/dataset.js';
-import type { Standardizer } from '../../data/standardize.js';
+import { rawUnits, type Standardizer } from '../../data/standardize.js';
 import type { TableColumn } from '../../data/table.js';
 import { reconstruct, sampleFromPrior } from '../../models/generate.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
@@ -37,9 +38,11 @@ export function columnNames(d: number, standardizer: Standardizer | null): strin
 }
 
 /**
- * CSV text of rows in model units, inverse-transformed to raw units.
+ * CSV text of rows in model units, inverse-transformed to raw units: (z · std + mean) · scale.
  * @param z - row-major [N, D], model (standardised) units
+ * @param standardizer - the run's z-score transform (null: none)
  * @param lead - cells put before each row's values (e.g. index and kind), one array per row
+ * @param scale - the run's `data.scale` (> 0): raw values were divided by it before standardisation; default 1
  */
 export function tableCsv(
   z: ArrayLike<number>,
@@ -48,9 +51,10 @@ export function tableCsv(
   leadHeader: string[] = [],
   lead?: (i: number) => string[],
   layout?: readonly TableColumn[] | null,
+  scale = 1,
 ): string {
-  const x = standardizer ? standardizer.invert(z) : Float64Array.from(z); // [N, D], raw units
-  const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j]) : (v: number) => cell(v);
+  const x = rawUnits(z, standardizer, scale); // [N, D], raw units
+  const format = standardizer ? (v: number, j: number) => rawCell(v, standardizer.std[j % standardizer.dataDim] * scale) : (v: number) => cell(v);
   if (layout?.some((c) => c.kind === 'categorical')) return mixedTableCsv(x, d, layout, format, leadHeader, lead);
   const rows: string[][] = [[...leadHeader, ...columnNames(d, standardizer)]];
   for (let i = 0; i < x.length / d; i++) rows.push([...(lead?.(i) ?? []), ...Array.from(x.subarray(i * d, (i + 1) * d), format)]);
@@ -95,6 +99,7 @@ export function layoutOfModel(model: LatentVariableModel): TableColumn[] | null 
 /**
  * Writes `n` decoder means E[x|z], z ~ N(0, temperature² I), as CSV in raw units.
  * @param path - the .csv file (written atomically)
+ * @param scale - the run's `data.scale`; default 1
  */
 export async function writeVaeSamplesCsv(
   model: LatentVariableModel,
@@ -103,17 +108,19 @@ export async function writeVaeSamplesCsv(
   standardizer: Standardizer | null,
   seed = 0,
   temperature = 1,
+  scale = 1,
 ): Promise<void> {
   const s = sampleFromPrior(model, n, { seed, temperature }); // [n, D]
   const v = (await s.data()) as Float32Array;
   s.dispose();
-  await writeFileAtomic(path, tableCsv(v, model.dataDim, standardizer, [], undefined, layoutOfModel(model)));
+  await writeFileAtomic(path, tableCsv(v, model.dataDim, standardizer, [], undefined, layoutOfModel(model), scale));
 }
 
 /**
  * Writes the first `n` examples of `ds` and their reconstructions E[x | z = mean(x)] as CSV in raw
  * units: `index,what,<columns>`, what = data | reconstruction, two rows per example.
  * @param ds - examples [N, D] in model (standardised) units
+ * @param scale - the run's `data.scale`; default 1
  */
 export async function writeVaeReconstructionsCsv(
   model: LatentVariableModel,
@@ -121,6 +128,7 @@ export async function writeVaeReconstructionsCsv(
   path: string,
   standardizer: Standardizer | null,
   n = 32,
+  scale = 1,
 ): Promise<void> {
   const m = Math.min(n, ds.numExamples);
   const d = ds.dataDim;
@@ -129,7 +137,7 @@ export async function writeVaeReconstructionsCsv(
   const recon = tf.tidy(() => reconstruct(model, tf.tensor2d(x, [m, d]), c && tf.tensor2d(c, [m, model.conditionDim]))); // [m, D]
   const r = (await recon.data()) as Float32Array;
   recon.dispose();
-  await writeReconstructionsCsv(x, r, m, d, path, standardizer, layoutOfModel(model));
+  await writeReconstructionsCsv(x, r, m, d, path, standardizer, layoutOfModel(model), scale);
 }
 
 /**
@@ -139,6 +147,7 @@ export async function writeVaeReconstructionsCsv(
  * @param reconstructions - x̂ [≥ m, D], the same units and order
  * @param path - the .csv file (written atomically)
  * @param layout - a table's columns when some are categorical (each written as its category); default none
+ * @param scale - the run's `data.scale`; default 1
  */
 export async function writeReconstructionsCsv(
   x: ArrayLike<number>,
@@ -148,6 +157,7 @@ export async function writeReconstructionsCsv(
   path: string,
   standardizer: Standardizer | null,
   layout?: readonly TableColumn[] | null,
+  scale = 1,
 ): Promise<void> {
   const both = new Float64Array(2 * m * d); // [2m, D]: example i at row 2i, its reconstruction at 2i + 1
   for (let i = 0; i < m; i++) {
@@ -157,5 +167,5 @@ export async function writeReconstructionsCsv(
     }
   }
   const lead = (row: number) => [String(row >> 1), row % 2 === 0 ? 'data' : 'reconstruction'];
-  await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead, layout));
+  await writeFileAtomic(path, tableCsv(both, d, standardizer, ['index', 'what'], lead, layout, scale));
 }

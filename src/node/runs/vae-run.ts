@@ -200,7 +200,7 @@ export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: Re
     ); // [max(m, e), D]
     const rec = (await recT.data()) as Float32Array;
     recT.dispose();
-    const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data));
+    const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data), cfg.data.scale);
     const elbo = await evaluateElbo(model, ds, { seed: 0 });
     return {
       model: 'vae',
@@ -291,8 +291,8 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
         z,
         n,
         seed,
-        { condition: opts.condition, grid: opts.grid, trainingConditions: () => loadRunSplit(cfg, 'train').ds },
-        { file: out, csv: opts.csv, standardizer: st ? Standardizer.fromJSON(st) : null },
+        { condition: opts.condition, grid: opts.grid, trainingConditions: () => loadRunSplit(cfg, 'train').ds, scale: cfg.data.scale },
+        { file: out, csv: opts.csv, standardizer: st ? Standardizer.fromJSON(st) : null, scale: cfg.data.scale },
       );
       if (s.note) notes.push(s.note);
       return { numSamples: s.numRows, files: s.files, isRawUnits: !isImage && Boolean(st), notes };
@@ -310,8 +310,8 @@ export async function sampleVaeRun(dir: string, cfg: VaeRunConfig, opts: SampleR
     }
     const standardizer = st ? Standardizer.fromJSON(st) : null;
     const file = opts.csv ?? out;
-    if (prior === 'normal') await writeVaeSamplesCsv(model, n, file, standardizer, seed, opts.temperature ?? 1);
-    else await writeFileAtomic(file, tableCsv(values, model.dataDim, standardizer));
+    if (prior === 'normal') await writeVaeSamplesCsv(model, n, file, standardizer, seed, opts.temperature ?? 1, cfg.data.scale);
+    else await writeFileAtomic(file, tableCsv(values, model.dataDim, standardizer, [], undefined, null, cfg.data.scale));
     return { numSamples: n, files: [file], isRawUnits: Boolean(st), notes };
   });
 }

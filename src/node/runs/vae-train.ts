@@ -284,7 +284,7 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
       const picturesFrom = data.test.numExamples > 0 ? data.test : data.train;
       // Reconstructions under each example's own condition (if any); samples as `vaekit sample` draws them by default.
       if (isImage) await renderReconstructions(bestModel, picturesFrom, join(cfg.out, reconstructions));
-      else await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer);
+      else await writeVaeReconstructionsCsv(bestModel, picturesFrom, join(cfg.out, reconstructionsCsv), data.standardizer, 32, cfg.data.scale);
       const seed = cfg.training.seed;
       if (bestModel.conditionDim > 0) {
         const n = isClassGrid(cfg.data.condition, {}) ? CLASS_GRID_DEFAULT_PER_ROW : 64;
@@ -294,11 +294,11 @@ async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<R
           await priorLatents(bestModel, n, seed),
           n,
           seed,
-          { trainingConditions: () => data.train },
-          { file: join(cfg.out, isImage ? samples : samplesCsv), standardizer: data.standardizer },
+          { trainingConditions: () => data.train, scale: cfg.data.scale },
+          { file: join(cfg.out, isImage ? samples : samplesCsv), standardizer: data.standardizer, scale: cfg.data.scale },
         );
       } else if (isImage) await renderSamples(bestModel, 64, join(cfg.out, samples), seed);
-      else await writeVaeSamplesCsv(bestModel, 64, join(cfg.out, samplesCsv), data.standardizer, seed);
+      else await writeVaeSamplesCsv(bestModel, 64, join(cfg.out, samplesCsv), data.standardizer, seed, 1, cfg.data.scale);
     } finally {
       bestModel.dispose();
     }

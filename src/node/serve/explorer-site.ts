@@ -12,7 +12,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError, ConfigError, DataError } from '../../errors.js';
-import { SITE_FILE, SITE_FORMAT, SITE_VERSION, type ExplorerManifest, type SiteIndex } from '../../io/explorer-data.js';
+import { EXPLORER_FILES, SITE_FILE, SITE_FORMAT, SITE_VERSION, type ExplorerManifest, type SiteIndex } from '../../io/explorer-data.js';
+import { MODEL_JSON } from '../formats/model-store.js';
+import { RUN_FILES } from '../runs/folder.js';
 import { MNIST_FILES, mnistDataDir } from '../datasets/mnist.js';
 import { writeExplorerData } from '../runs/explorer.js';
 import { readRun } from '../runs/kinds.js';
@@ -29,12 +31,38 @@ export const DEFAULT_APP_FOLDER: string = fileURLToPath(new URL('../../../dist/a
 /** The app's entry page. */
 export const APP_INDEX = 'index.html';
 
+/**
+ * The entries of a run folder the explorer serves and export-app copies (relative to the run folder;
+ * those present): the model, explorer/ and the files the manifest lists, config.json and summary.json;
+ * never the checkpoint or anything else in the folder. A bare model folder (files.model '.') gives its
+ * description and networks.
+ */
+export function servedRunEntries(run: string, manifest: ExplorerManifest): string[] {
+  const f = manifest.files;
+  const model = f.model === '.' ? [MODEL_JSON, 'encoder', 'decoder'] : [f.model];
+  const names = [
+    ...model,
+    EXPLORER_FILES.folder,
+    f.metrics,
+    f.evaluation,
+    f.scores,
+    f.calibration,
+    f.latentPrior,
+    ...f.figures,
+    RUN_FILES.config,
+    RUN_FILES.summary,
+  ];
+  return [...new Set(names.filter((n): n is string => n !== null && existsSync(join(run, n))))].sort();
+}
+
 /** Options shared by {@link startExplorerServer} and exportApp. */
 export interface ExplorerAppOptions {
   /** N, the test examples the explorer maps (writeExplorerData's numExamples), an integer ≥ 2. Default 1000. */
   numExamples?: number;
   /** The built app's folder. Default {@link DEFAULT_APP_FOLDER}. */
   appFolder?: string;
+  /** Told, in one line, of a run file the explorer leaves out. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of {@link startExplorerServer}. */
@@ -98,14 +126,14 @@ export async function startExplorerServer(opts: ExplorerServerOptions): Promise<
   check('port', opts.port ?? LISTEN_DEFAULTS.port, intBetween(0, 65535));
   await checkExplorableRun(opts.run);
   const app = checkAppFolder(opts.appFolder);
-  const manifest = await writeExplorerData(opts.run, { numExamples: opts.numExamples });
+  const manifest = await writeExplorerData(opts.run, { numExamples: opts.numExamples, onWarning: opts.onWarning });
   const mnist = mnistFolder();
   const site = siteIndex(SITE_PATHS.run, mnist ? SITE_PATHS.mnist : null);
   const server = await startStaticServer(
     {
       mounts: [
         { urlPath: '/', folder: app },
-        { urlPath: `/${SITE_PATHS.run}`, folder: opts.run },
+        { urlPath: `/${SITE_PATHS.run}`, folder: opts.run, only: servedRunEntries(opts.run, manifest) },
         ...(mnist ? [{ urlPath: `/${SITE_PATHS.mnist}`, folder: mnist, only: Object.values(MNIST_FILES) }] : []),
       ],
       files: { [`/${SITE_FILE}`]: JSON.stringify(site, null, 2) + '\n' },

@@ -6,14 +6,14 @@
  * and renamed into place when complete, so OUT never holds half a site.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, readdirSync } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ConfigError, setting, VaeError } from '../../errors.js';
-import { EXPLORER_FILES, SITE_FILE, type ExplorerManifest, type SiteIndex } from '../../io/explorer-data.js';
+import { SITE_FILE, type ExplorerManifest, type SiteIndex } from '../../io/explorer-data.js';
 import { writeExplorerData } from '../runs/explorer.js';
 import { RUN_FILES } from '../runs/folder.js';
-import { APP_INDEX, checkAppFolder, checkExplorableRun, SITE_PATHS, siteIndex, type ExplorerAppOptions } from './explorer-site.js';
+import { APP_INDEX, checkAppFolder, checkExplorableRun, servedRunEntries, SITE_PATHS, siteIndex, type ExplorerAppOptions } from './explorer-site.js';
 
 /** Options of {@link exportApp}: numExamples (default 1000) and appFolder (default the package's dist/app). */
 export type ExportAppOptions = ExplorerAppOptions;
@@ -42,28 +42,24 @@ function checkOut(out: string): void {
   if (n > 0) throw new ConfigError(`${setting('out', out)}: expected a new or empty folder, got one holding ${n} entr${n === 1 ? 'y' : 'ies'}`);
 }
 
-/** The entries of a run the exported site holds (relative to the run folder), those present. */
-function exportedRunEntries(run: string, manifest: ExplorerManifest): string[] {
-  const f = manifest.files;
-  const names = [
-    f.model,
-    EXPLORER_FILES.folder,
-    f.metrics,
-    f.evaluation,
-    f.scores,
-    f.calibration,
-    f.latentPrior,
-    ...f.figures,
-    RUN_FILES.config,
-    RUN_FILES.summary,
-  ];
-  return [...new Set(names.filter((n): n is string => n !== null && existsSync(join(run, n))))].sort();
-}
-
 /** Leaves out hidden files (temporary files, .old folders of interrupted writes start with '.') and the training checkpoint. */
 const isExported = (src: string) => {
   const name = basename(src);
   return !name.startsWith('.') && name !== RUN_FILES.checkpoint;
+};
+
+/** As {@link isExported}, and only what really lies inside `root` (a symlink out of the run is not published, as the server does not serve it). */
+const isExportedFrom = (root: string) => {
+  const realRoot = realpathSync(root);
+  return (src: string) => {
+    if (!isExported(src)) return false;
+    try {
+      const real = realpathSync(src);
+      return real === realRoot || real.startsWith(realRoot + sep);
+    } catch {
+      return false;
+    }
+  };
 };
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -92,9 +88,9 @@ export async function exportApp(runFolder: string, outFolder: string, opts: Expo
   checkOut(out);
   await checkExplorableRun(runFolder);
   const app = checkAppFolder(opts.appFolder);
-  const manifest = await writeExplorerData(run, { numExamples: opts.numExamples });
+  const manifest = await writeExplorerData(run, { numExamples: opts.numExamples, onWarning: opts.onWarning });
   const site = siteIndex(SITE_PATHS.run, null);
-  const runEntries = exportedRunEntries(run, manifest);
+  const runEntries = servedRunEntries(run, manifest);
   await mkdir(dirname(out), { recursive: true });
   // Named as src/node/formats/atomic.ts names its temporaries, so removeStaleTempFiles clears one a killed process left.
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -104,7 +100,8 @@ export async function exportApp(runFolder: string, outFolder: string, opts: Expo
     await writeFile(join(temp, SITE_FILE), JSON.stringify(site, null, 2) + '\n');
     const runOut = join(temp, SITE_PATHS.run);
     await mkdir(runOut);
-    for (const name of runEntries) await cp(join(run, name), join(runOut, name), { recursive: true, dereference: true, filter: isExported });
+    const inRun = isExportedFrom(run);
+    for (const name of runEntries) await cp(join(run, name), join(runOut, name), { recursive: true, dereference: true, filter: inRun });
     const files = (await listFiles(temp)).sort();
     checkOut(out); // nothing appeared there meanwhile
     if (existsSync(out)) await rmdir(out); // empty: rmdir refuses anything else

@@ -29,7 +29,7 @@ export interface StaticMount {
   urlPath: string;
   /** The folder on disk; it must exist when the server starts. */
   folder: string;
-  /** Serve only these file names, directly in the folder; default: every file under it. */
+  /** Serve only these entries of the folder (files, or folders with the files under them); default: every file under it. */
   only?: readonly string[];
 }
 
@@ -119,7 +119,8 @@ function isLoopbackName(hostHeader: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
-const isLoopbackAddress = (a: string) => a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+/** True for an IPv4 or IPv6 loopback address (127.0.0.0/8, ::1). */
+export const isLoopbackAddress = (a: string) => a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 
 interface Mounted {
   segments: string[];
@@ -179,7 +180,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, mounts: Mounte
   const mount = mounts.find((m) => m.segments.length < segments.length && m.segments.every((s, i) => s === segments[i]));
   if (!mount) return sendStatus(res, 404);
   const rest = segments.slice(mount.segments.length);
-  if (mount.only && (rest.length !== 1 || !mount.only.has(rest[0]))) return sendStatus(res, 404);
+  if (mount.only && !mount.only.has(rest[0])) return sendStatus(res, 404);
   const opened = await openInside(mount, rest);
   if ('status' in opened) return sendStatus(res, opened.status);
   res.writeHead(200, { ...COMMON_HEADERS, 'content-type': contentTypeOf(rest[rest.length - 1]), 'content-length': opened.size });
