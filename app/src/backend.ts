@@ -1,6 +1,8 @@
 /**
- * The explorer's TensorFlow.js backend: WebGPU where the browser has it, else WebGL, else wasm
- * (with vaekit's wasm fixes), else cpu; `?backend=NAME` in the page's URL asks for one.
+ * The explorer's TensorFlow.js backend: WebGPU where the browser has it, else WebGL on a GPU, else
+ * wasm (with vaekit's wasm fixes), else cpu; `?backend=NAME` in the page's URL asks for one. WebGL
+ * drawn by software (SwiftShader, llvmpipe: a browser without a GPU) comes after wasm, which trains
+ * MNIST 6.5 times faster there (README, the explorer's section).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -9,9 +11,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { installWasmMatMulFix, registerWasmConvGradients } from 'vaekit';
-
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
+import { backendCandidates, isSoftwareRenderer, type BackendName } from './pure/backend-order.js';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -21,12 +21,6 @@ setWasmPaths({
 // vaekit's fixes of the wasm backend's kernels (registered for 'wasm', used once it is chosen).
 installWasmMatMulFix();
 registerWasmConvGradients();
-
-/** The backends to try, in order: `asked` first when it is one of them. */
-export function backendCandidates(asked: string | null): BackendName[] {
-  const first = BACKEND_ORDER.find((b) => b === asked);
-  return first ? [first, ...BACKEND_ORDER.filter((b) => b !== first)] : [...BACKEND_ORDER];
-}
 
 /** True when the browser offers a WebGPU adapter (asking tfjs without one logs warnings and fails). */
 async function hasWebGpuAdapter(): Promise<boolean> {
@@ -38,9 +32,25 @@ async function hasWebGpuAdapter(): Promise<boolean> {
   }
 }
 
+/** The WebGL renderer's name, or null when the browser has no WebGL or hides it. */
+function webglRenderer(): string | null {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts the first backend that works and returns its name. @throws Error when none does (never: cpu always works) */
 export async function chooseBackend(asked: string | null): Promise<BackendName> {
-  for (const name of backendCandidates(asked)) {
+  const renderer = webglRenderer();
+  const isSoftwareGl = renderer !== null && isSoftwareRenderer(renderer);
+  for (const name of backendCandidates(asked, isSoftwareGl)) {
     if (name === 'webgpu' && !(await hasWebGpuAdapter())) continue;
     try {
       if (await tf.setBackend(name)) {
