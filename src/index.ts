@@ -207,6 +207,7 @@ export {
 export { gatherBatch, type HostBatch, type GatherOptions } from './data/batch.js';
 export { Standardizer, STANDARDIZER_KIND, STANDARDIZER_VERSION, type StandardizerJSON } from './data/standardize.js';
 export { rawUnits, modelUnits, type ZScoreStats } from './data/standardize.js';
+export { csvRecords } from './data/csv-records.js';
 export { numericTable, MIN_TABLE_ROWS, featureNames, type NumericTable, type NumericTableOptions, type TableColumn, type TextRecord } from './data/table.js';
 export { applyBinarization, binarizeSample, binarizeThreshold, BINARIZE_MODES, type BinarizeMode } from './data/binarize.js';
 export { auditData, checkLikelihoodFit, auditWarnings, type DataAudit } from './data/audit.js';

@@ -5,29 +5,9 @@
  * feature, text columns left out), a seeded 20 % test split ({@link TEST_SPLIT}), and each column
  * z-scored with the training split's mean and standard deviation (`Standardizer`).
  */
-import { parse } from 'csv-parse/browser/esm/sync';
-import { DataError, numericTable, splitTrainTest, Standardizer, type NumericTable, type TextRecord } from 'vaekit';
+import { csvRecords, numericTable, splitTrainTest, Standardizer, type NumericTable } from 'vaekit';
 import { numTestOf, PAGE_SCALE, TEST_SPLIT } from './defaults.js';
 import type { PageData } from './page-data.js';
-
-/**
- * The records of a CSV text, each with the 1-based line it starts on.
- * @param source - the file's name in messages
- * @throws DataError when the text is not CSV (an unclosed quote …)
- */
-export function csvRecords(text: string, source: string): TextRecord[] {
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    parsed = parse(text, { info: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof parsed;
-  } catch (cause) {
-    throw new DataError(`${source}: not a readable CSV file: ${(cause as Error).message}`, { cause });
-  }
-  // csv-parse reports the line a record ends on; a quoted cell may span lines, so step back over them.
-  return parsed.map(({ record, info }) => ({
-    cells: record,
-    line: info.lines - record.reduce((s, c) => s + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
-  }));
-}
 
 /**
  * The table of a CSV text: train and test splits [N, D], z-scored per column with the training split's statistics.

@@ -41,40 +41,41 @@ function untilStopped(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The options `serve` and `export-app` share: how many examples the explorer maps, and where the built app is. */
+export function withExplorerOptions(command: Command): Command {
+  return command
+    .option('--examples <n>', 'test examples the explorer maps (the first n)', int('--examples', 2), EXPLORER_DEFAULTS.numExamples)
+    .option('--app <dir>', 'the built explorer app [the package’s dist/app]');
+}
+
 export function serveCommand(io: CliIo, done: (code: number) => void): Command {
-  return new Command('serve')
-    .description('serve the latent-space explorer with a VAE run (and MNIST to train on) on this machine, until Ctrl-C')
-    .argument('<run>', 'a VAE run folder')
-    .option('--port <n>', `TCP port (0: any free port) [${LISTEN_DEFAULTS.port}]`, portFlag, LISTEN_DEFAULTS.port)
-    .option('--host <name>', `address to listen on; ${LISTEN_DEFAULTS.host} is this machine only, 0.0.0.0 every network it is on`, LISTEN_DEFAULTS.host)
-    .option('--open', 'open the page in the browser')
-    .option(
-      '--examples <n>',
-      `test examples the explorer maps (the first n) [${EXPLORER_DEFAULTS.numExamples}]`,
-      int('--examples', 2),
-      EXPLORER_DEFAULTS.numExamples,
-    )
-    .option('--app <dir>', 'the built explorer app [the package’s dist/app]')
-    .action(async (run: string, o: ServeFlags) => {
-      const server = await startExplorerServer({
-        run,
-        host: o.host,
-        port: o.port,
-        numExamples: o.examples,
-        appFolder: o.app,
-        onWarning: (m) => io.err(`note: ${m}`),
-      });
-      const stopped = untilStopped();
-      io.out(`serving ${run} at ${server.url} (Ctrl-C stops)`);
-      if (!isLoopbackAddress(server.address))
-        io.err(`note: --host ${o.host}: anyone who can reach this machine on port ${server.port} can read the run's model and data`);
-      if (o.open) {
-        const failed = await openInBrowser(server.url);
-        if (failed) io.err(`--open: could not start a browser (${failed}); open ${server.url} yourself`);
-      }
-      const signal = await stopped;
-      await server.close();
-      io.err(`${signal}: stopped serving ${run}`);
-      done(0);
+  return withExplorerOptions(
+    new Command('serve')
+      .description('serve the latent-space explorer with a VAE run (and MNIST to train on) on this machine, until Ctrl-C')
+      .argument('<run>', 'a VAE run folder')
+      .option('--port <n>', 'TCP port (0: any free port)', portFlag, LISTEN_DEFAULTS.port)
+      .option('--host <name>', `address to listen on; ${LISTEN_DEFAULTS.host} is this machine only, 0.0.0.0 every network it is on`, LISTEN_DEFAULTS.host)
+      .option('--open', 'open the page in the browser'),
+  ).action(async (run: string, o: ServeFlags) => {
+    const server = await startExplorerServer({
+      run,
+      host: o.host,
+      port: o.port,
+      numExamples: o.examples,
+      appFolder: o.app,
+      onWarning: (m) => io.err(`note: ${m}`),
     });
+    const stopped = untilStopped();
+    io.out(`serving ${run} at ${server.url} (Ctrl-C stops)`);
+    if (!isLoopbackAddress(server.address))
+      io.err(`note: --host ${o.host}: anyone who can reach this machine on port ${server.port} can read the run's model and data`);
+    if (o.open) {
+      const failed = await openInBrowser(server.url);
+      if (failed) io.err(`--open: could not start a browser (${failed}); open ${server.url} yourself`);
+    }
+    const signal = await stopped;
+    await server.close();
+    io.err(`${signal}: stopped serving ${run}`);
+    done(0);
+  });
 }

@@ -4,8 +4,8 @@
  * {@link numericTable}; and CSV text written with csv-stringify.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { csvRecords } from '../../data/csv-records.js';
 import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../../data/table.js';
 import { DataError } from '../../errors.js';
 
@@ -22,17 +22,7 @@ export function readCsvRecords(path: string, source = path): TextRecord[] {
   } catch (cause) {
     throw new DataError(`${source}: cannot read the CSV file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, { cause });
   }
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    parsed = parse(text, { info: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof parsed;
-  } catch (cause) {
-    throw new DataError(`${source}: not a readable CSV file: ${(cause as Error).message}`, { cause });
-  }
-  // csv-parse reports the line a record ends on; a quoted cell may span lines, so step back over them.
-  return parsed.map(({ record, info }) => ({
-    cells: record,
-    line: info.lines - record.reduce((s, c) => s + (c.match(/\r\n|\r|\n/g)?.length ?? 0), 0),
-  }));
+  return csvRecords(text, source);
 }
 
 /**
