@@ -5,7 +5,8 @@
  * console errors; moving a slider changes the decoder's canvas; hovering the map decodes live;
  * drawing on the pad encodes the drawing (ELBO shown, marker on the map); the lerp and slerp strips
  * render. On the served one, a few epochs of in-page training on MNIST lower the loss, and the model
- * the page downloads loads in Node (`vaekit info`, encoder outputs). Screenshots go to
+ * the page downloads loads in Node (`vaekit info`, `evaluate`, `sample`, `loadModel`); a table run and a
+ * conditional run load and respond. Screenshots go to
  * test-output/explorer/ (ignored by git).
  */
 import assert from 'node:assert/strict';
@@ -178,6 +179,13 @@ describe('the explorer in headless Chromium', { skip: skipBrowser, timeout: 600_
     const info = await runCli(['info', join(folder, 'model')]);
     assert.equal(info.code, 0, info.err.join('\n'));
     assert.match(info.out.join('\n'), /latent/i);
+    for (const argv of [
+      ['evaluate', join(folder, 'model'), '--data', 'mnist', '--limit', '100'],
+      ['sample', join(folder, 'model'), '--out', join(tmp, 'page-samples.png')],
+    ]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, `vaekit ${argv.join(' ')}: ${r.err.join('\n')}`);
+    }
     const model = await loadModel(join(folder, 'model'));
     assert.equal(model.latentDim, 2);
     model.dispose();
