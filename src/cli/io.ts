@@ -6,9 +6,30 @@ export interface CliIo {
   progressStream: NodeJS.WriteStream | null;
 }
 
+/**
+ * A line writer on `stream` that outlives its reader: once the reader has gone (`vaekit train | head -1`
+ * closes the pipe, EPIPE) the lines are dropped, so the work goes on and ends with its own exit code.
+ * Any other write error is rethrown, an internal error.
+ */
+function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let isClosed = false;
+  let isGuarded = false;
+  return (line) => {
+    if (isClosed) return;
+    if (!isGuarded) {
+      isGuarded = true;
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+        isClosed = true;
+      });
+    }
+    stream.write(line + '\n');
+  };
+}
+
 export const processIo: CliIo = {
-  out: (l) => process.stdout.write(l + '\n'),
-  err: (l) => process.stderr.write(l + '\n'),
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
   progressStream: process.stderr.isTTY ? process.stderr : null,
 };
 

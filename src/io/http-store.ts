@@ -3,14 +3,14 @@
  * fetches the folder a file store wrote (src/node/formats/model-store.ts):
  *
  *   <url>/vaekit.json             the description (fetch)
- *   <url>/encoder/model.json      standard tfjs layers models and their weights (tf.io.http)
- *   <url>/decoder/model.json
+ *   <url>/encoder/model.json      standard tfjs layers models and their weights.bin (fetch), each
+ *   <url>/decoder/model.json      checked against vaekit.json's checksums (src/io/model-files.ts)
  *
  * Importing this module registers it for 'http:' and 'https:' locations (a side effect the package
  * declares in package.json's `sideEffects`).
  */
-import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors.js';
+import { readNetworkFiles } from './model-files.js';
 import type { ModelDescription, VaeArtifacts } from '../models/description.js';
 import { registerModelStore, type ModelStore } from '../models/model-store.js';
 
@@ -34,22 +34,26 @@ async function fetchDescription(url: string): Promise<ModelDescription> {
   }
 }
 
-async function fetchNetwork(url: string): Promise<tf.io.ModelArtifacts> {
+/** The bytes at a URL. @throws CheckpointError naming it when the fetch fails or the answer is not 200 OK */
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  let response: Response;
   try {
-    return await tf.io.http(url).load!();
+    response = await fetch(url);
   } catch (cause) {
-    throw new CheckpointError(`${url}: cannot load the network (${(cause as Error).message})`, { cause });
+    throw new CheckpointError(`${url}: cannot fetch the file (${(cause as Error).message})`, { cause });
   }
+  if (response.status === 404) throw new CheckpointError(`${url}: no such file (HTTP 404; the model folder is incomplete)`);
+  if (!response.ok) throw new CheckpointError(`${url}: expected the file, got HTTP ${response.status} ${response.statusText}`.trimEnd());
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** The HTTP store: reads a saved model folder from a URL; writing is not supported. */
 export const httpModelStore: ModelStore = {
   async read(location: string): Promise<VaeArtifacts> {
-    const [description, encoder, decoder] = await Promise.all([
-      fetchDescription(under(location, 'vaekit.json')),
-      fetchNetwork(under(location, 'encoder/model.json')),
-      fetchNetwork(under(location, 'decoder/model.json')),
-    ]);
+    const description = await fetchDescription(under(location, 'vaekit.json'));
+    const at = (path: string) => under(location, path);
+    const read = (path: string) => fetchBytes(at(path));
+    const [encoder, decoder] = await Promise.all([readNetworkFiles(description, 'encoder', read, at), readNetworkFiles(description, 'decoder', read, at)]);
     return { description, encoder, decoder };
   },
 };

@@ -10,6 +10,9 @@ import type { VaeConfig } from './vae-config.js';
 export const MODEL_FORMAT = 'vaekit-model';
 export const MODEL_FORMAT_VERSION = 1;
 
+/** The description's file name in a saved model folder. */
+export const MODEL_JSON = 'vaekit.json';
+
 /** How raw data was turned into the model's input; saved with the model so users can repeat it. */
 export interface Preprocessing {
   /** Raw values were divided by this (255 for 8-bit pixels; 1 for none). */
@@ -44,6 +47,18 @@ export interface ModelDescription {
   provenance?: Record<string, unknown>;
   /** Final figures, e.g. { testLoss: 104.9 } in nats per example. */
   metrics?: Record<string, number | null>;
+  /**
+   * Each network file's size in bytes and CRC-32 (8 hex digits), by its path in the folder
+   * ('decoder/weights.bin'); written by src/io/model-files.ts, checked on load. Absent in folders
+   * saved by vaekit 0.1.0.
+   */
+  files?: Record<string, FileChecksum>;
+}
+
+/** A file's size in bytes and its CRC-32 (IEEE) as 8 lower-case hex digits. */
+export interface FileChecksum {
+  bytes: number;
+  crc32: string;
 }
 
 /** The tfjs parts of a saved model, in memory: what a store writes and reads. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, ConfigError } from '../errors.js';
-import type { ModelDescription, VaeArtifacts } from './description.js';
+import { MODEL_JSON, type ModelDescription, type VaeArtifacts } from './description.js';
 import type { LatentVariableModel } from './latent-model.js';
 import { modelStoreFor, type ModelStore } from './model-store.js';
 import { asSavedModel, checkDescription, VAE, type VaeNetworks } from './vae.js';
@@ -66,8 +66,11 @@ export async function saveModel(model: LatentVariableModel, location: string, st
 
 /**
  * Loads a saved model of any kind from a location (a folder in Node, an http(s) URL anywhere).
- * @throws CheckpointError for a missing, corrupt or unknown model
+ * The store checks the network files (their checksums in vaekit.json, when it has them), so a
+ * description that does not fit them (an edited `latentDim`) is an error naming vaekit.json.
+ * @throws CheckpointError for a missing, corrupt or unknown model, naming the file
  */
 export async function loadModel(location: string, store: ModelStore = modelStoreFor(location)): Promise<LatentVariableModel> {
-  return modelFromArtifacts(await store.read(location), location);
+  const artifacts = await store.read(location);
+  return modelFromArtifacts(artifacts, `${location.replace(/[\\/]+$/, '')}/${MODEL_JSON}`);
 }

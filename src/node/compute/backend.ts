@@ -39,6 +39,20 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
   if (!BACKENDS.includes(name)) {
     throw new ConfigError(`backend: expected one of ${BACKENDS.join(', ')}, got '${name}'`);
   }
+  // The wasm backend's emscripten glue adds process handlers in Node that rethrow every uncaught
+  // error from inside the handler, so Node prints the glue's one-line source (tens of kB) and exits 7.
+  // Keep the process's own handlers: take back whatever initialising the backend added.
+  const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+  try {
+    return await initialise(name, options);
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!before.uncaughtException.includes(l)) process.off('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(l)) process.off('unhandledRejection', l);
+  }
+}
+
+/** `useBackend` without its listener bookkeeping. */
+async function initialise(name: BackendName, options: BackendOptions): Promise<string> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmMatMulFix('wasm');

@@ -13,14 +13,13 @@
  * A browser loads a network with `tf.loadLayersModel('model/decoder/model.json')`; nothing in the
  * folder is code.
  */
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CheckpointError } from '../../errors.js';
 import type { ModelDescription, VaeArtifacts } from '../../models/description.js';
 import type { ModelStore } from '../../models/model-store.js';
-import { MODEL_JSON, modelFolderFiles } from '../../io/model-files.js';
+import { MODEL_JSON, modelFolderFiles, readNetworkFiles, type ModelFileReader } from '../../io/model-files.js';
 import { replaceDirAtomic, writeFileAtomic } from './atomic.js';
 
 export { MODEL_JSON };
@@ -34,34 +33,18 @@ async function writeModelFiles(dir: string, files: Record<string, Uint8Array>): 
   }
 }
 
-async function readNetwork(dir: string): Promise<tf.io.ModelArtifacts> {
-  const where = join(dir, 'model.json');
-  let json: {
-    modelTopology: object;
-    weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string;
-  };
-  try {
-    json = JSON.parse(await readFile(where, 'utf8'));
-  } catch (cause) {
-    throw new CheckpointError(`${where}: expected a TensorFlow.js model.json, got ${(cause as Error).message}`, { cause });
-  }
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const buffers = await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))));
-  const bytes = Buffer.concat(buffers);
-  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (bytes.length !== expected) {
-    throw new CheckpointError(`${join(dir, 'weights.bin')}: expected ${expected} bytes of weights, got ${bytes.length} (truncated or corrupt)`);
-  }
-  return {
-    modelTopology: json.modelTopology,
-    weightSpecs: specs,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
+/** Reads a file of the model folder `dir`. @throws CheckpointError naming it when missing or unreadable */
+function fileReader(dir: string): ModelFileReader {
+  return async (path) => {
+    const where = join(dir, path);
+    try {
+      return new Uint8Array(await readFile(where));
+    } catch (cause) {
+      const e = cause as NodeJS.ErrnoException;
+      throw new CheckpointError(`${where}: ${e.code === 'ENOENT' ? 'no such file (the model folder is incomplete; retrain or restore it)' : e.message}`, {
+        cause,
+      });
+    }
   };
 }
 
@@ -99,6 +82,12 @@ export const fsModelStore: ModelStore = {
   async read(dir: string): Promise<VaeArtifacts> {
     const from = savedModelFolder(dir) ?? dir;
     const description = await readModelDescription(from);
-    return { description, encoder: await readNetwork(join(from, 'encoder')), decoder: await readNetwork(join(from, 'decoder')) };
+    const read = fileReader(from);
+    const where = (path: string) => join(from, path);
+    return {
+      description,
+      encoder: await readNetworkFiles(description, 'encoder', read, where),
+      decoder: await readNetworkFiles(description, 'decoder', read, where),
+    };
   },
 };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gatherBatch } from '../../data/batch.js';
 import { isImageShape, takeFirst } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
-import { ConfigError, setting } from '../../errors.js';
+import { CheckpointError, ConfigError, setting } from '../../errors.js';
 import { ANOMALY_SCORES, resolveAnomalyScoreOptions, scoreExamples } from '../../evaluation/anomaly-scores.js';
 import { evaluateElbo } from '../../evaluation/elbo-eval.js';
 import { latentStatistics } from '../../evaluation/latent-stats.js';
@@ -60,13 +60,31 @@ function modelFolder(dir: string): string {
 }
 
 /** Runs `f` with the run's model, disposing it after. */
-async function withModel<T>(dir: string, f: (model: LatentVariableModel) => Promise<T>): Promise<T> {
-  const model = await loadModel(modelFolder(dir), fsModelStore);
+async function withModel<T>(dir: string, f: (model: LatentVariableModel, folder: string) => Promise<T>): Promise<T> {
+  const folder = modelFolder(dir);
+  const model = await loadModel(folder, fsModelStore);
   try {
-    return await f(model);
+    return await f(model, folder);
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * Per-example figures of a model (scores, log-likelihoods) that must be finite: NaN or ±∞ means
+ * damaged weights or a diverged model, never data to write.
+ * @param folder - the model folder, named in the message
+ * @param perExample - one or more arrays of figures [N]; example n counts once if any is non-finite
+ * @param summary - figures over all examples (the ELBO's mean), also required finite
+ * @throws CheckpointError "folder: non-finite values from the model (n of N examples): …"
+ */
+function requireFinite(folder: string, perExample: ArrayLike<number>[], summary: number[] = []): void {
+  const n = perExample[0]?.length ?? 0;
+  let bad = 0;
+  for (let i = 0; i < n; i++) if (perExample.some((a) => !Number.isFinite(a[i]))) bad++;
+  if (bad === 0 && summary.every(Number.isFinite)) return;
+  const count = bad > 0 ? `${bad} of ${n} examples` : 'the ELBO over all examples';
+  throw new CheckpointError(`${folder}: non-finite values from the model (${count}): the model's weights are damaged or it diverged`);
 }
 
 /**
@@ -102,7 +120,7 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
 /** Evaluates a VAE run: the ELBO (one sample, seed 0) and the importance-sampled log p(x). */
 export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
   const split = opts.split ?? 'test';
-  return withModel(dir, async (model) => {
+  return withModel(dir, async (model, folder) => {
     const { name, ds } = loadRunSplit(cfg, split, opts.data, opts.limit);
     const s = await evaluateElbo(model, ds, { seed: 0 });
     const latent = await latentStatistics(model, ds);
@@ -111,6 +129,7 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
     const threads = opts.numThreads ?? 1;
     const kIwae = check('iwaeSamples', opts.iwaeSamples ?? cfg.training.objective.numSamples ?? 1, intAtLeast(1));
     const bound = await estimateLogLikelihood(model, ds, { numSamples: kIwae, seed: seed + 1 });
+    requireFinite(folder, [bound.perExample], [s.loss, s.reconstructionLoss, s.kl]);
     const t0 = performance.now();
     // One thread runs in place; more split the examples over worker threads (the same numbers).
     const is =
@@ -118,6 +137,7 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
         ? null
         : await estimateLogLikelihoodParallel(model, ds, { numSamples: k, seed, onProgress: opts.onProgress, numThreads: threads, backend: opts.backend });
     const seconds = (performance.now() - t0) / 1000;
+    if (is) requireFinite(folder, [is.perExample]);
     return {
       version: EVALUATION_VERSION,
       model: 'vae',
@@ -166,7 +186,7 @@ export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRun
   const split = opts.split ?? 'test';
   const k = opts.numSamples ?? 0;
   const o = resolveAnomalyScoreOptions({ score: opts.score ?? (k > 0 ? 'nll' : 'negelbo'), numSamples: k > 0 ? k : undefined, seed: opts.seed });
-  return withModel(dir, async (model) => {
+  return withModel(dir, async (model, folder) => {
     const { name, ds } = loadRunSplit(cfg, split, opts.data);
     const labels = { ...(ds.labels ? { labels: ds.labels } : {}), ...(ds.timeIndex ? { timeIndex: ds.timeIndex, timeLabels: ds.timeLabels } : {}) };
     const common = { model: 'vae', dataset: name, split, score: o.score, numSamples: o.numSamples, seed: o.seed, column: ANOMALY_SCORES[o.score].column };
@@ -178,9 +198,12 @@ export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRun
         backend: opts.backend,
         onProgress: opts.onProgress,
       });
+      requireFinite(folder, [est.perExample]);
       return { ...common, scores: est.perExample.map((v) => -v), ...labels };
     }
-    return { ...common, scores: await scoreExamples(model, ds, { ...o, numSamples: o.numSamples ?? undefined, onProgress: opts.onProgress }), ...labels };
+    const scores = await scoreExamples(model, ds, { ...o, numSamples: o.numSamples ?? undefined, onProgress: opts.onProgress });
+    requireFinite(folder, [scores]);
+    return { ...common, scores, ...labels };
   });
 }
 
