@@ -23,7 +23,8 @@ function rule<T>(what: string, plural: string, test: (v: unknown) => boolean): R
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+/** An integer a float64 holds exactly (|v| ≤ 2⁵³ − 1): a larger one was rounded when it was parsed. */
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** Any integer (a seed). */
 export const integer: Rule<number> = rule('an integer', 'integers', isInt);

@@ -327,7 +327,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--val <n>',
     path: 'data.val',
     applies: 'vae',
-    description: `validation examples held out of the training set (0 = none) [MNIST-format images: ${DATA_KIND_DEFAULTS.image.val}; tables, series, PNG folders: 0]`,
+    description: `validation examples held out of the training set (0 = none) [MNIST-format images: ${DATA_KIND_DEFAULTS.image.val}, at most a tenth of --limit; tables, series, PNG folders: 0]`,
     parse: int('--val', 0),
   },
   {

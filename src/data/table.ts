@@ -177,7 +177,7 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
     if (!categorical.has(col)) return { name: header[col], kind: 'numeric' };
     for (const r of rows)
       if (r.cells[col] === '') throw new DataError(`${where(r, col)}: empty cell; expected a category (fill in or drop missing values first)`);
-    const fixed = opts.categories?.[header[col]];
+    const fixed = opts.categories && Object.hasOwn(opts.categories, header[col]) ? opts.categories[header[col]] : undefined;
     return {
       name: header[col],
       kind: 'categorical',
@@ -196,7 +196,12 @@ export function numericTable(records: readonly TextRecord[], opts: NumericTableO
       else {
         const k = slot.get(r.cells[col]);
         if (k === undefined) {
-          const seen = opts.categories?.[header[col]] ? "the run's categories are" : fitRows ? 'the training rows have' : 'expected one of';
+          const seen =
+            opts.categories && Object.hasOwn(opts.categories, header[col])
+              ? "the run's categories are"
+              : fitRows
+                ? 'the training rows have'
+                : 'expected one of';
           throw new DataError(`${where(r, col)}: unknown category '${r.cells[col]}'; ${seen} ${[...slot.keys()].join(', ')}`);
         }
         x[offset + k] = 1;

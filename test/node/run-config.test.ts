@@ -46,7 +46,7 @@ test('a partial likelihood fills in from the data kind: a variance alone keeps a
   assert.deepEqual(lik({ likelihood: { variance: 2 } }, tables), { kind: 'gaussian', variance: 2 });
   assert.deepEqual(lik({ likelihood: { kind: 'gaussian' } }, tables), { kind: 'gaussian', variance: 'learned' });
   assert.deepEqual(lik({ likelihood: { kind: 'gaussian' } }, images), { kind: 'gaussian', variance: 1 });
-  assert.deepEqual(lik({ likelihood: { variance: 2 } }, images), { kind: 'bernoulli' }, 'a Bernoulli has no variance');
+  assert.match(configError(() => lik({ likelihood: { variance: 2 } }, images)).cli, /^--variance 2: .*not bernoulli/, 'a Bernoulli has no variance');
 });
 
 test('the MLP shorthand sets both networks, the decoder mirroring the encoder; separate configs stay separate', () => {

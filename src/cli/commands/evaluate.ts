@@ -1,11 +1,16 @@
-/** `vaekit evaluate RUN`: parse → evaluateRun (writes RUN/evaluation.json) → a one-row table. */
+/**
+ * `vaekit evaluate RUN`: parse → check that the output file can be written (before the long
+ * estimate) → evaluateRun → a one-row table → the file (RUN/evaluation.json for the test split,
+ * RUN/evaluation-<split>.json for another, or --out), written after the table is printed.
+ */
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { useBackend, type BackendName } from '../../node/compute/backend.js';
+import { writeFileAtomic } from '../../node/formats/atomic.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
-import { evaluateRun } from '../../node/runs/kinds.js';
-import { EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE } from '../../node/runs/results.js';
+import { evaluateRun, readRun } from '../../node/runs/kinds.js';
+import { checkWritableFile, EVALUATE_DEFAULT_SAMPLES, EVALUATION_FILE, evaluationFile, evaluationJson } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import { backendOption, int, nativeOption, oneOf } from '../flags.js';
 import type { CliIo } from '../io.js';
@@ -19,8 +24,12 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
       'evaluate a run on a data split: exact log-likelihood (linear density models), or ELBO and importance-sampled log p(x) (VAE), nats per example',
     )
     .argument('<run>', 'a run folder')
-    .option('--data <name|dir>', "data source (default: the run's own)")
+    .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
     .option('--split <split>', `which split (${SPLITS.join(', ')})`, oneOf('--split', SPLITS), 'test')
+    .option(
+      '--out <file>',
+      `JSON file to write (default RUN/${EVALUATION_FILE} for the test split, which report and explorer read; RUN/evaluation-<split>.json for another)`,
+    )
     .option('--limit <n>', "only the first n examples of the split (after the run's own --limit)", int('--limit', 1))
     .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
@@ -34,6 +43,7 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         o: {
           data?: string;
           split: Split;
+          out?: string;
           limit?: number;
           samples: number;
           seed: number;
@@ -44,9 +54,13 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
         },
       ) => {
         await useBackend(o.backend, { native: o.native });
+        const saved = await readRun(run);
+        const file = o.out ?? join(run, evaluationFile(o.split));
+        await checkWritableFile(file, o.out ? '--out' : 'evaluate');
         const e = await withProgress(io, `log p(x), K = ${o.samples}`, (onProgress) =>
-          evaluateRun(run, {
+          evaluateRun(saved, {
             split: o.split,
+            out: null, // written below, after the table
             data: o.data,
             limit: o.limit,
             numSamples: o.samples,
@@ -97,7 +111,8 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
             .map(([u, v]) => `z${u} ${v.toFixed(2)}`);
           io.out(`active units: ${e.latent.activeUnits}/${kl.length} (Var_x E_q[z_u] > ${e.latent.threshold}); KL per dimension, nats: ${top.join(', ')}`);
         }
-        io.out(`wrote ${join(run, EVALUATION_FILE)} (nats per example; dataset ${e.dataset})`);
+        await writeFileAtomic(file, evaluationJson(e));
+        io.out(`wrote ${file} (${e.split} split; nats per example; dataset ${e.dataset})`);
         done(0);
       },
     );

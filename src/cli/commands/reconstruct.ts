@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import type { BackendName } from '../../node/compute/backend.js';
 import { reconstructRun } from '../../node/runs/kinds.js';
-import { RECONSTRUCT_DEFAULTS } from '../../node/runs/results.js';
+import { checkWritableFile, RECONSTRUCT_DEFAULTS } from '../../node/runs/results.js';
 import { backendOption, int } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { openRunOnBackend } from '../open-run.js';
@@ -17,11 +17,12 @@ export function reconstructCommand(io: CliIo, done: (code: number) => void): Com
     .argument('<run>', 'a run folder (or a VAE model folder)')
     .option('--data <name|dir|file>', "data source (default: the run's own); a table is read with the run's columns and standardisation")
     .option('--n <n>', 'examples to write', int('--n', 1), RECONSTRUCT_DEFAULTS.numShown)
-    .option('--out <file>', 'file to write (default RUN/reconstructions-test.png, or .csv for a table)')
+    .option('--out <file>', 'file to write, not a folder (default RUN/reconstructions-test.png, or .csv for a table)')
     .addOption(backendOption())
     .action(async (run: string, o: { data?: string; n: number; out?: string; backend: BackendName }) => {
       // Linear models are plain float64 JavaScript and need no backend; a missing run fails here, before one starts.
       const saved = await openRunOnBackend(run, o);
+      if (o.out) await checkWritableFile(o.out, '--out');
       const r = await reconstructRun(saved, { data: o.data, numShown: o.n, out: o.out });
       io.out(
         `wrote ${r.numShown} reconstructions to ${r.file}${r.format === 'csv' ? ' (examples and reconstructions in raw units, a header of column names)' : ''}`,

@@ -5,7 +5,8 @@
  * (ex-post density estimation, Ghosh et al. 2020), saved in RUN/latent-prior-gmm.json and reused
  * while the model, data and options are unchanged. A conditional run: `--condition 7` (a class) or
  * `--condition age=40,sex=1` (condition columns, raw units) for every sample; `--grid` (the default of
- * a run conditioned on the class label) one row per class.
+ * a run conditioned on the class label) one row per class. `--out` and `--csv` name files: a folder
+ * given for either, or one that cannot be written, is an error before any sampling.
  */
 import { Command } from 'commander';
 import { LATENT_MIXTURE_DEFAULTS } from '../../latent/aggregated-posterior.js';
@@ -13,7 +14,7 @@ import { GMM_COVARIANCES, type GmmCovariance } from '../../models/linear/gmm.js'
 import type { BackendName } from '../../node/compute/backend.js';
 import { sampleRun } from '../../node/runs/kinds.js';
 import { LATENT_PRIOR_FILE } from '../../node/runs/latent-prior.js';
-import { SAMPLE_PRIORS, type SamplePrior } from '../../node/runs/results.js';
+import { checkWritableFile, SAMPLE_PRIORS, type SamplePrior } from '../../node/runs/results.js';
 import { CLASS_GRID_DEFAULT_PER_ROW } from '../../node/runs/conditional-samples.js';
 import type { ConditionValue } from '../../node/runs/conditions.js';
 import { conditionOption } from '../condition-flag.js';
@@ -70,12 +71,14 @@ export function sampleCommand(io: CliIo, done: (code: number) => void): Command 
       `--prior gmm: ${GMM_COVARIANCES.join(' or ')} covariances [${LATENT_MIXTURE_DEFAULTS.covariance}]`,
       oneOf('--covariance', GMM_COVARIANCES),
     )
-    .option('--out <file>', 'file to write (default RUN/samples-<seed>.png, RUN/samples-gmm-<seed>.png with --prior gmm, or .csv for a table)')
+    .option('--out <file>', 'file to write, not a folder (default RUN/samples-<seed>.png, RUN/samples-gmm-<seed>.png with --prior gmm, or .csv for a table)')
     .option('--csv <file>', 'images: also write the samples as CSV, one example per row')
     .addOption(backendOption())
     .action(async (run: string, o: SampleFlags, cmd: Command) => {
       checkPriorFlags(o, cmd);
       const saved = await openRunOnBackend(run, o);
+      if (o.out) await checkWritableFile(o.out, '--out');
+      if (o.csv) await checkWritableFile(o.csv, '--csv');
       const r = await sampleRun(saved, {
         numSamples: o.n,
         seed: o.seed,

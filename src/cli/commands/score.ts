@@ -1,6 +1,7 @@
 /**
  * `vaekit score RUN`: parse → scoreRun → CSV of per-example anomaly scores (with a calibration, the
  * decisions and p-values; with label sets, ROC-AUC, PR-AUC and F1, a JSON file and the ROC curve) → the 5 highest.
+ * The output's folder is checked for writing before scoring, and the figures are printed before the files are written.
  */
 import { Command } from 'commander';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import type { NativeChoice } from '../../node/compute/native-kernels.js';
 import { writeFileAtomic } from '../../node/formats/atomic.js';
 import { workerThreadsFor } from '../../node/parallel/start-worker.js';
 import { readCalibration, readRunCalibration, writeLabelMetrics } from '../../node/runs/anomaly.js';
-import { scoreRun, scoresCsv } from '../../node/runs/kinds.js';
-import { CALIBRATION_FILE } from '../../node/runs/results.js';
+import { readRun, scoreRun, scoresCsv } from '../../node/runs/kinds.js';
+import { CALIBRATION_FILE, checkWritableFile } from '../../node/runs/results.js';
 import { SPLITS, type Split } from '../../node/runs/run-data.js';
 import { backendOption, int, labelList, nativeOption, oneOf } from '../flags.js';
 import { UsageError, type CliIo } from '../io.js';
@@ -67,6 +68,9 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
     .action(async (run: string, o: ScoreFlags) => {
       if (o.normalLabels && o.anomalyLabels) throw new UsageError('--normal-labels, --anomaly-labels: expected one of them, got both');
       await useBackend(o.backend, { native: o.native });
+      const saved = await readRun(run);
+      const out = o.out ?? join(run, `scores-${o.split}.csv`);
+      await checkWritableFile(out, o.out ? '--out' : 'score');
       let calibration: Calibration | null = o.calibration ? await readCalibration(o.calibration) : await readRunCalibration(run);
       const asked = o.score ?? (o.samples > 0 ? 'nll' : undefined);
       if (!o.calibration && calibration && asked !== undefined && asked !== calibration.score) {
@@ -74,7 +78,7 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
         calibration = null;
       }
       const s = await withProgress(io, 'scoring', (onProgress) =>
-        scoreRun(run, {
+        scoreRun(saved, {
           onProgress,
           split: o.split,
           data: o.data,
@@ -87,13 +91,12 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
           ...workerThreadsFor(o.backend, o.threads),
         }),
       );
-      const out = o.out ?? join(run, `scores-${s.split}.csv`);
-      await writeFileAtomic(out, scoresCsv(s));
+      // Printed before anything is written, so a failed write loses no figures.
       const top = Array.from(s.scores.keys())
         .sort((a, b) => s.scores[b] - s.scores[a])
         .slice(0, 5);
       const k = s.numSamples ? `, ${s.score === 'recon-prob' ? 'L' : 'K'} = ${s.numSamples}` : '';
-      io.out(`wrote ${s.scores.length} ${s.column} scores (${s.model}, ${s.split}${s.score ? `, ${s.score}${k}` : ''}) to ${out}`);
+      io.out(`${s.scores.length} ${s.column} scores (${s.model}, ${s.split}${s.score ? `, ${s.score}${k}` : ''})`);
       io.out(`highest: ${top.map((i) => `#${i} (${s.scores[i].toFixed(2)})`).join(', ')}`);
       if (calibration && s.isAnomaly) {
         const flagged = s.isAnomaly.reduce((a, v) => a + v, 0);
@@ -104,8 +107,6 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
       }
       const m = s.labelMetrics;
       if (m) {
-        const stem = out.replace(/\.csv$/i, '');
-        const files = await writeLabelMetrics(stem, s, { normalLabels: o.normalLabels, anomalyLabels: o.anomalyLabels });
         const t = m.atThreshold;
         io.out(
           `labels: ${m.numNormal} normal, ${m.numAnomalous} anomalous; ROC-AUC ${m.rocAuc.toFixed(4)}, PR-AUC (average precision) ${m.averagePrecision.toFixed(4)}` +
@@ -113,6 +114,11 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
               ? `, F1 ${t.f1.toFixed(4)} at the threshold (precision ${t.precision.toFixed(4)}, recall ${t.recall.toFixed(4)})`
               : '; F1 needs a calibration (vaekit calibrate RUN)'),
         );
+      }
+      await writeFileAtomic(out, scoresCsv(s));
+      io.out(`wrote ${s.scores.length} scores to ${out}`);
+      if (m) {
+        const files = await writeLabelMetrics(out.replace(/\.csv$/i, ''), s, { normalLabels: o.normalLabels, anomalyLabels: o.anomalyLabels });
         io.out(`wrote ${files.json} and ${files.svg}`);
       }
       done(0);

@@ -176,8 +176,14 @@ function terminalCallbacks(io: CliIo, isStopRequested: () => boolean): RunCallba
   };
 }
 
-/** Milliseconds within which a repeated SIGINT counts as the same Ctrl-C (relayed by a launcher). */
-const SIGINT_REPEAT_MS = 1000;
+/** Milliseconds within which a repeated signal counts as the same one (a Ctrl-C relayed by a launcher). */
+const SIGNAL_REPEAT_MS = 1000;
+
+/** The signals that stop a training run with a checkpoint. */
+type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** Exit codes after a stop by a signal: 128 + its number, as a shell reports a process the signal killed. */
+const SIGNAL_EXIT_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export function trainCommand(io: CliIo, done: (code: number) => void): Command {
   const cmd = new Command('train').description('train a VAE (or fit a linear model: --model pca|ppca|fa|gmm) on a dataset and write a run folder');
@@ -206,19 +212,28 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       if (model !== 'vae' && flags.resume) throw new UsageError(`--resume: applies to VAE runs, not --model ${model} (a linear model is fitted in one go)`);
       if (model === 'vae')
         partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
-      let stopRequested = false;
-      let firstSigint = 0;
-      const onSigint = () => {
-        // A second Ctrl-C leaves now (the last checkpoint is intact). Launchers (npx, tsx) relay one
+      // Ctrl-C (SIGINT) and SIGTERM (a scheduler, `kill`) both finish the step, save a checkpoint and exit 128 + signal.
+      let stopSignal: StopSignal | null = null;
+      let firstSignalAt = 0;
+      const onSignal = (signal: StopSignal) => {
+        // A second signal leaves now (the last checkpoint is intact). Launchers (npx, tsx) relay one
         // Ctrl-C to their child as well, so a repeat within a second is the same keypress.
-        if (stopRequested && performance.now() - firstSigint > SIGINT_REPEAT_MS) process.exit(130);
-        if (stopRequested) return;
-        firstSigint = performance.now();
-        stopRequested = true;
-        io.err('\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
+        if (stopSignal && performance.now() - firstSignalAt > SIGNAL_REPEAT_MS) process.exit(SIGNAL_EXIT_CODE[stopSignal]);
+        if (stopSignal) return;
+        firstSignalAt = performance.now();
+        stopSignal = signal;
+        const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+        io.err(`\n${name}: finishing this step and saving a checkpoint (${name} again to quit at once)`);
+      };
+      const onSigint = () => onSignal('SIGINT');
+      const onSigterm = () => onSignal('SIGTERM');
+      const removeHandlers = () => {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
       };
       process.on('SIGINT', onSigint);
-      const callbacks = terminalCallbacks(io, () => stopRequested);
+      process.on('SIGTERM', onSigterm);
+      const callbacks = terminalCallbacks(io, () => stopSignal !== null);
       try {
         const resumeChanges = {
           epochs: given.has('epochs') ? partial.training?.epochs : undefined,
@@ -226,13 +241,13 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
         };
         const result = await trainRun(partial, { resume: flags.resume, resumeChanges, overwrite: flags.force }, callbacks);
         for (const l of summaryLines(result)) io.out(l);
-        done(result.kind === 'vae-run' && result.interrupted ? 130 : 0);
+        done(result.kind === 'vae-run' && result.interrupted ? SIGNAL_EXIT_CODE[stopSignal ?? 'SIGINT'] : 0);
       } finally {
         callbacks.close();
-        // A launcher's relayed copy of the Ctrl-C may arrive after the run has stopped: keep swallowing it for the
-        // rest of the window, or Node's default action would kill the process before it exits with 130.
-        if (stopRequested) setTimeout(() => process.off('SIGINT', onSigint), SIGINT_REPEAT_MS).unref();
-        else process.off('SIGINT', onSigint);
+        // A launcher's relayed copy of the signal may arrive after the run has stopped: keep swallowing it for the
+        // rest of the window, or Node's default action would kill the process before it exits with 130 or 143.
+        if (stopSignal) setTimeout(removeHandlers, SIGNAL_REPEAT_MS).unref();
+        else removeHandlers();
       }
     });
 }

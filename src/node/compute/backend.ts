@@ -53,6 +53,11 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
 
 /** `useBackend` without its listener bookkeeping. */
 async function initialise(name: BackendName, options: BackendOptions): Promise<string> {
+  if (options.native === 'on' && name !== 'wasm') {
+    throw new ConfigError(
+      `${setting('native', 'on')}: native kernels run on the wasm backend, not ${setting('compute.backend', name)}; use ${setting('compute.backend', 'wasm')} or leave ${setting('native')} out`,
+    );
+  }
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmMatMulFix('wasm');

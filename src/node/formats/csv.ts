@@ -42,10 +42,11 @@ export function readCsvTable(path: string, opts: Omit<NumericTableOptions, 'sour
 
 /**
  * CSV text of rows of cells (numbers or strings), written by csv-stringify: RFC 4180 quoting, so a
- * column name holding a comma, a quote or a line break stays one cell; numbers as JavaScript writes them.
+ * column name holding a comma, a quote or a line break (CR included, which csv-stringify leaves unquoted by
+ * default) stays one cell; numbers as JavaScript writes them.
  * @param rows - the rows, a header row first if there is one
  * @returns the text, one record a line, ending with a newline
  */
 export function csvText(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  return stringify(rows as (string | number)[][], { record_delimiter: '\n', cast: { number: (v) => String(v) } });
+  return stringify(rows as (string | number)[][], { record_delimiter: '\n', quoted_match: /\r/, cast: { number: (v) => String(v) } });
 }

@@ -198,7 +198,7 @@ export interface PartialRunConfig {
 
 /**
  * Defaults by kind of data: images are pixels scaled to [0, 1] under the library's Bernoulli
- * decoder and Z = 20, with 5000 validation images; tables are standardised columns, which a
+ * decoder and Z = 20, with 5000 validation images (at most a tenth of `data.limit`: {@link DEFAULT_VAL_FRACTION}); tables are standardised columns, which a
  * Bernoulli cannot model, under a Gaussian decoder with a learned σ², small enough to train on every
  * row (no validation split unless asked), and often of few columns, so Z = 2 (FA and PPCA need Z < D).
  */
@@ -299,6 +299,7 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
     decoder,
     likelihood: resolveLikelihoodConfig(likelihoodOf(m.likelihood, defaults.likelihood), 'model.likelihood'),
   };
+  checkVarianceApplies(m.likelihood, model.likelihood);
   const training = resolveTrainOptions(partial.training ?? {}, 'training');
   if (dataKind === 'table') checkTableRun(source, model, training);
   else if (model.likelihood.kind === 'mixed') {
@@ -354,6 +355,19 @@ function likelihoodOf(given: Partial<LikelihoodConfig> | undefined, fallback: Li
   return { ...base, ...g } as LikelihoodConfig;
 }
 
+/**
+ * A decoder variance given for a likelihood that has none (Bernoulli, the image default) would be
+ * dropped without a word. @throws ConfigError naming the setting and the likelihood
+ */
+function checkVarianceApplies(given: Partial<LikelihoodConfig> | undefined, resolved: LikelihoodConfig): void {
+  const variance = (given as { variance?: unknown } | undefined)?.variance;
+  if (variance === undefined || 'variance' in resolved) return;
+  throw new ConfigError(
+    `${setting('model.likelihood.variance', String(variance))}: a decoder variance σ² applies to Gaussian likelihoods (gaussian, mixed), not ${resolved.kind}; ` +
+      `add ${setting('model.likelihood.kind', 'gaussian')} or leave the variance out`,
+  );
+}
+
 function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKind, kind: RunKind, isPngImages = false): RunDataConfig {
   checkKnownKeys('data', d, [
     'source',
@@ -388,13 +402,14 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
     throw new ConfigError(`${setting('data.source', source)}: columns, a label column and standardisation apply to tables; this source holds images`);
   }
   const extra = resolveDataExtras(d, source, dataKind);
-  const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' && !isPngImages ? defaults.val : 0);
+  const limit = checkOr('data.limit', d.limit, nullable(intAtLeast(1)), null);
+  const val = checkOr('data.val', d.val, intAtLeast(0), kind === 'vae-run' && !isPngImages ? defaultVal(defaults.val, limit) : 0);
   if (kind === 'linear-run') expectThat(val === 0, 'data.val', '0 (a linear model is fitted on the whole training split)', val);
   const condition = resolveCondition(d.condition, { source, dataKind, kind, columns, labelColumn });
   return {
     source,
     scale: checkOr('data.scale', d.scale, positiveNumber, defaults.scale),
-    limit: checkOr('data.limit', d.limit, nullable(intAtLeast(1)), null),
+    limit,
     val,
     columns: columns ? [...columns] : null,
     labelColumn,
@@ -406,6 +421,18 @@ function resolveData(d: Partial<RunDataConfig>, source: string, dataKind: DataKi
     ...extra,
     ...resolveSeriesData(d, source, dataKind),
   };
+}
+
+/** Share of a limited training set held out for validation by default: `--limit 6000` validates on 600, not 5000. */
+export const DEFAULT_VAL_FRACTION = 0.1;
+
+/**
+ * The default number of validation examples: the data kind's, or with a limit on the training
+ * examples at most {@link DEFAULT_VAL_FRACTION} of them, ⌊0.1 · limit⌋ (0 below 10 examples).
+ * Without a limit the training set's size is the dataset's, for which the kind's default is made.
+ */
+function defaultVal(kindDefault: number, limit: number | null): number {
+  return limit === null ? kindDefault : Math.min(kindDefault, Math.floor(DEFAULT_VAL_FRACTION * limit));
 }
 
 /**

@@ -23,7 +23,8 @@ import {
   type LinearRunMetrics,
 } from './linear-run.js';
 import {
-  EVALUATION_FILE,
+  evaluationFile,
+  evaluationJson,
   type EvaluateRunOptions,
   type Evaluation,
   type ReconstructOptions,
@@ -116,13 +117,14 @@ export async function trainRun(config: PartialRunConfig | RunConfig, opts: Train
 }
 
 /**
- * Evaluates the run in RUN (a folder, or a run `readRun` opened) on one split and writes RUN/evaluation.json.
+ * Evaluates the run in RUN (a folder, or a run `readRun` opened) on one split and writes it to `opts.out`
+ * (default RUN/evaluation.json for the test split, RUN/evaluation-<split>.json for another; null: no file).
  * @throws CheckpointError for a folder without a run; DataError for unreadable data; ShapeError when D differs
  */
 export async function evaluateRun(run: string | SavedRun, opts: EvaluateRunOptions = {}): Promise<Evaluation> {
   const { dir, config } = await opened(run);
   const evaluation = await opsOf(config).evaluate(dir, config, opts);
-  await writeFileAtomic(join(dir, EVALUATION_FILE), JSON.stringify(evaluation, null, 2) + '\n');
+  if (opts.out !== null) await writeFileAtomic(opts.out ?? join(dir, evaluationFile(evaluation.split)), evaluationJson(evaluation));
   return evaluation;
 }
 

@@ -31,6 +31,7 @@ import { RUN_CONFIG_FILE, type LinearRunConfig } from './config.js';
 import { describeStandardization, field, fixed } from './describe-text.js';
 import { LINEAR_RUN_FILES } from './folder.js';
 import { writeLinearSamples } from './linear-samples.js';
+import { withRunFolder } from './lock.js';
 import { meanSquaredError, testSplit, writePairs } from './reconstruction.js';
 import {
   EVALUATION_VERSION,
@@ -132,13 +133,23 @@ function figures(model: LinearModel, ds: Dataset): { logLikelihood: number | nul
 /**
  * Fits a linear model on the whole training split and writes the run folder (atomic writes).
  * @param cfgIn - a resolved linear run configuration
- * @throws ConfigError when the folder already holds a run and `overwrite` is not set, or for a bad option
+ * @throws ConfigError when the folder already holds a run and `overwrite` is not set, for a bad option, when `out`
+ *   is not a writable folder, or when another process trains into it (RUN/.lock)
  * @throws DataError for unreadable data; TrainingError when EM diverges
  */
 export async function trainLinearRun(
   cfgIn: LinearRunConfig,
   opts: { overwrite?: boolean } = {},
   cb: { log?(line: string): void; settingNamer?: SettingNamer } = {},
+): Promise<LinearRunMetrics> {
+  return withRunFolder(cfgIn.out, () => trainLinearRunLocked(cfgIn, opts, cb));
+}
+
+/** {@link trainLinearRun} in a run folder this process holds (src/node/runs/lock.ts). */
+async function trainLinearRunLocked(
+  cfgIn: LinearRunConfig,
+  opts: { overwrite?: boolean },
+  cb: { log?(line: string): void; settingNamer?: SettingNamer },
 ): Promise<LinearRunMetrics> {
   const log = (line: string) => cb.log?.(renderMessage(line, cb.settingNamer));
   const taken = [LINEAR_RUN_FILES.model, RUN_CONFIG_FILE].find((f) => existsSync(join(cfgIn.out, f)));
@@ -163,6 +174,13 @@ export async function trainLinearRun(
   log(`config: ${JSON.stringify(cfg)}`);
   log(`data: ${describeLoaded(loaded, train, test)}`);
 
+  // PPCA and FA fit Z < D factors, PCA keeps Z ≤ D components: the table default Z = 2 fits no table of two columns.
+  const maxLatent = { pca: train.dataDim, ppca: train.dataDim - 1, fa: train.dataDim - 1, gmm: Infinity }[cfg.model.kind];
+  if (cfg.model.latentDim > maxLatent) {
+    throw new ConfigError(
+      `${setting('model.latentDim', cfg.model.latentDim)}: expected at most ${maxLatent} (${cfg.model.kind} on data of dimension D = ${train.dataDim}); give a smaller ${setting('model.latentDim')}`,
+    );
+  }
   const options = (OPTIONS_OF[cfg.model.kind] as (c: LinearRunConfig) => LinearOptionsByKind[LinearModelKind])(cfg);
   const t0 = performance.now();
   const model = fitLinearModel(cfg.model.kind, train, options, {

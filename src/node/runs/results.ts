@@ -4,6 +4,10 @@
  * (src/node/runs/vae-run.ts, linear-run.ts) fills these in its own way; src/node/runs/kinds.ts
  * dispatches on the run's kind.
  */
+import { randomBytes } from 'node:crypto';
+import { open, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../../errors.js';
 import type { GmmCovariance, LinearModelKind } from '../../models/linear/index.js';
 import type { AnomalyScoreKind } from '../../evaluation/anomaly-scores.js';
 import type { Calibration } from '../../evaluation/calibration.js';
@@ -11,7 +15,42 @@ import type { AnomalyMetrics } from '../../evaluation/roc.js';
 import type { ConditionValue } from './conditions.js';
 import type { Split } from './run-data.js';
 
+/** RUN/evaluation.json: the evaluation on the test split, which the report and the explorer read. */
 export const EVALUATION_FILE = 'evaluation.json';
+
+/** The file in RUN an evaluation of `split` is written to: evaluation.json (test), evaluation-<split>.json (any other split). */
+export function evaluationFile(split: Split): string {
+  return split === 'test' ? EVALUATION_FILE : `evaluation-${split}.json`;
+}
+
+/** An evaluation as the JSON file holds it. */
+export function evaluationJson(e: Evaluation): string {
+  return JSON.stringify(e, null, 2) + '\n';
+}
+/**
+ * Checks, before a long computation, that `file` can be written: it is not a folder, and its folder
+ * exists and takes a new file. The test creates and removes a probe file beside `file` (named as
+ * src/node/formats/atomic.ts names its temporaries), so a read-only mount, a missing folder or a
+ * "folder" that is a file is caught even where permission bits are not (as root).
+ * @param what - how the caller names the file in the message (the CLI: its flag, e.g. '--out')
+ * @throws ConfigError naming `what` and the path
+ */
+export async function checkWritableFile(file: string, what: string): Promise<void> {
+  const isFolder = await stat(file).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (isFolder) throw new ConfigError(`${what}: expected a file to write, got the folder ${file}`);
+  const probe = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await (await open(probe, 'wx')).close();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ConfigError(`${what}: expected to be able to write ${file}, got an error creating a file in ${dirname(file)} (${reason})`, { cause });
+  }
+  await unlink(probe).catch(() => undefined);
+}
+
 /** Version 2 added `latent` (per-dimension KL, active units) and `iwaeBound` for a VAE. */
 export const EVALUATION_VERSION = 2;
 
@@ -75,6 +114,8 @@ export interface Evaluation {
 /** Options of an evaluation. */
 export interface EvaluateRunOptions {
   split?: Split;
+  /** File to write; null writes none (the caller writes it). Default RUN/{@link evaluationFile}(split). */
+  out?: string | null;
   /** Another data source than the run's own (same scaling and limit). */
   data?: string;
   /** Only the first N examples of the split (after the run's own limit). Default: all. */

@@ -26,6 +26,7 @@ import { conditionDimOf, readRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } fro
 import { describeCondition } from './conditions.js';
 import { CLASS_GRID_DEFAULT_PER_ROW, isClassGrid, priorLatents, writeConditionedSamples } from './conditional-samples.js';
 import { RUN_FILES, writeMetricsFile } from './folder.js';
+import { withRunFolder } from './lock.js';
 import { renderReconstructions, renderSamples } from './pictures.js';
 import { loadRunExamples, recordedDataExtras, trainingLayout, type RunExamples } from './run-data.js';
 import { writeVaeReconstructionsCsv, writeVaeSamplesCsv } from './table-csv.js';
@@ -109,11 +110,17 @@ function logCompute(cfg: VaeRunConfig, log: (line: string) => void): void {
 /**
  * Trains (or, with `resume`, continues) a VAE into a run folder.
  * @param cfgIn - a resolved VAE run configuration (src/node/runs/config.ts)
- * @throws ConfigError when the folder already holds a run and neither resume nor overwrite is set
+ * @throws ConfigError when the folder already holds a run and neither resume nor overwrite is set, when `out` is
+ *   not a writable folder, or when another process trains into it (RUN/.lock)
  * @throws DataError for unreadable data or data the likelihood does not fit
  * @throws TrainingError on a non-finite loss (the last checkpoint stays intact)
  */
 export async function trainVaeRun(cfgIn: VaeRunConfig, opts: TrainRunOptions = {}, cb: RunCallbacks = {}): Promise<RunSummary> {
+  return withRunFolder(cfgIn.out, () => trainVaeRunLocked(cfgIn, opts, cb));
+}
+
+/** {@link trainVaeRun} in a run folder this process holds (src/node/runs/lock.ts). */
+async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb: RunCallbacks): Promise<RunSummary> {
   const log = (line: string) => cb.log?.(renderMessage(line, cb.settingNamer));
   const ckptPath = join(cfgIn.out, RUN_FILES.checkpoint);
   const ckpt = opts.resume ? await readCheckpoint(ckptPath) : null;
