@@ -50,7 +50,7 @@ export function calibrateCommand(io: CliIo, done: (code: number) => void): Comma
     .option('--score <kind>', `VAE: ${ANOMALY_SCORE_KINDS.join(', ')} [negelbo; nll with --samples]`, oneOf('--score', ANOMALY_SCORE_KINDS))
     .option('--samples <K>', "VAE: samples per example (alone: score by nll; 0: the kind's default)", int('--samples', 0), 0)
     .option('--seed <n>', 'VAE: seed of the noise of a sampled score', int('--seed', 0), 0)
-    .option('--threads <n>', 'VAE with nll: threads for the estimate; default: one per core, at most 4', int('--threads', 1))
+    .option('--threads <n>', 'VAE with nll: threads for the estimate; default: 1 with the native kernels, else one per core, at most 4', int('--threads', 1))
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(async (run: string, o: CalibrateFlags) => {

@@ -34,7 +34,11 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
     .option('--samples <K>', 'VAE: importance samples per example for log p(x) (0: ELBO only)', int('--samples', 0), EVALUATE_DEFAULT_SAMPLES)
     .option('--seed <n>', 'VAE: seed of the importance samples', int('--seed', 0), 0)
     .option('--iwae-samples <K>', 'VAE: K of the IWAE bound reported beside log p(x) [the K the run trained with]', int('--iwae-samples', 1))
-    .option('--threads <n>', 'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: one per core, at most 4', int('--threads', 1))
+    .option(
+      '--threads <n>',
+      'VAE: threads for the estimate (worker threads, wasm/cpu backends); default: 1 with the native kernels, else one per core, at most 4',
+      int('--threads', 1),
+    )
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(

@@ -62,7 +62,7 @@ export function scoreCommand(io: CliIo, done: (code: number) => void): Command {
     .option('--calibration <file>', `a calibration to flag anomalies with (default RUN/${CALIBRATION_FILE} when there is one of this kind of score)`)
     .option('--normal-labels <list>', 'labelled data: these class labels are normal, every other anomalous (e.g. 0 or 0,1)', labelList('--normal-labels'))
     .option('--anomaly-labels <list>', 'labelled data: these class labels are anomalous, every other normal', labelList('--anomaly-labels'))
-    .option('--threads <n>', 'VAE with nll: threads for the estimate; default: one per core, at most 4', int('--threads', 1))
+    .option('--threads <n>', 'VAE with nll: threads for the estimate; default: 1 with the native kernels, else one per core, at most 4', int('--threads', 1))
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(async (run: string, o: ScoreFlags) => {
