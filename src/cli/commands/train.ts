@@ -5,10 +5,20 @@
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { useBackend } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
-import { isRunConfigV1, migrateRunConfig, type PartialRunConfig } from '../../node/runs/config.js';
+import {
+  defaultOut,
+  isRunConfigV1,
+  migrateRunConfig,
+  readRunConfig,
+  RUN_CONFIG_FILE,
+  RUN_DEFAULTS,
+  type PartialRunConfig,
+  type VaeRunConfig,
+} from '../../node/runs/config.js';
 import { LINEAR_RUN_FILES } from '../../node/runs/folder.js';
 import { trainRun, type TrainRunResult } from '../../node/runs/kinds.js';
 import type { RunCallbacks } from '../../node/runs/vae-train.js';
@@ -68,6 +78,63 @@ function hasPath(o: unknown, path: string): boolean {
     x = x[k] as Record<string, unknown>;
   }
   return true;
+}
+
+/** The value at a dotted path of a nested object; undefined where the path stops. */
+function getPath(o: unknown, path: string): unknown {
+  let x = o;
+  for (const k of path.split('.')) {
+    if (typeof x !== 'object' || x === null) return undefined;
+    x = (x as Record<string, unknown>)[k];
+  }
+  return x;
+}
+
+/**
+ * The flags a resumed run honours (src/node/runs/vae-train.ts resumedConfig): the run folder, a new epoch
+ * budget or patience, and how it computes (--native too). Every other setting is the saved run's.
+ */
+const RESUME_FLAGS = ['--out', '--epochs', '--patience', '--threads', '--backend'];
+const RESUME_NOTE = 'a resumed run keeps its settings (only --epochs, --patience, --threads, --backend, --native may change)';
+
+/** Where a saved run holds a flag's setting, for the flags whose path the resolved configuration rewrites. */
+const SAVED_SETTING: Readonly<Record<string, (c: VaeRunConfig) => unknown>> = {
+  'model.hidden': (c) => getPath(c, 'model.encoder.hidden'),
+  'model.activation': (c) => getPath(c, 'model.encoder.activation'),
+  'training.beta': (c) => (c.training.beta.kind === 'constant' ? c.training.beta.value : c.training.beta.end),
+  'training.betaStart': (c) => getPath(c, 'training.beta.start'),
+  'training.klWarmup': (c) => (c.training.beta.kind === 'linear' ? c.training.beta.epochs : undefined),
+  'training.klCycles': (c) => getPath(c, 'training.beta.cycles'),
+  'training.klRatio': (c) => getPath(c, 'training.beta.ratio'),
+};
+const savedSetting = (c: VaeRunConfig, path: string) => (SAVED_SETTING[path] ?? ((x: VaeRunConfig) => getPath(x, path)))(c);
+
+/** A setting as a flag on the command line: '--latent 20', '--hidden 200,200', or 'no --kl-warmup' for one not set. */
+function flagText(flag: string, value: unknown): string {
+  if (value === undefined || value === null) return `no ${flag}`;
+  return `${flag} ${Array.isArray(value) ? value.join(',') : String(value)}`;
+}
+
+/**
+ * On --resume: the flags given on the command line that would change the saved run's settings, which
+ * the resumed run would ignore (it continues the saved run).
+ * @param fromFlags - the partial configuration of the flags given on the command line
+ * @throws UsageError naming each such flag with its saved and given values
+ */
+async function checkResumeFlags(partial: PartialRunConfig, fromFlags: Record<string, unknown>): Promise<void> {
+  const source = typeof partial.data === 'string' ? partial.data : (partial.data?.source ?? RUN_DEFAULTS.source);
+  const out = partial.out ?? defaultOut(source, 'vae');
+  // No run there (or not a VAE's): training reports that itself.
+  if (!existsSync(join(out, RUN_CONFIG_FILE))) return;
+  const saved = await readRunConfig(out);
+  if (saved.kind !== 'vae-run') return;
+  const changed = TRAIN_FLAGS.filter((f) => !RESUME_FLAGS.includes(flagName(f)) && hasPath(fromFlags, f.path)).filter(
+    (f) => JSON.stringify(getPath(fromFlags, f.path) ?? null) !== JSON.stringify(savedSetting(saved, f.path) ?? null),
+  );
+  if (changed.length === 0) return;
+  const was = changed.map((f) => flagText(flagName(f), savedSetting(saved, f.path))).join(', ');
+  const now = changed.map((f) => flagText(flagName(f), getPath(fromFlags, f.path))).join(', ');
+  throw new UsageError(`--resume: the run was trained with ${was}; this command gives ${now}; ${RESUME_NOTE}`);
 }
 
 /** Deep merge of plain objects: `over`'s values win; arrays and other values replace. */
@@ -191,7 +258,10 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
   return cmd
     .option('--config <file>', "JSON file of options (the flags' camelCase names), or a run's config.json; flags override it")
     .addOption(nativeOption())
-    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option(
+      '--resume',
+      'continue the run in --out from its checkpoint, with its saved settings; only --epochs (a longer run), --patience, --threads, --backend and --native may change, and other flags must repeat the saved values',
+    )
     .option('--force', 'overwrite a run already in --out')
     .action(async (flags: TrainCommandFlags, command: Command) => {
       // Precedence: defaults (resolveRunConfig) < --config file < flags given on the command line.
@@ -205,11 +275,13 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
           given.add(a);
         }
       }
-      const partial = merge(file.partial as Record<string, unknown>, fromFlags) as PartialRunConfig;
+      // merge shares the flags' nested objects, which applyShorthand then rewrites: merge a copy.
+      const partial = merge(file.partial as Record<string, unknown>, structuredClone(fromFlags)) as PartialRunConfig;
       applyShorthand(partial);
       const model = partial.model?.kind ?? 'vae';
       checkApplies(model, given);
       if (model !== 'vae' && flags.resume) throw new UsageError(`--resume: applies to VAE runs, not --model ${model} (a linear model is fitted in one go)`);
+      if (flags.resume) await checkResumeFlags(partial, fromFlags);
       if (model === 'vae')
         partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
       // Ctrl-C (SIGINT) and SIGTERM (a scheduler, `kill`) both finish the step, save a checkpoint and exit 128 + signal.
