@@ -51,6 +51,15 @@ export {
   type NetDims,
 } from './nets/index.js';
 export { VAE, type VaeNetworks } from './models/vae.js';
+export {
+  checkModelMemory,
+  estimateModelMemory,
+  vaeParamTensors,
+  BACKEND_MEMORY_LIMITS,
+  TRAINING_COPIES,
+  type ModelMemoryEstimate,
+  type ParamTensor,
+} from './models/memory.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type VaeArtifacts, type Preprocessing } from './models/description.js';
 export { registerModelStore, setModelStore, modelStoreFor, schemeOf, type ModelStore } from './models/model-store.js';
 export { createModel, loadModel, saveModel, modelFromArtifacts, modelFromDescription, MODEL_KINDS } from './models/index.js';

@@ -11,6 +11,7 @@ import { CheckpointError, ConfigError, ShapeError } from '../errors.js';
 import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
 import { deriveRng } from '../math/rng.js';
 import { makeDecoder, makeEncoder } from '../nets/index.js';
+import { checkModelMemory } from './memory.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type Preprocessing, type VaeArtifacts } from './description.js';
 import { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './generate.js';
 import type { LatentVariableModel, Posterior } from './latent-model.js';
@@ -38,13 +39,15 @@ export class VAE implements LatentVariableModel {
   /**
    * @param options - architecture; see {@link VaeOptions} for defaults (784-400-20 style MLP, Bernoulli)
    * @param networks - trained networks to use instead of fresh ones (their shapes must fit the options)
-   * @throws ConfigError naming the bad field; ShapeError when the networks do not fit the options
+   * @throws ConfigError naming the bad field, or for fresh networks too large for the backend's memory
+   *   ({@link checkModelMemory}); ShapeError when the networks do not fit the options
    */
   constructor(options: VaeOptions, networks?: VaeNetworks) {
     this.config = resolveVaeConfig(options);
     const rng = deriveRng(this.config.seed, 'init');
     const dims = { dataDim: this.dataDim, inputShape: this.inputShape, latentDim: this.latentDim, conditionDim: this.conditionDim };
     if (networks) checkNetworks(networks, dims);
+    else checkModelMemory(this.config, tf.getBackend()); // before any weight is allocated
     this.encoder = networks?.encoder ?? makeEncoder(this.config.encoder, dims, rng);
     this.decoder = networks?.decoder ?? makeDecoder(this.config.decoder, dims, rng);
     this.likelihood = makeLikelihood(this.config.likelihood, this.dataDim);
