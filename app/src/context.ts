@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   elboPerExample,
   float32Matrix,
-  latentStatistics,
+  klToStandardNormalPerDimension,
   dimensionsByKl,
   loadModel,
   decodeMean,
@@ -105,7 +105,11 @@ export async function loadExplorer(runUrl: string, onStatus: (s: string) => void
   const z = model.latentDim;
   const projection = projectLatents(makeDataset({ x: means, numExamples: n, dataDim: z, exampleShape: [z], source: 'posterior means' }));
   onStatus('computing ELBOs');
-  const [elbo, stats, scores] = await Promise.all([elboPerExample(model, data, { seed: 0 }), latentStatistics(model, data), loadScores(runUrl, manifest)]);
+  const [elbo, klPerDimension, scores] = await Promise.all([
+    elboPerExample(model, data, { seed: 0 }),
+    meanKlPerDimension(means, logVars, n, z),
+    loadScores(runUrl, manifest),
+  ]);
   return {
     runUrl,
     manifest,
@@ -117,8 +121,8 @@ export async function loadExplorer(runUrl: string, onStatus: (s: string) => void
     logVars,
     projection,
     elbo,
-    klPerDimension: stats.klPerDimension,
-    dimsByKl: dimensionsByKl(stats.klPerDimension),
+    klPerDimension,
+    dimsByKl: dimensionsByKl(klPerDimension),
     scores,
     condition: conditions ? conditions.slice(0, manifest.conditions!.dim) : null,
     events: new EventTarget(),
@@ -138,6 +142,17 @@ async function loadScores(runUrl: string, manifest: ExplorerManifest): Promise<E
   // `vaekit score` writes isAnomaly only when the calibration is of this kind of score: only then does its threshold apply.
   const threshold = calibration && table.isAnomaly ? parseCalibration(await (await fetchOk(urlIn(runUrl, calibration))).json(), calibration).threshold : null;
   return { ...table, threshold };
+}
+
+/**
+ * Mean over the examples of KL(q(z_u|x) ‖ N(0, 1)) per dimension u [Z], nats, from the codes already
+ * encoded (the library's per-dimension KL; no second pass through the encoder).
+ */
+async function meanKlPerDimension(means: Float32Array, logVars: Float32Array, n: number, z: number): Promise<number[]> {
+  const kl = tf.tidy(() => tf.mean(klToStandardNormalPerDimension(tf.tensor2d(means, [n, z]), tf.tensor2d(logVars, [n, z])), 0));
+  const values = Array.from(await kl.data());
+  kl.dispose();
+  return values;
 }
 
 /** Posterior means and log-variances [N, Z] of every example, in chunks of 500. */

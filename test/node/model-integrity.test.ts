@@ -8,10 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +20,7 @@ import '../../src/io/http-store.js'; // registers the http store
 import { useBackend } from '../../src/node/compute/backend.js';
 import { runCli } from '../cli/cli-helpers.js';
 import { assertCheckpointError } from '../helpers/assert.js';
+import { startStaticServer, type StaticServer } from '../browser/static-server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-model-integrity-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -156,7 +155,7 @@ test('the model folders vaekit 0.1.0 saved (no checksums) load', async () => {
 
 describe('the HTTP store checks the checksums too', () => {
   const served = join(root, 'served');
-  let server: Server;
+  let server: StaticServer;
   let base: string;
   let vae: VAE;
   before(async () => {
@@ -165,19 +164,13 @@ describe('the HTTP store checks the checksums too', () => {
     await vae.save(join(served, 'model'));
     damaged(join(served, 'model'), join('served', 'ff'), (d) => overwrite4k(join(d, 'decoder', 'weights.bin')));
     damaged(join(served, 'model'), join('served', 'no-weights'), (d) => unlinkSync(join(d, 'decoder', 'weights.bin')));
-    // Serves files under `served` read-only on the loopback interface; 404 for anything else.
-    server = createServer((req, res) => {
-      const file = normalize(join(served, decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)));
-      if (req.method !== 'GET' || !file.startsWith(served + sep) || !existsSync(file)) res.writeHead(404).end();
-      else res.writeHead(200).end(readFileSync(file));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The test's loopback static server: files under `served`, 404 for anything else.
+    server = await startStaticServer({}, { '/': served });
+    base = server.origin;
   });
   after(async () => {
     vae.dispose();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   });
 
   test('an intact folder loads', async () => {
@@ -205,7 +198,7 @@ describe('evaluate and score of a model whose weights are NaN', () => {
     cpSync(fileURLToPath(new URL('../fixtures/runs-v0.1/boston-vae', import.meta.url)), dir, { recursive: true });
     // NaN decoder weights, saved through the store, so the checksums hold and the damage is in the numbers.
     const model = (await loadModel(join(dir, 'model'))) as VAE;
-    model.decoder.setWeights(model.decoder.getWeights().map((w) => tf.fill(w.shape, NaN)));
+    tf.tidy(() => model.decoder.setWeights(model.decoder.getWeights().map((w) => tf.fill(w.shape, NaN))));
     await saveModel(model, join(dir, 'model'));
     model.dispose();
   });
