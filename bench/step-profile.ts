@@ -5,7 +5,9 @@
  * Adam (`applyGradients`), the data side as `train` does it (cut a batch of 128 rows from a
  * shuffled 60,000 × 784 array into a reused buffer, upload it as a tensor) and one synchronisation
  * (reading the step's loss back). Each phase ends with a readback, so the phases add up to a little
- * more than a step inside `train`. Prints one line; asserts nothing.
+ * more than a step inside `train`. Then, where it applies (wasm with the native kernels), the same
+ * forward + backward as one native call (src/node/compute/native-engine.ts, the trainer's default
+ * engine there; VAEKIT_NATIVE_ENGINE=off turns it off). Prints one or two lines; asserts nothing.
  *
  *   node --import tsx bench/step-profile.ts [--native auto|on|off] [--backend wasm|cpu]
  */
@@ -17,6 +19,7 @@ import { VAE } from '../src/models/vae.js';
 import { negativeElboLoss } from '../src/objectives/elbo.js';
 import { makeOptimizer } from '../src/training/optimizer.js';
 import { gatherRows } from '../src/data/dataset.js';
+import { createNativeMlpEngine } from '../src/node/compute/native-engine.js';
 
 const { values: a } = parseArgs({ options: { native: { type: 'string', default: 'auto' }, backend: { type: 'string', default: 'wasm' } } });
 await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
@@ -107,3 +110,20 @@ console.log(
     `Adam ${ad.toFixed(2)} ms, step ${(fb + ad).toFixed(2)} ms; data (cut and upload a batch) ${median(data).toFixed(3)} ms, ` +
     `loss readback (in forward+backward) ${median(sync).toFixed(3)} ms`,
 );
+const nativeEngine = createNativeMlpEngine(vae, { kind: 'elbo' });
+if (nativeEngine) {
+  const host = { numRows: 128, x: x.dataSync() as Float32Array };
+  const step: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    const { grads, stats } = await nativeEngine.gradients(host, { seed: i + 1, step: i, klWeight: 1 });
+    stats.dataSync();
+    const t1 = performance.now();
+    tf.dispose([stats, ...grads.map((g) => g.tensor)]);
+    if (i >= 10) step.push(t1 - t0);
+  }
+  console.log(
+    `native MLP step (forward+backward in one call, the 14 matmuls included): ${median(step).toFixed(2)} ms; with Adam ${(median(step) + ad).toFixed(2)} ms`,
+  );
+  await nativeEngine.dispose();
+}

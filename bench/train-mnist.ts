@@ -11,9 +11,12 @@
  * --threads 1, its header says) and the ratio against both is printed. Prints figures; asserts nothing. (Where a step's time
  * goes: bench/step-profile.ts.)
  *
- *   npm run bench -- [--epochs 10] [--arch mlp|conv] [--backend wasm|cpu|tensorflow] [--native auto|on|off] [--threads 1]
- *                    [--peer] [--peer-best] [--peer-script PATH] [--peer-env 'OPENBLAS_NUM_THREADS=1 …']
- *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--json FILE]
+ *   npm run bench -- [--epochs 10] [--arch mlp|conv] [--backend wasm|cpu|tensorflow|webgpu|auto] [--native auto|on|off] [--threads 1]
+ *                    [--peer] [--peer-best] [--peer-script PATH] [--peer-env 'OPENBLAS_NUM_THREADS=1 …'] [--peer-device cpu|cuda]
+ *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--loglik-chunk-rows 8192] [--json FILE]
+ * On webgpu (a GPU through Dawn, src/node/compute/webgpu.ts) training runs in this thread and the
+ * log-likelihood in-process with --loglik-chunk-rows decoder rows at once (worker threads are wasm/cpu
+ * only); --peer-device cuda runs the PyTorch peer on the GPU too.
  *   node --expose-gc --import tsx bench/train-mnist.ts --gc …   (a full GC before each epoch's memory figures)
  */
 import { spawnSync } from 'node:child_process';
@@ -29,7 +32,9 @@ import { loadIdxDataset, mnistDataDir } from '../src/node/datasets/mnist.js';
 import { takeFirst } from '../src/data/dataset.js';
 import { train } from '../src/training/trainer.js';
 import { DataParallelGradients } from '../src/node/parallel/data-parallel.js';
+import { createNativeMlpEngine } from '../src/node/compute/native-engine.js';
 import { estimateLogLikelihoodParallel } from '../src/node/parallel/loglik-parallel.js';
+import { estimateLogLikelihood } from '../src/evaluation/log-likelihood.js';
 import { defaultNumThreads } from '../src/node/parallel/start-worker.js';
 
 const { values: a } = parseArgs({
@@ -43,6 +48,7 @@ const { values: a } = parseArgs({
     'peer-script': { type: 'string', default: resolve('../shared/peers/torch_vae.py') },
     'peer-threads': { type: 'string', default: '2' },
     'peer-env': { type: 'string', default: '' },
+    'peer-device': { type: 'string', default: 'cpu' },
     limit: { type: 'string' },
     seed: { type: 'string', default: '1' },
     json: { type: 'string' },
@@ -51,6 +57,7 @@ const { values: a } = parseArgs({
     gc: { type: 'boolean', default: false },
     'loglik-samples': { type: 'string', default: '5000' },
     'loglik-threads': { type: 'string' },
+    'loglik-chunk-rows': { type: 'string', default: '8192' },
   },
 });
 // The peer gets the environment as it was before vaekit's addon loaded OpenBLAS (which sets
@@ -60,6 +67,9 @@ const threads = Number(a.threads);
 const epochs = Number(a.epochs);
 const backend = await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
 const native = backend === 'wasm' ? nativeKernelsInfo() : null;
+/** Worker threads run wasm or cpu only; on webgpu (or tensorflow) everything runs in this thread. */
+const isThreadable = backend === 'wasm' || backend === 'cpu';
+if (threads > 1 && !isThreadable) throw new Error(`--threads ${threads}: data-parallel workers run on wasm or cpu, not ${backend}; use --threads 1`);
 const nativeLabel = native ? describeNativeKernels(native) : 'off';
 const dir = mnistDataDir();
 let { train: tr, test } = loadIdxDataset(dir, { scale: 255 });
@@ -83,12 +93,21 @@ const engine =
   threads > 1
     ? await DataParallelGradients.start(vae, { numShards: threads, batchSize: 128, objective: { kind: 'elbo' }, backend: backend as 'wasm' | 'cpu' })
     : undefined;
+// One thread on wasm: the MLP's whole step in one native call where it applies (VAEKIT_NATIVE_ENGINE=off: tfjs autodiff).
+let nativeEngineWhy = '';
+const nativeEngine = threads > 1 ? null : createNativeMlpEngine(vae, { kind: 'elbo' }, (why) => (nativeEngineWhy = why));
+const engineLabel = engine
+  ? `${threads} data-parallel shards`
+  : nativeEngine
+    ? 'one native call per step (native/mlp_step.c)'
+    : `tfjs autodiff${nativeEngineWhy ? ` (native step not used: ${nativeEngineWhy})` : ''}`;
+console.log(`gradients: ${engineLabel}`);
 const result = await train(
   vae,
   { train: tr, test },
   {
     options: { epochs, batchSize: 128, learningRate: 1e-3, seed: Number(a.seed), logEvery: 50 },
-    engine,
+    engine: engine ?? nativeEngine ?? undefined,
     callbacks: {
       onEpochEnd: (m) => {
         if (a.gc) {
@@ -120,6 +139,7 @@ const result = await train(
   },
 );
 result.optimizer.dispose();
+await nativeEngine?.dispose();
 if (engine) {
   const p = engine.profile;
   console.log(
@@ -136,7 +156,9 @@ if (Number(a.loglik) > 0) {
   const k = Number(a['loglik-samples']);
   const lt = a['loglik-threads'] ? Number(a['loglik-threads']) : defaultNumThreads();
   const t0 = performance.now();
-  const est = await estimateLogLikelihoodParallel(vae, takeFirst(test, n), { numSamples: k, numThreads: lt, backend: backend as 'wasm' | 'cpu' });
+  const est = isThreadable
+    ? await estimateLogLikelihoodParallel(vae, takeFirst(test, n), { numSamples: k, numThreads: lt, backend: backend as 'wasm' | 'cpu' })
+    : await estimateLogLikelihood(vae, takeFirst(test, n), { numSamples: k, chunkRows: Number(a['loglik-chunk-rows']) });
   const seconds = (performance.now() - t0) / 1000;
   loglik = {
     examples: n,
@@ -184,11 +206,15 @@ function runPeer(label: string, extraEnv: string, threads: string): Record<strin
     if (eq < 1) throw new Error(`--peer-env: expected K=V, got '${kv}'`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const r = spawnSync('/usr/bin/python3', [script, '--data', dir, '--epochs', String(epochs), '--threads', threads, '--arch', a.arch!], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [script, '--data', dir, '--epochs', String(epochs), '--threads', threads, '--arch', a.arch!, '--device', a['peer-device']!],
+    {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) throw new Error(`peer exited ${r.status}`);
   const p = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number | string> & { median_epoch_s: number; test_neg_elbo: number };
@@ -204,4 +230,4 @@ function runPeer(label: string, extraEnv: string, threads: string): Record<strin
 const PEER_BEST = { env: 'OPENBLAS_NUM_THREADS=2 OPENBLAS_CORETYPE=SkylakeX', threads: '1' };
 const peer = a.peer ? runPeer('as shipped', a['peer-env']!, a['peer-threads']!) : null;
 const peerBest = a['peer-best'] ? runPeer('in its best configuration', PEER_BEST.env, PEER_BEST.threads) : null;
-if (a.json) writeFileSync(a.json, JSON.stringify({ machine, vaekit, peer, peerBest, loglik, epochs: rows }, null, 2) + '\n');
+if (a.json) writeFileSync(a.json, JSON.stringify({ machine, gradients: engineLabel, vaekit, peer, peerBest, loglik, epochs: rows }, null, 2) + '\n');

@@ -7,15 +7,21 @@
  *
  * Matrix products use the system's OpenBLAS (cblas_sgemm; one thread inside, each large product
  * split over vaekit's own threads, one per core: see load()), opened
- * at run time with dlopen: the addon builds with only a C compiler and Node's headers, and when
- * no OpenBLAS is installed `load()` says so and the matmuls stay on wasm. VAEKIT_OPENBLAS names a
- * specific library file. OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls
- * back to its SSE3 "Prescott" kernels (about 31 GFLOP/s a core here against 145 with its AVX-512
- * ones); when the user has not set OPENBLAS_CORETYPE, load() picks the kernel family from the
- * CPU's own feature bits before the library is opened.
+ * at run time with dlopen: the addon builds with only a C compiler and Node's headers. Where no
+ * OpenBLAS loads they use the addon's own cache-blocked GEMM (native/matmul.c, AVX-512, AVX2 or
+ * portable microkernels chosen from the CPU's feature bits), split over the same threads; `load()`
+ * says which, and why OpenBLAS did not load. VAEKIT_OPENBLAS names a specific library file.
+ * OpenBLAS 0.3.21 (Debian 12) does not recognise recent Xeons and falls back to its SSE3
+ * "Prescott" kernels (about 31 GFLOP/s a core here against 145 with its AVX-512 ones); when the
+ * user has not set OPENBLAS_CORETYPE, load() picks the kernel family from the CPU's own feature
+ * bits before the library is opened.
  *
  * Exports:
- *   load(threads) -> { core, threads }     opens OpenBLAS; throws Error with the reason
+ *   load(threads, library?, kernel?) -> { library, core, threads, openblasError? }
+ *     library 'auto' (default): OpenBLAS where it loads, else the own GEMM (openblasError says why);
+ *     'openblas': OpenBLAS or throw Error (code ENOOPENBLAS) with the reason; 'own': the own GEMM.
+ *     kernel (own GEMM): 'auto' (the best this CPU runs), 'avx512', 'avx2' or 'portable' (an
+ *     unsupported one throws). core: OpenBLAS's kernel family, or the own microkernel ('avx512 12x32').
  *   gemm(heap, batch, m, n, k, transA, transB, aOff, aStride, bOff, bStride, cOff,
  *        biasOff, activation, alpha)
  *     C[i] = act(op(A[i]) · op(B[i]) + bias) for i < batch, row-major float32; a stride of 0
@@ -23,10 +29,11 @@
  *     3 leakyrelu(alpha), 4 sigmoid, 5 elu.
  *   conv2d(heap, mode, 13 geometry integers, xOff, wOff, yOff, biasOff, activation, alpha)
  *     NHWC convolution forward (mode 0), its input gradient (1) or its filter gradient (2) by
- *     im2col / col2im and cblas_sgemm, split over the threads (below)
+ *     im2col / col2im and the GEMM load() chose, split over the threads (below)
  *   sumRows(heap, rows, cols, xOff, outOff)   column sums of a [rows, cols] matrix (below)
  *   adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, 8 float32 scalars)   (below)
  *   bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads)      (below)
+ *   mlpVaeStep(heap, descriptor)   an MLP VAE's whole −ELBO step and gradients (native/mlp_step.c)
  * Every operand is checked to lie inside the heap; a violation throws a RangeError.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -40,6 +47,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "matmul.h"
+#include "mlp_step.h"
 
 enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *,
@@ -52,6 +61,19 @@ static sgemm_fn p_sgemm = NULL;
 static int gemm_threads = 1;
 static set_threads_fn p_set_threads = NULL;
 static corename_fn p_corename = NULL;
+/* The products' GEMM, set by load(): OpenBLAS's cblas_sgemm, or (use_own) native/matmul.c's. */
+static int gemm_ready = 0;
+static int use_own = 0;
+static vk_gemm_kernel own_kernel = VK_GEMM_PORTABLE;
+
+/* C = op(A)·op(B) + beta·C, row-major, on the calling thread; 0, or -1 when out of memory. */
+static int sgemm(int transA, int transB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+  if (use_own) return vk_sgemm(own_kernel, transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
+  p_sgemm(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, (int)m, (int)n, (int)k, 1.f, a, (int)lda, b,
+          (int)ldb, beta, c, (int)ldc);
+  return 0;
+}
 
 #define CHECK(env, call)                                                    \
   do {                                                                      \
@@ -74,62 +96,120 @@ static const char *core_for_cpu(void) {
   return NULL;
 }
 
+/*
+ * Opens OpenBLAS (once; kept open). Returns NULL on success, else the reason, written to `message`.
+ */
+static const char *open_openblas(char *message, size_t size) {
+  if (p_sgemm != NULL) return NULL;
+  if (getenv("OPENBLAS_CORETYPE") == NULL) {
+    const char *core = core_for_cpu();
+    if (core != NULL) setenv("OPENBLAS_CORETYPE", core, 0);
+  }
+  /* OpenBLAS on one thread, its pool never started: vaekit splits each product over its own
+   * threads instead. OpenBLAS 0.3.21's pool joins its threads in a fork handler and can hang
+   * there when a process forks (child_process.spawn) while another thread is in a product. */
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib", "libopenblas64_.so.0", NULL};
+  const char *chosen = getenv("VAEKIT_OPENBLAS"); /* a specific library file, if the user names one */
+  void *lib = NULL;
+  if (chosen != NULL && chosen[0] != '\0') {
+    lib = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+  } else {
+    for (int i = 0; names[i] != NULL && lib == NULL; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+  }
+  if (lib == NULL) {
+    if (chosen != NULL && chosen[0] != '\0')
+      snprintf(message, size,
+               "OpenBLAS not found at VAEKIT_OPENBLAS=%s; install it (Debian/Ubuntu: apt-get install "
+               "libopenblas0-pthread) or point VAEKIT_OPENBLAS at it",
+               chosen);
+    else
+      snprintf(message, size,
+               "OpenBLAS not found (tried libopenblas.so.0, libopenblas.so); install it "
+               "(Debian/Ubuntu: apt-get install libopenblas0-pthread)");
+    return message;
+  }
+  sgemm_fn sg = (sgemm_fn)dlsym(lib, "cblas_sgemm");
+  if (sg == NULL) {
+    snprintf(message, size, "the OpenBLAS library found has no cblas_sgemm");
+    return message;
+  }
+  p_set_threads = (set_threads_fn)dlsym(lib, "openblas_set_num_threads");
+  p_corename = (corename_fn)dlsym(lib, "openblas_get_corename");
+  p_sgemm = sg;
+  return NULL;
+}
+
+/* Reads the string argument `index` into `out` (empty when absent or undefined); 0 on a wrong type. */
+static int string_arg(napi_env env, napi_value *argv, size_t argc, size_t index, char *out, size_t size) {
+  out[0] = '\0';
+  if (index >= argc) return 1;
+  napi_valuetype type;
+  if (napi_typeof(env, argv[index], &type) != napi_ok) return 0;
+  if (type == napi_undefined) return 1;
+  size_t length = 0;
+  return type == napi_string && napi_get_value_string_utf8(env, argv[index], out, size, &length) == napi_ok;
+}
+
 static napi_value js_load(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t threads = 0;
   if (argc >= 1) napi_get_value_int32(env, argv[0], &threads);
-  if (p_sgemm == NULL) {
-    if (getenv("OPENBLAS_CORETYPE") == NULL) {
-      const char *core = core_for_cpu();
-      if (core != NULL) setenv("OPENBLAS_CORETYPE", core, 0);
-    }
-    /* OpenBLAS on one thread, its pool never started: vaekit splits each product over its own
-     * threads instead. OpenBLAS 0.3.21's pool joins its threads in a fork handler and can hang
-     * there when a process forks (child_process.spawn) while another thread is in a product. */
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblas.dylib",
-                           "libopenblas64_.so.0", NULL};
-    const char *chosen = getenv("VAEKIT_OPENBLAS"); /* a specific library file, if the user names one */
-    void *lib = NULL;
-    if (chosen != NULL && chosen[0] != '\0') {
-      lib = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
-    } else {
-      for (int i = 0; names[i] != NULL && lib == NULL; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
-    if (lib == NULL) {
-      char message[512];
-      if (chosen != NULL && chosen[0] != '\0')
-        snprintf(message, sizeof message, "OpenBLAS not found at VAEKIT_OPENBLAS=%s; install it (Debian/Ubuntu: apt-get install libopenblas0-pthread) or point VAEKIT_OPENBLAS at it", chosen);
-      else
-        snprintf(message, sizeof message,
-                 "OpenBLAS not found (tried libopenblas.so.0, libopenblas.so); install it "
-                 "(Debian/Ubuntu: apt-get install libopenblas0-pthread)");
-      napi_throw_error(env, "ENOOPENBLAS", message);
+  char library[16], kernelName[16], message[512];
+  if (!string_arg(env, argv, argc, 1, library, sizeof library) || !string_arg(env, argv, argc, 2, kernelName, sizeof kernelName)) {
+    napi_throw_type_error(env, NULL, "vaekit native load: expected (threads, library?, kernel?) with strings");
+    return NULL;
+  }
+  if (library[0] == '\0') strcpy(library, "auto");
+  if (strcmp(library, "auto") != 0 && strcmp(library, "openblas") != 0 && strcmp(library, "own") != 0) {
+    snprintf(message, sizeof message, "vaekit native load: library expected auto, openblas or own, got '%s'", library);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  vk_gemm_kernel kernel = vk_gemm_best();
+  if (kernelName[0] != '\0' && strcmp(kernelName, "auto") != 0) {
+    kernel = vk_gemm_parse(kernelName);
+    if (kernel == VK_GEMM_KERNELS) {
+      snprintf(message, sizeof message, "vaekit native load: kernel expected auto, avx512, avx2 or portable, got '%s'", kernelName);
+      napi_throw_range_error(env, NULL, message);
       return NULL;
     }
-    p_sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
-    p_set_threads = (set_threads_fn)dlsym(lib, "openblas_set_num_threads");
-    p_corename = (corename_fn)dlsym(lib, "openblas_get_corename");
-    if (p_sgemm == NULL) {
-      napi_throw_error(env, "ENOOPENBLAS", "the OpenBLAS library found has no cblas_sgemm");
+    if (!vk_gemm_supported(kernel)) {
+      snprintf(message, sizeof message, "vaekit native load: this CPU cannot run the %s microkernel", kernelName);
+      napi_throw_error(env, "ENOKERNEL", message);
       return NULL;
     }
   }
-  if (p_set_threads != NULL) p_set_threads(1);
+  const char *openblasError = NULL;
+  if (strcmp(library, "own") != 0) openblasError = open_openblas(message, sizeof message);
+  if (openblasError != NULL && strcmp(library, "openblas") == 0) {
+    napi_throw_error(env, "ENOOPENBLAS", openblasError);
+    return NULL;
+  }
+  use_own = strcmp(library, "own") == 0 || openblasError != NULL;
+  own_kernel = kernel;
+  gemm_ready = 1;
+  if (!use_own && p_set_threads != NULL) p_set_threads(1);
   if (threads > 0) gemm_threads = threads > 16 ? 16 : threads;
   else {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     gemm_threads = cores < 1 ? 1 : (cores > 16 ? 16 : (int)cores);
   }
-  napi_value result, core, nthreads;
+  napi_value result, value;
   CHECK(env, napi_create_object(env, &result));
-  const char *name = p_corename != NULL ? p_corename() : "unknown";
-  CHECK(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &core));
-  CHECK(env, napi_create_int32(env, gemm_threads, &nthreads));
-  CHECK(env, napi_set_named_property(env, result, "core", core));
-  CHECK(env, napi_set_named_property(env, result, "threads", nthreads));
+  CHECK(env, napi_create_string_utf8(env, use_own ? "vaekit" : "openblas", NAPI_AUTO_LENGTH, &value));
+  CHECK(env, napi_set_named_property(env, result, "library", value));
+  const char *core = use_own ? vk_gemm_name(own_kernel) : p_corename != NULL ? p_corename() : "unknown";
+  CHECK(env, napi_create_string_utf8(env, core, NAPI_AUTO_LENGTH, &value));
+  CHECK(env, napi_set_named_property(env, result, "core", value));
+  CHECK(env, napi_create_int32(env, gemm_threads, &value));
+  CHECK(env, napi_set_named_property(env, result, "threads", value));
+  if (openblasError != NULL) {
+    CHECK(env, napi_create_string_utf8(env, openblasError, NAPI_AUTO_LENGTH, &value));
+    CHECK(env, napi_set_named_property(env, result, "openblasError", value));
+  }
   return result;
 }
 
@@ -163,9 +243,10 @@ typedef struct {
   int64_t m, n, k, r0, r1, c0, c1;
   int transA, transB, activation;
   float alpha;
+  int failed; /* out of memory for the own GEMM's packing buffers */
 } gemm_job;
 
-static void gemm_block(const gemm_job *j) {
+static void gemm_block(gemm_job *j) {
   const int64_t rows = j->r1 - j->r0, cols = j->c1 - j->c0;
   if (rows <= 0 || cols <= 0) return;
   const int64_t lda = j->transA ? j->m : j->k, ldb = j->transB ? j->k : j->n, ldc = j->n;
@@ -182,41 +263,65 @@ static void gemm_block(const gemm_job *j) {
   if (j->k == 0) {
     if (j->bias == NULL)
       for (int64_t r = 0; r < rows; r++) memset(c + r * ldc, 0, (size_t)cols * 4);
-  } else {
-    p_sgemm(RowMajor, j->transA ? Trans : NoTrans, j->transB ? Trans : NoTrans, (int)rows, (int)cols,
-            (int)j->k, 1.f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+  } else if (sgemm(j->transA, j->transB, rows, cols, j->k, a, lda, b, ldb, beta, c, ldc) != 0) {
+    j->failed = 1;
+    return;
   }
   for (int64_t r = 0; r < rows; r++) activate(c + r * ldc, (size_t)cols, j->activation, j->alpha);
 }
 
 static void *gemm_thread(void *arg) {
-  gemm_block((const gemm_job *)arg);
+  gemm_block((gemm_job *)arg);
   return NULL;
 }
 
-/* C = act(op(A)·op(B) + bias) split over up to gemm_threads threads (small products on one). */
-static void gemm_parallel(gemm_job whole) {
+/*
+ * C = act(op(A)·op(B) + bias) split over up to gemm_threads threads (small products on one).
+ * Returns 0, or -1 when a block ran out of memory.
+ */
+static int gemm_parallel(gemm_job whole) {
   int threads = gemm_threads;
   if ((double)whole.m * (double)whole.n * (double)whole.k < 4194304.0) threads = 1;
   const int byRows = whole.m >= whole.n; /* split the longer side: each thread packs only its share */
   const int64_t extent = byRows ? whole.m : whole.n;
-  if (extent < threads) threads = extent < 1 ? 1 : (int)extent;
+  /* The own GEMM's shares start on a microkernel tile, so that only the last has an edge tile. */
+  int64_t granule = 1;
+  if (use_own) {
+    int mr, nr;
+    vk_gemm_tile(own_kernel, &mr, &nr);
+    granule = byRows ? mr : nr;
+  }
+  const int64_t tiles = (extent + granule - 1) / granule;
+  if (tiles < threads) threads = tiles < 1 ? 1 : (int)tiles;
   gemm_job jobs[16];
   pthread_t ids[16];
   int started[16] = {0};
   for (int t = 0; t < threads; t++) {
     jobs[t] = whole;
-    const int64_t lo = extent * t / threads, hi = extent * (t + 1) / threads;
+    int64_t lo = tiles * t / threads * granule, hi = tiles * (t + 1) / threads * granule;
+    if (hi > extent) hi = extent;
     if (byRows) { jobs[t].r0 = lo; jobs[t].r1 = hi; }
     else { jobs[t].c0 = lo; jobs[t].c1 = hi; }
     if (t > 0) started[t] = pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]) == 0;
   }
   gemm_block(&jobs[0]);
+  int failed = jobs[0].failed;
   for (int t = 1; t < threads; t++) {
     if (started[t]) pthread_join(ids[t], NULL);
     else gemm_block(&jobs[t]);
+    failed |= jobs[t].failed;
   }
+  return failed ? -1 : 0;
 }
+
+/* gemm_parallel for native/mlp_step.c (declared in mlp_step.h): contiguous operands, no activation. */
+int vk_gemm_threaded(int transA, int transB, int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c,
+                     const float *bias) {
+  gemm_job whole = {a, b, c, bias, m, n, k, 0, m, 0, n, transA, transB, 0, 0.f, 0};
+  return gemm_parallel(whole);
+}
+int vk_gemm_is_ready(void) { return gemm_ready; }
+int vk_gemm_thread_count(void) { return gemm_threads; }
 
 /*
  * Reads a call's arguments: the wasm heap (an ArrayBuffer) first, then `nInts` integers and
@@ -254,7 +359,7 @@ static int in_heap(int64_t offset, int64_t bytes, int64_t heapBytes) {
 }
 
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
-  if (p_sgemm == NULL) {
+  if (!gemm_ready) {
     napi_throw_error(env, NULL, "vaekit native gemm: call load() first");
     return NULL;
   }
@@ -280,14 +385,17 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   for (int64_t i = 0; i < batch; i++) {
     gemm_job whole = {(const float *)(base + aOff + i * aStride), (const float *)(base + bOff + i * bStride),
                       (float *)(base + cOff + i * m * n * 4), bias, m, n, k, 0, m, 0, n,
-                      transA, transB, activation, (float)alphaD};
-    gemm_parallel(whole);
+                      transA, transB, activation, (float)alphaD, 0};
+    if (gemm_parallel(whole) != 0) {
+      napi_throw_error(env, "ENOMEM", "vaekit native gemm: out of memory for the packing buffers");
+      return NULL;
+    }
   }
   return NULL;
 }
 
 /*
- * 2-D convolution, NHWC, dilation 1, one group, by im2col / col2im and cblas_sgemm.
+ * 2-D convolution, NHWC, dilation 1, one group, by im2col / col2im and sgemm (OpenBLAS or the own GEMM).
  *
  * Rows r = (b, oh, ow) of the output, N = B*OH*OW of them; K = KH*KW*Ci. The column matrix of a
  * block of rows, col[r][(kh, kw, ci)] = x[b, oh*sH - top + kh, ow*sW - left + kw, ci] (0 outside x),
@@ -402,19 +510,17 @@ static void conv_rows(conv_job *j) {
           for (int64_t i = 0; i < R; i++) memcpy(y + i * Co, j->bias, (size_t)Co * 4);
           beta = 1.f;
         }
-        p_sgemm(RowMajor, NoTrans, NoTrans, (int)R, (int)Co, (int)K, 1.f, a, (int)K, j->w, (int)Co, beta, y, (int)Co);
+        if (sgemm(0, 0, R, Co, K, a, K, j->w, Co, beta, y, Co) != 0) j->failed = 1;
         for (int64_t i = 0; i < R; i++) activate(y + i * Co, (size_t)Co, j->activation, j->alpha);
         break;
       }
       case 1:
-        p_sgemm(RowMajor, NoTrans, Trans, (int)R, (int)K, (int)Co, 1.f, j->dy + r * Co, (int)Co, j->w, (int)Co, 0.f, col,
-                (int)K);
+        if (sgemm(0, 1, R, K, Co, j->dy + r * Co, Co, j->w, Co, 0.f, col, K) != 0) j->failed = 1;
         col2im(g, col, j->out, r, R);
         break;
       default:
         if (!direct) im2col(g, j->x, col, r, R);
-        p_sgemm(RowMajor, Trans, NoTrans, (int)K, (int)Co, (int)R, 1.f, a, (int)K, j->dy + r * Co, (int)Co,
-                r == j->r0 ? 0.f : 1.f, j->out, (int)Co);
+        if (sgemm(1, 0, K, Co, R, a, K, j->dy + r * Co, Co, r == j->r0 ? 0.f : 1.f, j->out, Co) != 0) j->failed = 1;
         break;
     }
   }
@@ -434,7 +540,7 @@ static void *conv_thread(void *arg) {
  * from x and dy. Inputs are only read.
  */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  if (p_sgemm == NULL) {
+  if (!gemm_ready) {
     napi_throw_error(env, NULL, "vaekit native conv2d: call load() first");
     return NULL;
   }
@@ -494,7 +600,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
     free(partials);
   }
   if (failed) {
-    napi_throw_error(env, "ENOMEM", "vaekit native conv2d: out of memory for the column matrix");
+    napi_throw_error(env, "ENOMEM", "vaekit native conv2d: out of memory for the column matrix or packing buffers");
     return NULL;
   }
   return NULL;
@@ -655,6 +761,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpVaeStep", NULL, vk_js_mlp_vae_step, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm's install step for vaekit: builds the optional native kernels (native/vaekit_native.c) with
-// node-gyp. They need only a C compiler and Node's headers to build, and OpenBLAS at run time
-// (src/node/native-kernels.ts). A failed build is not an install failure: vaekit then runs on
-// the plain wasm backend, and says how to get the native kernels back (`npm rebuild vaekit`).
+// node-gyp. They need only a C compiler and Node's headers to build; at run time they use OpenBLAS
+// where it loads, else their own GEMM (native/matmul.c; src/node/compute/native-kernels.ts). A
+// failed build is not an install failure: vaekit then runs on the plain wasm backend, and says how
+// to get the native kernels back (`npm rebuild vaekit`).
 // VAEKIT_NATIVE=off skips the build.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

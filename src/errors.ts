@@ -66,3 +66,49 @@ export class TrainingError extends VaeError {}
 
 /** A worker thread (gradients or the log-likelihood estimate) failed, died or stopped answering. */
 export class WorkerError extends VaeError {}
+
+/**
+ * Where JSON.parse stops on `text` when its message gives no position ("Unexpected token 'e', …"):
+ * the length of the longest prefix that could still begin a JSON text (a prefix that parses, ends too
+ * early, or fails only at its end), found by bisection, as that property holds for every shorter prefix.
+ * @returns a character offset into `text`, or null when the whole text is such a prefix
+ */
+function stopsAt(text: string): number | null {
+  const viable = (k: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, k));
+      return true;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : '';
+      const m = / (?:in JSON )?at position (\d+)/.exec(message);
+      return /^Unexpected end of JSON input/.test(message) || (m !== null && Number(m[1]) >= k);
+    }
+  };
+  if (viable(text.length)) return null;
+  let lo = 0; // viable
+  let hi = text.length; // not viable
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (viable(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A JSON syntax error in one line, with the line and column where the parser stopped (V8 gives a
+ * character position for most errors; for an unexpected token it is found by bisection): for messages
+ * that name a file, e.g. `config.json: line 1, column 21: not JSON (Expected double-quoted property name)`.
+ * @param text - the text given to JSON.parse
+ * @param err - what JSON.parse threw
+ */
+export function describeJsonError(text: string, err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  const m = / (?:in JSON )?at position (\d+)/.exec(message);
+  const at = m ? Number(m[1]) : /^Unexpected end of JSON input/.test(message) ? text.length : stopsAt(text);
+  if (at === null) return `not JSON (${message})`;
+  const before = text.slice(0, at);
+  const line = before.split(/\r\n|\r|\n/).length;
+  const column = at - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  return `line ${line}, column ${column}: not JSON (${m ? message.slice(0, m.index) : message})`;
+}

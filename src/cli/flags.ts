@@ -5,8 +5,9 @@
  * messages: the library writes `training.learningRate`, the CLI shows `--lr`.
  */
 import { Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { BINARIZE_MODES } from '../data/binarize.js';
-import type { SettingNamer } from '../errors.js';
+import { describeJsonError, type SettingNamer } from '../errors.js';
 import { LIKELIHOOD_DEFAULTS, LIKELIHOOD_KINDS } from '../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
 import { ACTIVATIONS, CONV_DEFAULTS, MLP_DEFAULTS, NET_KINDS, RNN_CELLS, RNN_DEFAULTS } from '../nets/index.js';
@@ -39,6 +40,13 @@ export const int = (flag: string, min = 0) => parsed(flag, intAtLeast(min), asIn
 export const positiveNumberFlag = (flag: string) => parsed(flag, positiveNumber, asNumber);
 /** A finite number ≥ 0. */
 export const nonNegativeNumberFlag = (flag: string) => parsed(flag, nonNegativeNumber, asNumber);
+/** A share in (0, 1], e.g. --kl-ratio 0.5. */
+export const shareFlag = (flag: string) =>
+  parsed<number>(
+    flag,
+    { what: 'a number in (0, 1]', plural: 'numbers in (0, 1]', test: (v): v is number => typeof v === 'number' && v > 0 && v <= 1 },
+    asNumber,
+  );
 /** One of the given words. */
 export const oneOf = <T extends string>(flag: string, values: readonly T[]) => parsed(flag, oneOfRule(values), (s) => s);
 
@@ -279,7 +287,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     path: 'training.klRatio',
     applies: 'vae',
     description: `cyclical annealing: the share of each cycle over which β rises, in (0, 1] [${SCHEDULE_DEFAULTS.ratio}]`,
-    parse: positiveNumberFlag('--kl-ratio'),
+    parse: shareFlag('--kl-ratio'),
   },
   {
     flags: '--free-bits <nats>',
@@ -491,8 +499,47 @@ export function backendOption(): Option {
 export function nativeOption(): Option {
   return new Option(
     '--native <mode>',
-    `native kernels on the wasm backend: OpenBLAS matmuls, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when built and OpenBLAS is installed)`,
+    `native kernels on the wasm backend: matmuls (OpenBLAS, else the addon's own GEMM), one-call MLP training steps, Adam, Bernoulli likelihood (${NATIVE_CHOICES.join(', ')}; auto: when the addon is built)`,
   )
     .argParser(oneOf('--native', NATIVE_CHOICES))
     .default('auto');
+}
+
+/**
+ * The JSON of a --config file.
+ * @throws UsageError in one line naming the file: no such file, a folder, unreadable, or not JSON
+ *   (with the line and column where the parser stopped, when it says)
+ */
+export function readConfigJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'expected a file, got a folder' : `cannot read file (${code ?? (e as Error).message})`;
+    throw new UsageError(`--config ${path}: ${why}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`--config ${path}: ${describeJsonError(text, e)}`);
+  }
+}
+
+/**
+ * Checks a flat --config file's value with its flag's own parser, as if given on the command line
+ * (a list as its comma-separated text), so a bad value is a usage error naming the file and the key.
+ * @param path - the --config file, for the message
+ * @param key - the value's key in the file (the flag's camelCase name), e.g. 'batchSize'
+ * @throws UsageError `--config FILE: key: expected …, got '…'`
+ */
+export function checkConfigValue(path: string, key: string, flag: TrainFlag, value: unknown): void {
+  if (!flag.parse || value === null || typeof value === 'boolean') return;
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  try {
+    flag.parse(text);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(`--config ${path}: ${key}: ${e.message.replace(/^--[\w-]+: /, '')}`);
+  }
 }

@@ -49,16 +49,19 @@ const hex = (bytes: Uint8Array): string => '0x' + Array.from(bytes, (b) => b.toS
  */
 export function decodeIdx(bytes: Uint8Array, where: string): IdxArray {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new DataError(`${where}: bad magic number: expected 0x0000 then a type code and a rank, got ${hex(bytes.subarray(0, 4))} (not an IDX file?)`);
+    const got = bytes.length === 0 ? '0 bytes (an empty file)' : hex(bytes.subarray(0, 4));
+    throw new DataError(`${where}: bad magic number at byte 0: expected 0x0000 then a type code and a rank, got ${got} (not an IDX file?)`);
   }
   const type = IDX_TYPES[bytes[2]];
   if (!type) {
-    throw new DataError(`${where}: unknown IDX type code: expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, got ${hex(bytes.subarray(2, 3))}`);
+    throw new DataError(`${where}: unknown IDX type code at byte 2: expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, got ${hex(bytes.subarray(2, 3))}`);
   }
   const rank = bytes[3];
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new DataError(`${where}: truncated header: expected ${headerBytes} bytes for rank ${rank}, got ${bytes.length}`);
+    throw new DataError(
+      `${where}: truncated header: expected ${headerBytes} bytes for rank ${rank}, got ${bytes.length} (the file ends at byte ${bytes.length})`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: rank }, (_, k) => view.getUint32(4 + 4 * k, false));
@@ -67,7 +70,9 @@ export function decodeIdx(bytes: Uint8Array, where: string): IdxArray {
   const got = bytes.length - headerBytes;
   if (got !== expected) {
     const problem = got < expected ? 'truncated file' : `${got - expected} bytes of trailing garbage`;
-    throw new DataError(`${where}: ${problem}: expected ${expected} bytes of data for dims [${dims.join(', ')}], got ${got}`);
+    const position =
+      got < expected ? `the file ends at byte ${bytes.length}, expected ${headerBytes + expected}` : `from byte ${headerBytes + expected} to ${bytes.length}`;
+    throw new DataError(`${where}: ${problem}: expected ${expected} bytes of data for dims [${dims.join(', ')}], got ${got} (${position})`);
   }
   const data = type.make(count); // [Π dims]
   if (type.bytes === 1) {

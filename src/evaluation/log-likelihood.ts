@@ -30,6 +30,8 @@ export interface LogLikelihoodOptions {
    * examples 5000..9999 passes 5000 and gets exactly the numbers a single pass would. Default 0.
    */
   firstIndex?: number;
+  /** Stops the estimate between groups of examples: it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The estimate over a dataset. Log-likelihoods in nats per example. */
@@ -82,7 +84,15 @@ export async function estimateLogLikelihood(model: LatentVariableModel, ds: Data
   const perExampleEss = new Float64Array(n);
   const firstIndex = opts.firstIndex ?? 0;
 
+  let lastYield = performance.now();
   for (let start = 0; start < n; start += groupSize) {
+    // On a synchronous backend (wasm, cpu) every await here resolves as a microtask: give the event
+    // loop a turn now and then, so signals, worker events and an abort are seen within ~0.1 s.
+    if (performance.now() - lastYield > 100) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
+    }
+    opts.signal?.throwIfAborted();
     const b = Math.min(groupSize, n - start);
     const batch = gatherBatch(ds, null, start, start + b, { conditionDim: model.conditionDim });
     const x = tf.tensor2d(batch.x, [b, d]); // [G, D]

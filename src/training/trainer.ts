@@ -306,8 +306,17 @@ async function evaluateEpoch(run: Run, seconds: number): Promise<EpochMetrics> {
   const evalOpts = { batchSize: o.evalBatchSize, seed: o.seed };
   const v: ElboSummary | null = run.val ? await evaluateElbo(model, run.val, evalOpts) : null;
   const t: ElboSummary | null = run.test ? await evaluateElbo(model, run.test, evalOpts) : null;
-  if (v && !Number.isFinite(v.loss)) {
-    throw new TrainingError(`training: the validation loss became ${v.loss} after epoch ${state.epoch + 1}; the last checkpoint is unchanged`);
+  // The weights can turn non-finite in an epoch's last step, after its loss was read: nothing of such an epoch is saved.
+  for (const [split, s] of [
+    ['validation', v],
+    ['test', t],
+  ] as const) {
+    if (s && !Number.isFinite(s.loss)) {
+      throw new TrainingError(
+        `training: the ${split} loss became ${s.loss} after epoch ${state.epoch + 1} (the weights diverged in its last steps); ` +
+          `check the data for extreme values or try a lower ${setting('training.learningRate')}; the last checkpoint is unchanged`,
+      );
+    }
   }
   const heldOut = run.val ?? run.test;
   const latent = heldOut ? await latentStatistics(model, heldOut, { batchSize: o.evalBatchSize }) : null;

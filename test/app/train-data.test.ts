@@ -262,7 +262,7 @@ describe('csvData', () => {
 
   test('rejects a bad cell naming the file, line and column, and text that is not CSV', () => {
     assertDataError(() => csvData('a,b\n1,2\n3,oops\n4,5\n', 'bad.csv'), /^bad\.csv: line 3, column 2 \('b'\): expected a number, got 'oops'$/);
-    assertDataError(() => csvData('a,b\n1,"2\n', 'open.csv'), /^open\.csv: not a readable CSV file/);
+    assertDataError(() => csvData('a,b\n1,"2\n', 'open.csv'), /^open\.csv: line 2, column 2: a quoted cell opens here and is never closed$/);
     assertDataError(() => csvData('a,b\n1,2\n', 'short.csv'), /^short\.csv: expected at least 2 data rows/);
   });
 });

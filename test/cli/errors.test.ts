@@ -72,7 +72,7 @@ describe('vaekit usage errors (exit 2)', () => {
     [['train', '--hidden', '32,x'], /--hidden: expected positive integers separated by commas, got '32,x'/],
     [['train', '--lr', '0'], /--lr: expected a positive number, got '0'/],
     [['train', '--beta', 'nan'], /--beta: expected a number ≥ 0, got 'nan'/],
-    [['train', '--backend', 'gpu'], /--backend: expected one of wasm, cpu, tensorflow, got 'gpu'/],
+    [['train', '--backend', 'gpu'], /--backend: expected one of wasm, cpu, tensorflow, webgpu, auto, got 'gpu'/],
     [['train', '--likelihood', 'poisson'], /--likelihood: expected one of bernoulli, gaussian, mixed, got 'poisson'/],
     [
       ['train', '--likelihood', 'gaussian', '--variance', 'big', '--backend', 'cpu'],

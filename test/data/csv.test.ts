@@ -3,6 +3,7 @@
  * cases and each malformed one, whose DataError must name the file, the 1-based line and the column.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
@@ -44,7 +45,7 @@ describe('readCsvTable on well-formed files', () => {
 });
 
 describe('readCsvTable on malformed files: one DataError naming file, line and column', () => {
-  const cases: Array<{ name: string; text: string; message: RegExp }> = [
+  const cases: Array<{ name: string; text: string; latin1?: boolean; message: RegExp }> = [
     { name: 'a non-numeric cell', text: 'a,b\n1,2\n3,abc\n', message: /line 3, column 2 \('b'\): expected a number, got 'abc'/ },
     { name: 'an empty cell', text: 'a,b\n1,2\n,4\n', message: /line 3, column 1 \('a'\): empty cell; expected a number/ },
     { name: 'a NaN cell', text: 'a,b\n1,NaN\n3,4\n', message: /line 2, column 2 \('b'\): expected a finite number, got 'NaN'/ },
@@ -59,11 +60,14 @@ describe('readCsvTable on malformed files: one DataError naming file, line and c
     { name: 'a single data row', text: 'a,b\n1,2\n', message: /expected at least 2 data rows after the header, got 1/ },
     { name: 'an empty column name', text: 'a,,c\n1,2,3\n4,5,6\n', message: /line 1, column 2: expected a column name in the header, got an empty cell/ },
     { name: 'a repeated column name', text: 'a,b,a\n1,2,3\n4,5,6\n', message: /line 1: column name 'a' appears twice \(columns 1 and 3\)/ },
-    { name: 'an unclosed quote', text: 'a,b\n1,2\n"3,4\n', message: /not a readable CSV file: .*Quote Not Closed/ },
+    { name: 'an unclosed quote', text: 'a,b\n1,2\n"3,4\n', message: /line 3, column 1: a quoted cell opens here and is never closed$/ },
+    { name: 'Latin-1 bytes', text: 'a,b\n1,2\ncaf\u00e9,4\n', latin1: true, message: /line 3, byte 11: expected UTF-8 text, got the byte 0xe9/ },
+    { name: 'a binary file', text: 'a,b\n1,\u00002\n', message: /line 2, byte 6: expected a text \(CSV\) file, got a NUL byte/ },
   ];
   for (const c of cases) {
     test(`${c.name}`, () => {
       const path = csv(c.text);
+      if (c.latin1) writeFileSync(path, Buffer.from(c.text, 'latin1'));
       assertDataError(() => readCsvTable(path), new RegExp(`^${escape(path)}: `), c.message);
     });
   }

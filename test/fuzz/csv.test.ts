@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DataError, VaeError } from '../../src/errors.js';
-import { csvRecords } from '../../src/data/csv-records.js';
+import { csvRecords, decodeCsvBytes } from '../../src/data/csv-records.js';
 import { numericTable, type NumericTable, type NumericTableOptions } from '../../src/data/table.js';
 import { csvText } from '../../src/node/formats/csv.js';
 
@@ -179,6 +179,43 @@ describe('CSV reader (fuzzed)', () => {
         );
       }),
       { seed: SEED, numRuns: 500 },
+    );
+  });
+});
+
+describe('CSV bytes (fuzzed)', () => {
+  test('decodeCsvBytes accepts exactly the UTF-8 bytes without NUL, and names the line and byte of the first bad one', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => new TextEncoder().encode(s)),
+      fc
+        .tuple(fc.string({ maxLength: 10 }), fc.uint8Array({ minLength: 1, maxLength: 3 }), fc.string({ maxLength: 10 }))
+        .map(([a, b, c]) => Uint8Array.from([...new TextEncoder().encode(a), ...b, ...new TextEncoder().encode(c)])),
+    );
+    fc.assert(
+      fc.property(bytes, (b) => {
+        let expected: string | null;
+        try {
+          expected = b.includes(0) ? null : strict.decode(b);
+        } catch {
+          expected = null;
+        }
+        let got: string | null;
+        try {
+          got = decodeCsvBytes(b, 'f.csv');
+        } catch (e) {
+          if (!(e instanceof DataError)) throw e;
+          assert.match(e.message, /^f\.csv: line \d+, byte \d+: expected /);
+          const at = Number(/byte (\d+)/.exec(e.message)![1]);
+          assert.ok(at < b.length);
+          // Everything before the named byte is well-formed UTF-8 without NUL.
+          assert.ok(!b.subarray(0, at).includes(0));
+          got = null;
+        }
+        assert.equal(got, expected);
+      }),
+      { seed: SEED, numRuns: 2000 },
     );
   });
 });

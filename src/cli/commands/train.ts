@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../../node/compute/backend.js';
 import type { NativeChoice } from '../../node/compute/native-kernels.js';
@@ -23,7 +23,7 @@ import { LINEAR_RUN_FILES } from '../../node/runs/folder.js';
 import { trainRun, type TrainRunResult } from '../../node/runs/kinds.js';
 import type { RunCallbacks } from '../../node/runs/vae-train.js';
 import { UsageError, type CliIo } from '../io.js';
-import { attributeName, flagName, flagNamer, nativeOption, setPath, TRAIN_FLAGS } from '../flags.js';
+import { attributeName, checkConfigValue, flagName, flagNamer, nativeOption, readConfigJson, setPath, TRAIN_FLAGS } from '../flags.js';
 
 interface TrainCommandFlags {
   config?: string;
@@ -42,12 +42,7 @@ const SECTIONS = ['kind', 'version', 'model', 'training', 'compute'];
  * @throws UsageError for unreadable JSON or an unknown option
  */
 function configFile(path: string): { partial: PartialRunConfig; given: Set<string> } {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`--config ${path}: ${(e as Error).message}`);
-  }
+  const json = readConfigJson(path) as Record<string, unknown>;
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new UsageError(`--config ${path}: expected a JSON object, got ${JSON.stringify(json)}`);
   const nested = SECTIONS.some((k) => k in json) || typeof json.data === 'object';
@@ -66,6 +61,7 @@ function configFile(path: string): { partial: PartialRunConfig; given: Set<strin
   for (const [k, v] of Object.entries(json)) {
     const f = byAttribute.get(k);
     if (!f) throw new UsageError(`--config ${path}: unknown option '${k}'`);
+    checkConfigValue(path, k, f, v);
     setPath(partial, f.path, v);
   }
   return { partial, given: new Set(Object.keys(json)) };

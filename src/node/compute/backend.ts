@@ -10,14 +10,20 @@
  * - `cpu`: the plain JavaScript backend (about 7× slower for training; the reference for tests).
  * - `tensorflow`: @tensorflow/tfjs-node (native TensorFlow), used only if the user installed it;
  *   vaekit never depends on it.
+ * - `webgpu`: @tensorflow/tfjs-backend-webgpu on a GPU through Dawn, from the optional package
+ *   `webgpu` (src/node/compute/webgpu.ts), with vaekit's WGSL kernels (src/backend/webgpu-*.ts).
+ * - `auto`: webgpu where it initialises (the package, a Vulkan driver and an adapter are there),
+ *   else wasm. Not the default: a GPU would change a run's numbers (float32 summation order) and its
+ *   recorded backend from machine to machine; wasm stays the default everywhere.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, setting } from '../../errors.js';
 import { installWasmMatMulFix } from '../../backend/wasm-matmul.js';
 import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 import { installNativeKernels, type NativeChoice } from './native-kernels.js';
+import { initWebGpu, NODE_WEBGPU_LOADER, type WebGpuLoader } from './webgpu.js';
 
-export const BACKENDS = ['wasm', 'cpu', 'tensorflow'] as const;
+export const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgpu', 'auto'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Options of `useBackend`. */
@@ -27,13 +33,21 @@ export interface BackendOptions {
    * 'off'. 'on' and 'off' are also written to process.env.VAEKIT_NATIVE for worker threads.
    */
   native?: NativeChoice;
+  /** `auto` only: told why webgpu was not usable when it falls back to wasm (the ConfigError's message). */
+  onAutoFallback?: (reason: string) => void;
+  /** Where the webgpu backend's packages and Vulkan checks come from (tests pass fakes). */
+  webgpuLoader?: WebGpuLoader;
+  /** Options of Dawn's `create()` for webgpu, e.g. ['backend=vulkan'] or ['adapter=NVIDIA']. Default none. */
+  dawnOptions?: string[];
 }
 
 /**
  * Makes `name` the active backend and waits until it is ready.
- * @returns the name tfjs reports as active
+ * @returns the name tfjs reports as active ('wasm' or 'webgpu' for `auto`)
  * @throws ConfigError for an unknown name, `tensorflow` when @tensorflow/tfjs-node is not installed,
- *   or `native: 'on'` when the native addon or OpenBLAS cannot be loaded
+ *   `webgpu` when the `webgpu` package, the Vulkan loader, a driver or an adapter is missing (one line
+ *   saying which), `native: 'on'` with a backend other than wasm, or `native: 'on'` when the native
+ *   addon or OpenBLAS cannot be loaded
  */
 export async function useBackend(name: BackendName = 'wasm', options: BackendOptions = {}): Promise<string> {
   if (!BACKENDS.includes(name)) {
@@ -53,6 +67,17 @@ export async function useBackend(name: BackendName = 'wasm', options: BackendOpt
 
 /** `useBackend` without its listener bookkeeping. */
 async function initialise(name: BackendName, options: BackendOptions): Promise<string> {
+  if (name === 'auto') {
+    // Native kernels asked for by name run on wasm: no GPU probe then.
+    if (options.native === 'on') return initialise('wasm', options);
+    try {
+      return await initialise('webgpu', options);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      options.onAutoFallback?.(e.message);
+      return initialise('wasm', options);
+    }
+  }
   if (options.native === 'on' && name !== 'wasm') {
     throw new ConfigError(
       `${setting('native', 'on')}: native kernels run on the wasm backend, not ${setting('compute.backend', name)}; use ${setting('compute.backend', 'wasm')} or leave ${setting('native')} out`,
@@ -65,6 +90,8 @@ async function initialise(name: BackendName, options: BackendOptions): Promise<s
     // An explicit choice goes into the environment too, so worker threads started later follow it.
     if (options.native === 'on' || options.native === 'off') process.env.VAEKIT_NATIVE = options.native;
     installNativeKernels(options.native ?? 'auto', 0, 'wasm');
+  } else if (name === 'webgpu') {
+    await initWebGpu(options.webgpuLoader ?? NODE_WEBGPU_LOADER, options.dawnOptions ?? []);
   } else if (name === 'tensorflow') {
     try {
       const modName = '@tensorflow/tfjs-node';
@@ -77,7 +104,12 @@ async function initialise(name: BackendName, options: BackendOptions): Promise<s
       );
     }
   }
-  const ok = await tf.setBackend(name);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (cause) {
+    throw new ConfigError(`backend: '${name}' failed to initialise (${String((cause as Error).message ?? cause).split('\n')[0]})`, { cause });
+  }
   if (!ok) throw new ConfigError(`backend: '${name}' failed to initialise`);
   await tf.ready();
   if (name === 'cpu') {

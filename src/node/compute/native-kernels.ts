@@ -1,7 +1,7 @@
 /**
  * Native kernels for the wasm backend on Node.js, computing straight on the wasm heap: matrix
- * products on OpenBLAS over every core, Adam's step in one pass, and the Bernoulli log-likelihood
- * in one pass.
+ * products on OpenBLAS (or, where none loads, the addon's own GEMM) over every core, Adam's step in
+ * one pass, and the Bernoulli log-likelihood in one pass.
  *
  * The wasm backend keeps every tensor in one WebAssembly.Memory; its matmuls run on XNNPACK at
  * about 23 GFLOP/s on one core of this project's machine (128-bit SIMD, no FMA, one thread in
@@ -16,9 +16,16 @@
  * kernel that was registered before. Numbers agree with the `cpu` backend up to float32
  * summation order (test/backend/native-kernels.test.ts).
  *
+ * Where no OpenBLAS loads (a fresh machine), the products and convolutions run on the addon's own
+ * single-precision GEMM (native/matmul.c): cache-blocked and packed the BLIS way, with an AVX-512
+ * (12 × 32), AVX2 + FMA (6 × 16) or portable (6 × 8) microkernel chosen from the CPU's feature
+ * bits, split over the same threads. At the MNIST VAE's sizes it matches or beats Debian's OpenBLAS
+ * (bench/matmul.ts). `VAEKIT_GEMM` (or `parts.gemm`) forces it, or one microkernel, for tests and
+ * benchmarks (test/backend/native-matmul.test.ts).
+ *
  * Convolutions (NHWC, dilation 1): `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` (also the
  * forward pass of conv2dTranspose) and `Conv2DBackpropFilter` by im2col / col2im and the same
- * OpenBLAS sgemm, the rows (b, oh, ow) split over the threads and walked in blocks whose column
+ * GEMM (OpenBLAS or the own one), the rows (b, oh, ow) split over the threads and walked in blocks whose column
  * matrix stays in cache (native/vaekit_native.c). XNNPACK's own Conv2D runs on one thread; wasm's
  * Conv2DBackpropInput is a scalar loop; and wasm has no Conv2DBackpropFilter at all (vaekit's
  * composite, src/backend/conv-grad.ts, stands in where the addon is not built). At the conv VAE's
@@ -38,8 +45,8 @@
  * The importance-sampled log p(x) spends most of its time there after the matmuls.
  *
  * Off by choice with `VAEKIT_NATIVE=off` or `--native off`. Without OpenBLAS (`apt-get install
- * libopenblas0-pthread`) the matmuls and convolutions stay on wasm and Adam and the likelihood are still native;
- * without the addon vaekit runs on plain wasm.
+ * libopenblas0-pthread`) the matmuls and convolutions run on the own GEMM; without the addon vaekit
+ * runs on plain wasm.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -52,7 +59,15 @@ import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 
 /** The addon's exports (native/vaekit_native.c). */
 interface NativeAddon {
-  load(threads: number): { core: string; threads: number };
+  /**
+   * Chooses the GEMM: `library` 'auto' (OpenBLAS where it loads, else the own one), 'openblas' (or
+   * throw) or 'own'; `kernel` the own GEMM's microkernel ('auto' the best this CPU runs).
+   */
+  load(
+    threads: number,
+    library?: 'auto' | 'openblas' | 'own',
+    kernel?: GemmMicrokernel | 'auto',
+  ): { library: 'openblas' | 'vaekit'; core: string; threads: number; openblasError?: string };
   gemm(
     heap: ArrayBuffer,
     batch: number,
@@ -123,14 +138,28 @@ interface NativeAddon {
   ): void;
 }
 
+/** The own GEMM's microkernels (native/matmul.c). */
+export const GEMM_MICROKERNELS = ['avx512', 'avx2', 'portable'] as const;
+export type GemmMicrokernel = (typeof GEMM_MICROKERNELS)[number];
+
+/**
+ * Which GEMM the native matmuls use: `auto` OpenBLAS where it loads, else the own one with the best
+ * microkernel this CPU runs; `own` the own one even where OpenBLAS loads; a microkernel's name, the
+ * own one with that microkernel (an error where the CPU cannot run it).
+ */
+export const GEMM_CHOICES = ['auto', 'own', ...GEMM_MICROKERNELS] as const;
+export type GemmChoice = (typeof GEMM_CHOICES)[number];
+
 /** What `installNativeKernels` installed. */
 export interface NativeKernelsInfo {
   /**
-   * The matmuls' library, or null when OpenBLAS could not be loaded (then wasm's XNNPACK does them):
-   * OpenBLAS's kernel family (openblas_get_corename, e.g. 'SkylakeX') and the threads a product is split over.
+   * The matmuls' GEMM, or null when the matmuls were left to wasm's XNNPACK: `openblas` with its
+   * kernel family as `core` (openblas_get_corename, e.g. 'SkylakeX'), or `vaekit` (the own GEMM)
+   * with its microkernel ('avx512 12x32') and, when OpenBLAS was tried and did not load, why; and
+   * the threads a product is split over.
    */
-  blas: { library: 'openblas'; core: string; threads: number } | null;
-  /** The convolution kernels running natively on OpenBLAS (empty when none). */
+  blas: { library: 'openblas' | 'vaekit'; core: string; threads: number; openblasError?: string } | null;
+  /** The convolution kernels running natively on the GEMM of `blas` (empty when none). */
   conv: string[];
   /** Threads of the Bernoulli kernel (as many as the products', else one per core). */
   threads: number;
@@ -139,9 +168,13 @@ export interface NativeKernelsInfo {
 /** One line for logs: what runs natively. */
 export function describeNativeKernels(info: NativeKernelsInfo): string {
   const conv = info.conv.length === CONV_KERNELS.length ? ', convolutions and their bias gradients' : info.conv.length > 0 ? `, ${info.conv.join(', ')}` : '';
-  return info.blas
-    ? `OpenBLAS (${info.blas.core}, ${info.blas.threads} threads) matmuls${conv}, Adam, Bernoulli likelihood`
-    : `Adam, Bernoulli likelihood; matmuls on plain wasm (${unavailable ?? 'no OpenBLAS'})`;
+  if (!info.blas) return `Adam, Bernoulli likelihood; matmuls on plain wasm (${unavailable ?? 'no OpenBLAS'})`;
+  const { library, core, threads, openblasError } = info.blas;
+  const gemm =
+    library === 'openblas'
+      ? `OpenBLAS (${core}, ${threads} threads)`
+      : `own GEMM (${core}, ${threads} threads${openblasError ? `; ${openblasError.split(';')[0]}` : ''})`;
+  return `${gemm} matmuls${conv}, Adam, Bernoulli likelihood`;
 }
 
 /** Whether the native kernels are used: `auto` when available, `on` required, `off` never. */
@@ -184,8 +217,9 @@ export function nativeKernelsInfo(): NativeKernelsInfo | null {
 }
 
 /**
- * What the last `installNativeKernels('auto')` could not load (the addon not built, or no OpenBLAS
- * for the matmuls), with what to do; null when everything loaded or the kernels were turned off.
+ * What the last `installNativeKernels('auto')` could not load (the addon not built, or OpenBLAS,
+ * whose place the own GEMM then takes), with what to do; null when everything loaded or the kernels
+ * were turned off.
  */
 export function nativeKernelsUnavailable(): string | null {
   return unavailable;
@@ -492,26 +526,28 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
 
 /**
  * Registers the native kernels on the wasm backend (after `@tensorflow/tfjs-backend-wasm` is
- * imported): the in-place Adam step and the Bernoulli log-likelihood whenever the addon loads, and
- * OpenBLAS for `BatchMatMul`, `_FusedMatMul`, `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and
- * `Conv2DBackpropFilter` (with a native `Sum` over leading axes, the bias gradients) when OpenBLAS
- * loads too. Idempotent.
+ * imported): the in-place Adam step, the Bernoulli log-likelihood, and `BatchMatMul`, `_FusedMatMul`,
+ * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` (with a native `Sum` over
+ * leading axes, the bias gradients) on OpenBLAS, or on the own GEMM where OpenBLAS does not load.
+ * Idempotent.
  * @param choice `auto`: install what loads, quietly (`nativeKernelsUnavailable()` says what did
  *   not); `on`: install everything or throw; `off`: remove them and return null. `VAEKIT_NATIVE` in
  *   the environment, when set, overrides `auto`.
  * @param threads threads a large product is split over (default: one per core)
- * @param parts for comparisons: `matmul: false` leaves the matmuls and convolutions to wasm even
- *   where OpenBLAS loads (OpenBLAS is not loaded); `conv: false` leaves the convolutions and Sum alone (the
+ * @param parts for comparisons: `matmul: false` leaves the matmuls and convolutions to wasm (OpenBLAS
+ *   is not loaded); `gemm` picks their GEMM (`GEMM_CHOICES`; default `VAEKIT_GEMM` when set, else
+ *   `auto`: OpenBLAS where it loads); `conv: false` leaves the convolutions and Sum alone (the
  *   weight gradient is then vaekit's composite, src/backend/conv-grad.ts); `convForward: false`
  *   leaves `Conv2D` and `FusedConv2D` to wasm's XNNPACK and runs only the gradients natively
  * @returns what was installed, or null when nothing was
- * @throws ConfigError when `on` is asked for and the addon or OpenBLAS cannot be loaded
+ * @throws ConfigError when `on` is asked for and the addon cannot be loaded, for an unknown `gemm`
+ *   or `VAEKIT_GEMM`, or a microkernel this CPU cannot run
  */
 export function installNativeKernels(
   choice: NativeChoice = 'auto',
   threads = 0,
   backendName = 'wasm',
-  parts: { matmul?: boolean; conv?: boolean; convForward?: boolean } = {},
+  parts: { matmul?: boolean; gemm?: GemmChoice; conv?: boolean; convForward?: boolean } = {},
 ): NativeKernelsInfo | null {
   if (!NATIVE_CHOICES.includes(choice)) {
     throw new ConfigError(`native: expected one of ${NATIVE_CHOICES.join(', ')}, got '${String(choice)}'`);
@@ -522,6 +558,12 @@ export function installNativeKernels(
       throw new ConfigError(`VAEKIT_NATIVE: expected one of ${NATIVE_CHOICES.join(', ')}, got '${fromEnv}'`);
     }
     choice = fromEnv as NativeChoice;
+  }
+  const gemmFromEnv = process.env.VAEKIT_GEMM;
+  const gemm = parts.gemm ?? (gemmFromEnv != null && gemmFromEnv !== '' ? (gemmFromEnv as GemmChoice) : 'auto');
+  if (!GEMM_CHOICES.includes(gemm)) {
+    const where = parts.gemm != null ? 'native: gemm' : 'VAEKIT_GEMM';
+    throw new ConfigError(`${where}: expected one of ${GEMM_CHOICES.join(', ')}, got '${String(gemm)}'`);
   }
   unavailable = null;
   if (choice === 'off') {
@@ -546,10 +588,15 @@ export function installNativeKernels(
     unwrapConv(backendName);
   } else
     try {
-      const loaded = native.load(threads);
-      blas = { library: 'openblas', core: loaded.core, threads: loaded.threads };
+      const loaded = gemm === 'auto' ? native.load(threads, 'auto') : native.load(threads, 'own', gemm === 'own' ? 'auto' : gemm);
+      // An addon built before the own GEMM returns no `library` (and throws where OpenBLAS is missing).
+      blas = { library: loaded.library ?? 'openblas', core: loaded.core, threads: loaded.threads };
+      if (loaded.openblasError != null) {
+        blas.openblasError = loaded.openblasError;
+        unavailable = loaded.openblasError;
+      }
     } catch (cause) {
-      if (choice === 'on') {
+      if (gemm !== 'auto' || choice === 'on') {
         throw new ConfigError(`native: the native matmuls are not available (${firstLine(cause)}), or use ${setting('native', 'off')}`, { cause });
       }
       unavailable = firstLine(cause);

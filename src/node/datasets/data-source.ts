@@ -181,6 +181,12 @@ function loadImageFolder(spec: string, opts: DataSourceOptions): LoadedData {
     const { train, test, classes } = loadPngFolder(spec, { scale: opts.scale ?? DEFAULT_SCALE.image, resize: opts.resize });
     return { name: resolve(spec), kind: 'image', train, test, standardizer: null, ...(classes ? { classes } : {}) };
   }
+  if (!isIdx) {
+    throw new DataError(
+      `${spec}: expected a folder of MNIST-format IDX files (missing ${Object.values(MNIST_FILES).join(', ')}, plain or .gz) ` +
+        'or of PNG images (directly, in class folders, or in train/ and test/), got neither',
+    );
+  }
   if (opts.resize != null) throw new ConfigError(`${setting('data.resize')}: applies to PNG folders; ${spec} holds MNIST-format IDX files`);
   return { name: resolve(spec), kind: 'image', ...loadIdxDataset(spec, { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
 }
@@ -202,12 +208,31 @@ function tableTestSize(n: number): number {
   return Math.max(1, Math.round(TABLE_SPLIT.testFraction * n));
 }
 
+/**
+ * Raw values divided by the scale, float32.
+ * @param x - values [N, D], raw units
+ * @throws ConfigError naming the scale, the source, the example (0-based row of data) and the column
+ *   when a quotient leaves float32's range (±3.4e38), which would make the standardisation overflow
+ */
+function scaled(x: Float32Array, scale: number, dataDim: number, columns: readonly string[] | undefined, source: string): Float32Array {
+  const out = x.map((v) => v / scale); // [N, D]
+  const i = out.findIndex((v) => !Number.isFinite(v));
+  if (i >= 0) {
+    const col = i % dataDim;
+    throw new ConfigError(
+      `${setting('data.scale', scale)}: ${source}: example ${Math.floor(i / dataDim)}, column ${col + 1}${columns?.[col] ? ` ('${columns[col]}')` : ''}: ` +
+        `${Number(x[i].toPrecision(7))} / ${scale} is beyond float32's range (±3.4e38); use a larger scale`,
+    );
+  }
+  return out;
+}
+
 /** Scales, splits ({@link TABLE_SPLIT}) and standardises a whole table. */
 function loadTable(name: string, table: NumericTable, opts: DataSourceOptions): LoadedData {
   const scale = opts.scale ?? DEFAULT_SCALE.table;
   if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`scale: expected a positive finite number, got ${scale}`);
   let raw = table.data;
-  if (scale !== 1) raw = makeDataset({ ...raw, x: raw.x.map((v) => v / scale) });
+  if (scale !== 1) raw = makeDataset({ ...raw, x: scaled(raw.x, scale, raw.dataDim, raw.columns, name) });
   const split = splitTrainTest(raw, tableTestSize(raw.numExamples), TABLE_SPLIT.seed);
   const standardizer = opts.standardizer ?? Standardizer.fit(split.train, { identity: oneHotMask(table.layout) });
   return {
@@ -241,10 +266,18 @@ function loadSeries(name: string, loaded: LoadedSeries, opts: DataSourceOptions)
   const scale = opts.scale ?? DEFAULT_SCALE.series;
   if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`scale: expected a positive finite number, got ${scale}`);
   const s = loaded.series;
-  const series = scale === 1 ? s : { ...s, values: s.values.map((v) => v / scale) };
+  const series = scale === 1 ? s : { ...s, values: scaled(s.values, scale, s.numFeatures, s.columns, name) };
   const window = opts.window ?? SERIES_DEFAULTS.window;
   const stride = opts.stride ?? SERIES_DEFAULTS.stride;
-  const w = windowSeries(series, { window, stride, standardizer: opts.standardizer });
+  let w: ReturnType<typeof windowSeries>;
+  try {
+    w = windowSeries(series, { window, stride, standardizer: opts.standardizer });
+  } catch (e) {
+    // A part too short for the window: name the setting to change as well as the file.
+    if (e instanceof DataError && / holds no window of /.test(e.template))
+      throw new DataError(`${setting('data.window', window)}: ${e.template}`, { cause: e });
+    throw e;
+  }
   return {
     name,
     kind: 'series',

@@ -8,10 +8,10 @@
  * 'YYYY-MM-DD HH:MM[:SS]' or ISO 8601 with 'T' (regular step: the most common difference), or plain
  * numbers (regular step: the most common difference).
  */
-import { numericTable, type TextRecord } from '../../data/table.js';
+import { numericTable, type NumericTable, type TextRecord } from '../../data/table.js';
 import type { TimeSeries } from '../../data/windows.js';
 import { readCsvRecords } from '../formats/csv.js';
-import { ConfigError, DataError } from '../../errors.js';
+import { ConfigError, DataError, VaeError } from '../../errors.js';
 
 /** Options of {@link readCsvSeries}. */
 export interface SeriesCsvOptions {
@@ -152,6 +152,18 @@ function mostCommon(values: readonly number[]): number {
  *   malformed or repeated (naming the lines), or a feature cell is bad (file, line, column)
  * @throws ConfigError when the time column is also listed as a feature or is the label column
  */
+/**
+ * The table's error with its column numbers counted in the file: the table is read without the time
+ * column (0-based `timeCol`), so its column k (1-based) is the file's k + 1 from the time column on.
+ */
+function withFileColumns(e: unknown, source: string, timeCol: number): unknown {
+  if (!(e instanceof VaeError) || !e.message.startsWith(`${source}: `)) return e;
+  const message = e.template.replace(/(line \d+, column )(\d+)/, (_, head: string, k: string) => `${head}${Number(k) > timeCol ? Number(k) + 1 : Number(k)}`);
+  if (message === e.template) return e;
+  const Class = e.constructor as new (message: string, options?: { cause?: unknown }) => VaeError;
+  return new Class(message, { cause: e });
+}
+
 export function readCsvSeries(path: string, opts: SeriesCsvOptions): LoadedSeries {
   const source = opts.source ?? path;
   const records = readCsvRecords(path, source);
@@ -169,12 +181,17 @@ export function readCsvSeries(path: string, opts: SeriesCsvOptions): LoadedSerie
   );
   const { order, breaks, notes } = orderByTime(points, unit, source);
   const without = (r: TextRecord): TextRecord => ({ cells: r.cells.filter((_, j) => j !== col), line: r.line });
-  const table = numericTable([without(head), ...order.map((i) => without(rows[i]))], {
-    source,
-    columns: opts.columns,
-    labelColumn: opts.labelColumn,
-    labelColumnOptional: opts.labelColumnOptional,
-  });
+  let table: NumericTable;
+  try {
+    table = numericTable([without(head), ...order.map((i) => without(rows[i]))], {
+      source,
+      columns: opts.columns,
+      labelColumn: opts.labelColumn,
+      labelColumnOptional: opts.labelColumnOptional,
+    });
+  } catch (e) {
+    throw withFileColumns(e, source, col);
+  }
   const data = table.data;
   if (table.skippedColumns.length) notes.push(`${source}: text columns left out: ${table.skippedColumns.join(', ')}`);
   return {

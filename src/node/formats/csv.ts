@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { csvRecords } from '../../data/csv-records.js';
+import { csvRecords, decodeCsvBytes } from '../../data/csv-records.js';
 import { numericTable, type NumericTable, type NumericTableOptions, type TextRecord } from '../../data/table.js';
 import { DataError } from '../../errors.js';
 
@@ -13,16 +13,24 @@ import { DataError } from '../../errors.js';
  * The records of a CSV file, each with the 1-based line it starts on (csv-parse: RFC 4180 quoting, a
  * leading BOM, blank lines skipped, cells trimmed, rows of any length).
  * @param source - the file's name in messages
- * @throws DataError when the file cannot be read or parsed as CSV (unclosed quote …)
+ * @throws DataError when the file cannot be read, is not UTF-8 text (naming the line and byte), or
+ *   cannot be parsed as CSV (an unclosed quote: its line and column)
  */
 export function readCsvRecords(path: string, source = path): TextRecord[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (cause) {
-    throw new DataError(`${source}: cannot read the CSV file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, { cause });
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EISDIR'
+        ? 'expected a file, got a folder'
+        : code === 'EACCES'
+          ? 'cannot read the CSV file (permission denied)'
+          : `cannot read the CSV file (${code ?? (cause as Error).message})`;
+    throw new DataError(`${source}: ${why}`, { cause });
   }
-  return csvRecords(text, source);
+  return csvRecords(decodeCsvBytes(bytes, source), source);
 }
 
 /**

@@ -29,7 +29,7 @@ function readBytes(file: string): Uint8Array {
   try {
     raw = readFileSync(file);
   } catch (err) {
-    throw new DataError(`${file}: cannot read file (${(err as Error).message})`, { cause: err });
+    throw new DataError(`${file}: ${readFailure(err as NodeJS.ErrnoException)}`, { cause: err });
   }
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
@@ -37,6 +37,14 @@ function readBytes(file: string): Uint8Array {
   } catch (err) {
     throw new DataError(`${file}: corrupt gzip data (${(err as Error).message})`, { cause: err });
   }
+}
+
+/** Why a file could not be read, in words ('expected a file, got a folder'), for a message naming it. */
+function readFailure(err: NodeJS.ErrnoException): string {
+  if (err.code === 'EISDIR') return 'expected a file, got a folder';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'cannot read file (permission denied)';
+  if (err.code === 'ENOENT') return 'no such file';
+  return `cannot read file (${err.message})`;
 }
 
 /**

@@ -240,6 +240,12 @@ export class DataParallelGradients implements GradientEngine {
       // A worker reports errors through its status word; one that died outright never answers, so give up after a while.
       const deadline = performance.now() + WORKER_TIMEOUT_MS;
       while (Atomics.load(h.ctrl, CTRL.done) !== this.seq) {
+        if (Atomics.load(h.ctrl, CTRL.dead) === 1) {
+          const msg = receiveMessageOnPort(h.port)?.message as { error?: string } | undefined;
+          throw new WorkerError(
+            `gradient worker ${i + 1}: the thread ended mid-step${msg?.error ? ` (${msg.error})` : ''}; the run resumes from its last checkpoint`,
+          );
+        }
         if (performance.now() > deadline)
           throw new WorkerError(`gradient worker ${i + 1}: no answer in ${WORKER_TIMEOUT_MS / 1000} s (did the worker thread die?)`);
         Atomics.wait(h.ctrl, CTRL.done, Atomics.load(h.ctrl, CTRL.done), 1000);

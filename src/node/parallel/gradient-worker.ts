@@ -11,9 +11,18 @@ import { modelFromDescription } from '../../models/index.js';
 import { shardGradients } from '../../training/engine.js';
 import { useBackend } from '../compute/backend.js';
 import { CMD, CTRL, CTRL_WORDS, KL_WEIGHT_OFFSET, type WorkerInit } from './protocol.js';
+import { injectedFault } from './fault-injection.js';
 
 const init = workerData as WorkerInit & { errors: MessagePort };
 const report = (e: unknown) => init.errors.postMessage({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+
+// However this thread ends (QUIT, process.exit, an uncaught error), say so through shared memory:
+// the training thread blocks in Atomics.wait and cannot see the Worker's 'exit' event.
+process.on('exit', () => {
+  const ctrl = new Int32Array(init.control, 0, CTRL_WORDS);
+  Atomics.store(ctrl, CTRL.dead, 1);
+  Atomics.notify(ctrl, CTRL.done);
+});
 
 async function main(): Promise<void> {
   await useBackend(init.backend);
@@ -28,6 +37,8 @@ async function main(): Promise<void> {
   const sizes = init.shapes.map((s) => s.reduce((a, b) => a * b, 1));
   let loadedVersion = -1;
   let seq = 0;
+  let steps = 0;
+  const dieAt = injectedFault('gradient-worker');
   init.errors.postMessage({ ready: true });
 
   for (;;) {
@@ -35,6 +46,7 @@ async function main(): Promise<void> {
     seq = Atomics.load(ctrl, CTRL.seq);
     const cmd = Atomics.load(ctrl, CTRL.cmd);
     if (cmd === CMD.quit) break;
+    if (++steps === dieAt) process.exit(1);
     try {
       const version = Atomics.load(ctrl, CTRL.weightsVersion);
       if (version !== loadedVersion) {

@@ -52,6 +52,9 @@ export async function estimateLogLikelihoodParallel(
       ds.numExamples,
     );
   const artifacts = await vae.toArtifacts();
+  // A worker that fails or dies stops this thread's share too, so the error surfaces within one group of examples.
+  const abort = new AbortController();
+  const workers: Array<{ terminate(): Promise<number> }> = [];
   const d = ds.dataDim;
 
   const workerParts = parts.slice(1).map(([start, end], w) => {
@@ -69,6 +72,7 @@ export async function estimateLogLikelihoodParallel(
       chunkRows: est.chunkRows,
       firstIndex: start,
     });
+    workers.push(worker);
     return new Promise<{ perExample: Float64Array; perExampleSe: Float64Array; perExampleEss: Float64Array }>((resolve, reject) => {
       worker.on('message', (m: { done?: number; error?: string; perExample?: Float64Array; perExampleSe?: Float64Array; perExampleEss?: Float64Array }) => {
         if (m.error) reject(new WorkerError(`log-likelihood worker ${w + 1}: ${m.error}`));
@@ -79,17 +83,25 @@ export async function estimateLogLikelihoodParallel(
       });
       worker.on('error', (e) => reject(new WorkerError(`log-likelihood worker ${w + 1} failed: ${e.message}`)));
       worker.on('exit', (code) => reject(new WorkerError(`log-likelihood worker ${w + 1} exited with code ${code}`)));
-    }).finally(() => worker.terminate());
+    })
+      .catch((e: unknown) => {
+        abort.abort(e);
+        throw e;
+      })
+      .finally(() => worker.terminate());
   });
   // Reject-safe: collect every outcome before deciding, so no worker is left running.
   const localPromise = estimateLogLikelihood(vae, takeFirst(ds, parts[0][1]), {
     ...est,
+    signal: est.signal ? AbortSignal.any([est.signal, abort.signal]) : abort.signal,
     firstIndex: 0,
     onProgress: (n) => {
       done[0] = n;
       report();
     },
   });
+  // This thread failing stops the workers.
+  localPromise.catch(() => workers.forEach((w) => void w.terminate()));
   const settled = await Promise.allSettled([localPromise, ...workerParts]);
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;

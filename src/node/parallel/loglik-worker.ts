@@ -8,6 +8,7 @@ import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
 import type { VaeArtifacts } from '../../models/description.js';
 import { modelFromArtifacts } from '../../models/index.js';
 import { useBackend } from '../compute/backend.js';
+import { injectedFault } from './fault-injection.js';
 
 interface Init {
   artifacts: VaeArtifacts;
@@ -27,6 +28,7 @@ interface Init {
 async function main(): Promise<void> {
   const init = workerData as Init;
   await useBackend(init.backend);
+  if (injectedFault('loglik-worker') === 0) process.exit(1);
   const vae = await modelFromArtifacts(init.artifacts);
   try {
     const ds = makeDataset({

@@ -29,6 +29,8 @@ export const CTRL = {
   seed: 7,
   /** The step's global number (StepContext.step). */
   step: 8,
+  /** Set to 1 by the worker as its thread ends (exit, uncaught error), so a waiting training thread stops at once. */
+  dead: 9,
 } as const;
 export const CTRL_WORDS = 10;
 /** Byte offset of the float64 slot holding the step's β (StepContext.klWeight), after the int32 words. */

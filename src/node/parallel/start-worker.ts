@@ -26,7 +26,7 @@ export function defaultNumThreads(): number {
 
 /**
  * Threads and worker backend for an estimate on `backend`: worker threads run the wasm or cpu
- * backend; with tfjs-node (`tensorflow`) or vaekit's native OpenBLAS matmuls (they and the native
+ * backend; with tfjs-node (`tensorflow`) or vaekit's native matmuls (OpenBLAS or the addon's own GEMM) (they and the native
  * likelihood already use every core) the work stays on this thread unless the user asks for more.
  * @param requested - the user's --threads, if given (default {@link defaultNumThreads}, or 1 with native matmuls)
  */

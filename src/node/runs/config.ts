@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StandardizerJSON } from '../../data/standardize.js';
-import { CheckpointError, ConfigError, setting } from '../../errors.js';
+import { CheckpointError, ConfigError, describeJsonError, setting } from '../../errors.js';
 import { resolveLikelihoodConfig, type LikelihoodConfig } from '../../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearModelKind } from '../../models/linear/index.js';
 import { resolveNetworks, VAE_DEFAULTS, type VaeOptions } from '../../models/vae-config.js';
@@ -682,11 +682,18 @@ export function isRunConfigV1(json: unknown): boolean {
  */
 export async function readRunConfig(run: string): Promise<RunConfig> {
   const where = join(run, RUN_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(where, 'utf8');
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (not a run folder, or an incomplete one)' : (cause as Error).message;
+    throw new CheckpointError(`${where}: expected the run's configuration, got ${why}`, { cause });
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(where, 'utf8'));
+    json = JSON.parse(text);
   } catch (cause) {
-    throw new CheckpointError(`${where}: expected the run's configuration, got ${(cause as Error).message}`, { cause });
+    throw new CheckpointError(`${where}: ${describeJsonError(text, cause)}; expected the run's configuration`, { cause });
   }
   const partial = migrateRunConfig(json, where);
   try {

@@ -171,9 +171,6 @@ async function trainLinearRunLocked(
       ...recordedDataExtras(loaded, train),
     },
   };
-  log(`config: ${JSON.stringify(cfg)}`);
-  log(`data: ${describeLoaded(loaded, train, test)}`);
-
   // PPCA and FA fit Z < D factors, PCA keeps Z ≤ D components: the table default Z = 2 fits no table of two columns.
   const maxLatent = { pca: train.dataDim, ppca: train.dataDim - 1, fa: train.dataDim - 1, gmm: Infinity }[cfg.model.kind];
   if (cfg.model.latentDim > maxLatent) {
@@ -181,6 +178,13 @@ async function trainLinearRunLocked(
       `${setting('model.latentDim', cfg.model.latentDim)}: expected at most ${maxLatent} (${cfg.model.kind} on data of dimension D = ${train.dataDim}); give a smaller ${setting('model.latentDim')}`,
     );
   }
+  if (cfg.model.kind === 'gmm' && cfg.model.numComponents > train.numExamples)
+    throw new ConfigError(
+      `${setting('model.numComponents', cfg.model.numComponents)}: expected at most ${train.numExamples} (the training examples), got ${cfg.model.numComponents}`,
+    );
+  log(`config: ${JSON.stringify(cfg)}`);
+  log(`data: ${describeLoaded(loaded, train, test)}`);
+
   const options = (OPTIONS_OF[cfg.model.kind] as (c: LinearRunConfig) => LinearOptionsByKind[LinearModelKind])(cfg);
   const t0 = performance.now();
   const model = fitLinearModel(cfg.model.kind, train, options, {

@@ -134,7 +134,9 @@ function placeLock(out: string, lock: string): boolean {
  * process took it over first, its fresh lock is put back (a hard link, so it never overwrites one).
  */
 function removeStaleLock(lock: string, stalePid: number): void {
-  const aside = `${lock}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+  // Named like atomic.ts's temporary files, so a process killed before the unlink below leaves one that
+  // the next run's removeStaleTempFiles clears.
+  const aside = join(dirname(lock), `.${basename(lock)}.stale.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     renameSync(lock, aside);
   } catch {

@@ -16,6 +16,8 @@ import { collapseWarning } from '../../training/diagnostics.js';
 import { train, type ResumeFrom, type StepInfo } from '../../training/trainer.js';
 import type { EpochMetrics, TrainerState } from '../../training/state.js';
 import { describeNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from '../compute/native-kernels.js';
+import { createNativeMlpEngine } from '../compute/native-engine.js';
+import type { GradientEngine } from '../../training/engine.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../formats/atomic.js';
 import { readCheckpoint, writeCheckpoint } from '../formats/checkpoint.js';
 import { fsModelStore } from '../formats/model-store.js';
@@ -150,10 +152,15 @@ async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb:
       likelihood: likelihoodForColumns(cfg.model.likelihood, trainingLayout(data, data.train)),
     },
   };
-  log(`config: ${JSON.stringify(cfg)}`);
-  auditRunData(data, cfg, log, cb.settingNamer);
-
+  // The model first: one too large for memory is refused before any line about the data.
   const model = ckpt ? await ckpt.restoreModel() : newModel(cfg, data.train.exampleShape);
+  try {
+    log(`config: ${JSON.stringify(cfg)}`);
+    auditRunData(data, cfg, log, cb.settingNamer);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   const resumeFrom = ckpt ? { state: ckpt.state, optimizerWeights: ckpt.optimizerWeights() } : undefined;
   model.preprocessing = {
     scale: cfg.data.scale,
@@ -161,7 +168,7 @@ async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb:
     ...(cfg.data.standardization ? { standardization: cfg.data.standardization } : {}),
     ...(cfg.data.condition ? { condition: describeCondition(cfg.data.condition, cfg.data.labelColumn) } : {}),
   };
-  let engine: DataParallelGradients | undefined;
+  let engine: GradientEngine | undefined;
   try {
     if (cfg.compute.threads > 1) {
       engine = await DataParallelGradients.start(model, {
@@ -170,8 +177,12 @@ async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb:
         objective: cfg.training.objective,
         backend: cfg.compute.backend as 'wasm' | 'cpu',
       });
+    } else {
+      // One native call per step for an MLP VAE on wasm (src/node/compute/native-engine.ts); null: tfjs autodiff.
+      engine = createNativeMlpEngine(model, cfg.training.objective) ?? undefined;
     }
     logCompute(cfg, log);
+    if (engine && cfg.compute.threads === 1) log('gradients: one native call per step (native/mlp_step.c; VAEKIT_NATIVE_ENGINE=off for tfjs autodiff)');
     await prepareFolder(cfg, log);
     const result = await trainInFolder(cfg, model, data, { resumeFrom, engine, cb, log });
     const summary = await finishRun(cfg, data, result);
@@ -219,7 +230,7 @@ async function trainInFolder(
   cfg: VaeRunConfig,
   model: LatentVariableModel,
   data: RunExamples,
-  ctx: { resumeFrom?: ResumeFrom; engine?: DataParallelGradients; cb: RunCallbacks; log: (l: string) => void },
+  ctx: { resumeFrom?: ResumeFrom; engine?: GradientEngine; cb: RunCallbacks; log: (l: string) => void },
 ) {
   const ckptPath = join(cfg.out, RUN_FILES.checkpoint);
   const extra = { data: data.name };
@@ -267,6 +278,12 @@ async function trainInFolder(
 /** The run's summary, the best model's pictures (or CSV files for a table), and summary.json. */
 async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<ReturnType<typeof trainInFolder>>): Promise<RunSummary> {
   const state = result.state;
+  // A kill between the last epoch's checkpoint and its metrics write leaves metrics.jsonl a row short, and the
+  // resumed run trains no epoch that would rewrite it: write both files from the history here.
+  if (state.history.length > 0) {
+    await writeMetricsFile(cfg.out, state.history);
+    await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
+  }
   const best = state.history.find((h) => h.epoch === state.bestEpoch) ?? state.history.at(-1);
   const totalSeconds = state.history.reduce((s, h) => s + h.seconds, 0);
   const isImage = isImageShape(data.train.exampleShape);
