@@ -25,7 +25,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/node/compute/backend.js';
 import { readCheckpoint } from '../src/node/formats/checkpoint.js';
 import { RUN_FILES } from '../src/node/runs/folder.js';
 import {
@@ -57,7 +57,7 @@ const rng = harnessRng(Number(values.seed));
 const KILLS_PER_RUN = 10;
 const TIMEOUT_MS = 180_000;
 
-await tf.setBackend('cpu'); // the harness's own reads of checkpoints and models
+await useBackend('cpu'); // the harness's own reads of checkpoints and models (useBackend also keeps the cpu backend's banner quiet)
 
 // A small MNIST subset with validation and a per-epoch log p(x), so evaluation takes a share of each epoch.
 const [limit, val, epochs] = isQuick ? [1200, 200, 3] : [6000, 600, 4];

@@ -53,16 +53,20 @@ console.log(`training ${steps} steps into ${out} (MNIST, 784-400-20, batch 128, 
 
 const trainSamples: Sample[] = [];
 let done = 0;
+let nextSample = every;
 const t0 = performance.now();
 await trainRun(
   { data: 'mnist', out, model: { hidden: [400], latentDim: 20 }, training: { batchSize: 128, epochs: 1000, seed: 1 } },
   { overwrite: true },
   {
+    // onStep comes every `logEvery` steps; shouldStop is polled after every step, so it counts them.
     onStep: () => {
-      done++;
-      if (done % every === 0) trainSamples.push(sample(`step ${done}`));
+      if (done >= nextSample) {
+        trainSamples.push(sample(`step ${done}`));
+        nextSample += every;
+      }
     },
-    shouldStop: () => done >= steps,
+    shouldStop: () => ++done >= steps,
   },
 );
 const trainSeconds = (performance.now() - t0) / 1000;

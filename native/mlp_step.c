@@ -166,17 +166,6 @@ static void activation_grad(const float *restrict a, const float *restrict h, fl
   }
 }
 
-/* out[c] = Σ_r x[r, c] over [rows, cols], accumulated in double. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void column_sums(const float *x, float *out, int64_t rows, int64_t cols, double *acc) {
-  for (int64_t c = 0; c < cols; c++) acc[c] = 0.0;
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * cols;
-    for (int64_t c = 0; c < cols; c++) acc[c] += (double)xr[c];
-  }
-  for (int64_t c = 0; c < cols; c++) out[c] = (float)acc[c];
-}
-
 /* ---- the likelihood over [B, D], by rows ---- */
 
 typedef struct {
@@ -447,13 +436,13 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
 
   /* Backward: output layer, then the decoder's hidden layers, down to ∂loss/∂[z | c] in dA. */
   failed |= vk_gemm_threaded(1, 0, outL->in, D, B, g, dOut, outL->dw, NULL);
-  column_sums(dOut, outL->db, B, D, acc);
+  vk_sum_rows(dOut, outL->db, B, D, acc);
   failed |= vk_gemm_threaded(0, 1, B, outL->in, D, dOut, outL->w, dA, NULL);
   for (int64_t l = H - 1; l >= 0; l--) {
     activation_grad(decPre[l], decPost[l], dA, B * dec[l].out, decAct);
     const float *in = l > 0 ? decPost[l - 1] : decIn;
     failed |= vk_gemm_threaded(1, 0, dec[l].in, dec[l].out, B, in, dA, dec[l].dw, NULL);
-    column_sums(dA, dec[l].db, B, dec[l].out, acc);
+    vk_sum_rows(dA, dec[l].db, B, dec[l].out, acc);
     failed |= vk_gemm_threaded(0, 1, B, dec[l].in, dec[l].out, dA, dec[l].w, dB, NULL);
     float *t = dA; dA = dB; dB = t;
   }
@@ -473,7 +462,7 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
     memcpy(mu->dw + r * Z, dwCat + r * Z2, (size_t)Z * 4);
     memcpy(lv->dw + r * Z, dwCat + r * Z2 + Z, (size_t)Z * 4);
   }
-  column_sums(dHeads, bCat, B, Z2, acc);
+  vk_sum_rows(dHeads, bCat, B, Z2, acc);
   memcpy(mu->db, bCat, (size_t)Z * 4);
   memcpy(lv->db, bCat + Z, (size_t)Z * 4);
   if (E > 0) failed |= vk_gemm_threaded(0, 1, B, headIn, Z2, dHeads, wCat, dA, NULL);
@@ -481,7 +470,7 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
     activation_grad(encPre[l], encPost[l], dA, B * enc[l].out, encAct);
     const float *in = l > 0 ? encPost[l - 1] : encIn;
     failed |= vk_gemm_threaded(1, 0, enc[l].in, enc[l].out, B, in, dA, enc[l].dw, NULL);
-    column_sums(dA, enc[l].db, B, enc[l].out, acc);
+    vk_sum_rows(dA, enc[l].db, B, enc[l].out, acc);
     if (l > 0) {
       failed |= vk_gemm_threaded(0, 1, B, enc[l].in, enc[l].out, dA, enc[l].w, dB, NULL);
       float *t = dA; dA = dB; dB = t;

@@ -612,7 +612,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
  * gradient), which the wasm backend computes by transposing first.
  */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void sum_rows(const float *x, float *out, int64_t rows, int64_t cols, double *acc) {
+void vk_sum_rows(const float *x, float *out, int64_t rows, int64_t cols, double *acc) {
   for (int64_t c = 0; c < cols; c++) acc[c] = 0.0;
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
@@ -635,7 +635,7 @@ static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "vaekit native sumRows: out of memory");
     return NULL;
   }
-  sum_rows((const float *)(base + v[2]), (float *)(base + v[3]), rows, cols, acc);
+  vk_sum_rows((const float *)(base + v[2]), (float *)(base + v[3]), rows, cols, acc);
   free(acc);
   return NULL;
 }

@@ -57,6 +57,9 @@ import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../../tra
 import { BERNOULLI_LOG_PROB_KERNEL } from '../../distributions/bernoulli.js';
 import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 
+/** OpenBLAS kernel families (openblas_get_corename) that use AVX-512, as the own GEMM's fastest microkernel does. */
+const OPENBLAS_AVX512_CORES = /^(SkylakeX|Cooperlake|SapphireRapids)$/i;
+
 /** The addon's exports (native/vaekit_native.c). */
 interface NativeAddon {
   /**
@@ -155,8 +158,8 @@ export interface NativeKernelsInfo {
   /**
    * The matmuls' GEMM, or null when the matmuls were left to wasm's XNNPACK: `openblas` with its
    * kernel family as `core` (openblas_get_corename, e.g. 'SkylakeX'), or `vaekit` (the own GEMM)
-   * with its microkernel ('avx512 12x32') and, when OpenBLAS was tried and did not load, why; and
-   * the threads a product is split over.
+   * with its microkernel ('avx512 12x32') and why OpenBLAS is not used (it did not load, or it runs
+   * narrower kernels than the own AVX-512 one on this CPU); and the threads a product is split over.
    */
   blas: { library: 'openblas' | 'vaekit'; core: string; threads: number; openblasError?: string } | null;
   /** The convolution kernels running natively on the GEMM of `blas` (empty when none). */
@@ -588,10 +591,22 @@ export function installNativeKernels(
     unwrapConv(backendName);
   } else
     try {
-      const loaded = gemm === 'auto' ? native.load(threads, 'auto') : native.load(threads, 'own', gemm === 'own' ? 'auto' : gemm);
+      let loaded = gemm === 'auto' ? native.load(threads, 'auto') : native.load(threads, 'own', gemm === 'own' ? 'auto' : gemm);
+      // OpenBLAS first, unless it runs narrower kernels than the own GEMM's AVX-512 one on this CPU (OPENBLAS_CORETYPE
+      // set to Haswell, or an OpenBLAS that does not know the CPU): measured here, the own AVX-512 kernel runs the
+      // VAE's products at about 200 GFLOP/s a core against 120 for OpenBLAS's Haswell kernels (README, Benchmark).
+      let preferredOver: string | null = null;
+      if (gemm === 'auto' && loaded.library === 'openblas' && !OPENBLAS_AVX512_CORES.test(loaded.core)) {
+        const own = native.load(threads, 'own', 'auto');
+        if (own.library === 'vaekit' && own.core.startsWith('avx512')) {
+          preferredOver = loaded.core;
+          loaded = own;
+        } else loaded = native.load(threads, 'auto');
+      }
       // An addon built before the own GEMM returns no `library` (and throws where OpenBLAS is missing).
       blas = { library: loaded.library ?? 'openblas', core: loaded.core, threads: loaded.threads };
-      if (loaded.openblasError != null) {
+      if (preferredOver) blas.openblasError = `preferred to OpenBLAS's ${preferredOver} kernels`;
+      else if (loaded.openblasError != null) {
         blas.openblasError = loaded.openblasError;
         unavailable = loaded.openblasError;
       }
