@@ -12,7 +12,7 @@
  * goes: bench/step-profile.ts.)
  *
  *   npm run bench -- [--epochs 10] [--arch mlp|conv] [--backend wasm|cpu|tensorflow|webgpu|auto] [--native auto|on|off] [--threads 1]
- *                    [--peer] [--peer-best] [--peer-script PATH] [--peer-env 'OPENBLAS_NUM_THREADS=1 …'] [--peer-device cpu|cuda]
+ *                    [--peer] [--peer-best] [--no-openblas] [--peer-script PATH] [--peer-env 'OPENBLAS_NUM_THREADS=1 …'] [--peer-device cpu|cuda]
  *                    [--loglik N] [--loglik-samples 5000] [--loglik-threads 2] [--loglik-chunk-rows 8192] [--json FILE]
  * On webgpu (a GPU through Dawn, src/node/compute/webgpu.ts) training runs in this thread and the
  * log-likelihood in-process with --loglik-chunk-rows decoder rows at once (worker threads are wasm/cpu
@@ -45,6 +45,7 @@ const { values: a } = parseArgs({
     arch: { type: 'string', default: 'mlp' },
     peer: { type: 'boolean', default: false },
     'peer-best': { type: 'boolean', default: false },
+    'no-openblas': { type: 'boolean', default: false },
     'peer-script': { type: 'string', default: resolve('../shared/peers/torch_vae.py') },
     'peer-threads': { type: 'string', default: '2' },
     'peer-env': { type: 'string', default: '' },
@@ -65,6 +66,8 @@ const { values: a } = parseArgs({
 const peerEnv = { ...process.env };
 const threads = Number(a.threads);
 const epochs = Number(a.epochs);
+// --no-openblas: a new user's machine without OpenBLAS (the native matmuls then run on the addon's own GEMM).
+if (a['no-openblas']) process.env.VAEKIT_OPENBLAS = '/nonexistent/libopenblas.so (--no-openblas)';
 const backend = await useBackend(a.backend as BackendName, { native: a.native as NativeChoice });
 const native = backend === 'wasm' ? nativeKernelsInfo() : null;
 /** Worker threads run wasm or cpu only; on webgpu (or tensorflow) everything runs in this thread. */
@@ -208,7 +211,7 @@ function runPeer(label: string, extraEnv: string, threads: string): Record<strin
   }
   const r = spawnSync(
     '/usr/bin/python3',
-    [script, '--data', dir, '--epochs', String(epochs), '--threads', threads, '--arch', a.arch!, '--device', a['peer-device']!],
+    [script, '--data', dir, '--epochs', String(epochs), '--threads', threads, '--arch', a.arch!, '--device', a['peer-device']!, '--seed', a.seed!],
     {
       env,
       encoding: 'utf8',
