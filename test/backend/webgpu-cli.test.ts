@@ -5,23 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { errorLines, runCli } from '../cli/cli-helpers.js';
+import { isDawnInstalled } from '../helpers/backends.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-webgpu-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-const isDawnInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('webgpu');
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const trainArgs = (out: string, extra: string[]) => ['train', '--data', 'mnist', '--limit', '100', '--val', '10', '--epochs', '1', '--out', out, ...extra];
 

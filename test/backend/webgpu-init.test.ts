@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
@@ -16,22 +15,13 @@ import { BACKENDS, useBackend } from '../../src/node/compute/backend.js';
 import { findVulkanDrivers, initWebGpu, NODE_WEBGPU_LOADER, type DawnModule, type GpuLike, type WebGpuLoader } from '../../src/node/compute/webgpu.js';
 import { BERNOULLI_LOG_PROB_KERNEL } from '../../src/distributions/bernoulli.js';
 import { BERNOULLI_LOGITS_GRAD_KERNEL } from '../../src/backend/webgpu-kernels.js';
+import { isDawnInstalled } from '../helpers/backends.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vaekit-webgpu-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const g = globalThis as Record<string, unknown>;
 const FAKE_GLOBALS = { GPUBufferUsage: { STORAGE: 128 }, GPUShaderStage: { COMPUTE: 4 }, GPUMapMode: { READ: 1 } };
-
-/** Whether the optional `webgpu` package is installed here (then the real-loader tests below do not apply). */
-const isDawnInstalled = (() => {
-  try {
-    createRequire(import.meta.url).resolve('webgpu');
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 interface FakeOptions {
   adapter?: boolean;

@@ -2,6 +2,7 @@
  * Test helper: the same computation on the `cpu` backend (the reference) and on `wasm`.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendOptions } from '../../src/node/compute/backend.js';
 
@@ -37,3 +38,13 @@ export const MATMUL_CASES: Array<[string, number[], number[], boolean, boolean]>
   ['one a, batched b, transposeA', [1, 7, 11], [4, 7, 5], true, false],
   ['rank 4', [2, 3, 6, 5], [2, 3, 5, 4], false, false],
 ];
+
+/** Whether the optional `webgpu` package (Dawn) is installed here. */
+export const isDawnInstalled = (() => {
+  try {
+    createRequire(import.meta.url).resolve('webgpu');
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditData, auditWarnings, checkLikelihoodFit } from '../../data/audit.js';
 import { isImageShape } from '../../data/dataset.js';
@@ -275,12 +275,18 @@ async function trainInFolder(
   return result;
 }
 
+/** Rows of RUN/metrics.jsonl (0 when it is missing). */
+async function metricsRowCount(out: string): Promise<number> {
+  const text = await readFile(join(out, RUN_FILES.metrics), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.trim() !== '').length;
+}
+
 /** The run's summary, the best model's pictures (or CSV files for a table), and summary.json. */
 async function finishRun(cfg: VaeRunConfig, data: RunExamples, result: Awaited<ReturnType<typeof trainInFolder>>): Promise<RunSummary> {
   const state = result.state;
   // A kill between the last epoch's checkpoint and its metrics write leaves metrics.jsonl a row short, and the
-  // resumed run trains no epoch that would rewrite it: write both files from the history here.
-  if (state.history.length > 0) {
+  // resumed run trains no epoch that would rewrite it: then write both files from the history here.
+  if (state.history.length > 0 && (await metricsRowCount(cfg.out)) !== state.history.length) {
     await writeMetricsFile(cfg.out, state.history);
     await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
   }
