@@ -8,6 +8,9 @@
  *
  *   npm run protocol:iwae   (--set iwae) the VAE against the IWAE k = 5 and k = 50 on Burda, Grosse &
  *                           Salakhutdinov 2016's architecture (784-200-200-50, tanh, batch 20, Adam 1e-3)
+ *   npm run protocol:hvae   (--set hvae) the same protocol for the VAE with two stochastic layers (models/hvae.ts:
+ *                           784-200-200-100-100-100-50, tanh; batch 20, Adam 1e-3), VAE and IWAE k = 5 (Burda et al.'s
+ *                           second architecture; active units are the top layer's, 50)
  *   npm run protocol:arch   (--set arch) the MLP VAE (784-400-20), the conv VAE (src/nets/conv.ts,
  *                           the Keras example's size) and the conditional conv VAE (--condition label,
  *                           log p(x|y)), vaekit's defaults otherwise (batch 128, Adam 1e-3, Z = 20)
@@ -61,6 +64,15 @@ const SETS: Record<string, { plot: string; literatureTitle: string; common: stri
       { name: 'vae-k1', label: 'VAE (k = 1)', args: ['--objective', 'elbo', '--samples', '1'], latentDim: 50, literature: '−86.76' },
       { name: 'iwae-k5', label: 'IWAE (k = 5)', args: ['--objective', 'iwae', '--samples', '5'], latentDim: 50, literature: '−85.54' },
       { name: 'iwae-k50', label: 'IWAE (k = 50)', args: ['--objective', 'iwae', '--samples', '50'], latentDim: 50, literature: '−84.78' },
+    ],
+  },
+  hvae: {
+    plot: 'docs/img/hvae-vs-vae.svg',
+    literatureTitle: 'Burda et al. (3,280 passes)',
+    common: ['--batch-size', '20', '--model', 'hvae'],
+    runs: [
+      { name: 'hvae-vae-k1', label: 'two-layer VAE (k = 1)', args: ['--objective', 'elbo', '--samples', '1'], latentDim: 50, literature: '−85.33' },
+      { name: 'hvae-iwae-k5', label: 'two-layer IWAE (k = 5)', args: ['--objective', 'iwae', '--samples', '5'], latentDim: 50, literature: '−83.89' },
     ],
   },
   arch: {

@@ -65,7 +65,8 @@ export { registerModelStore, setModelStore, modelStoreFor, schemeOf, type ModelS
 export { createModel, loadModel, saveModel, modelFromArtifacts, modelFromDescription, MODEL_KINDS } from './models/index.js';
 export { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './models/generate.js';
 export { resolveVaeConfig, vaeOptionsFromConfig, VAE_DEFAULTS, type VaeConfig, type VaeOptions } from './models/vae-config.js';
-export type { LatentVariableModel, Posterior } from './models/latent-model.js';
+export { isHierarchical, noiseDimOf, type HierarchicalLatentModel, type LatentVariableModel, type Posterior } from './models/latent-model.js';
+export { HierarchicalVAE, HVAE_DEFAULTS, resolveHvaeConfig, type HvaeConfig, type HvaeOptions } from './models/hvae.js';
 export { httpModelStore } from './io/http-store.js';
 export {
   EXPLORER_FORMAT,
@@ -98,6 +99,15 @@ export {
   type Batch,
 } from './objectives/index.js';
 export { iwaeBound, logImportanceWeights, negativeIwaeLoss, type IwaeOptions } from './objectives/iwae.js';
+export { hierarchicalElbo, hierarchicalSampleTerms, type HierarchicalSampleTerms } from './objectives/hierarchical.js';
+export {
+  aggregatePosteriorLogDensities,
+  klDecomposition,
+  negativeTcVaeLoss,
+  TC_ESTIMATORS,
+  type KlDecomposition,
+  type TcEstimator,
+} from './objectives/tc-vae.js';
 export {
   train,
   makeOptimizer,
@@ -174,6 +184,7 @@ export {
   type AnomalyMetrics,
 } from './evaluation/roc.js';
 export { latentStatistics, dimensionsByKl, ACTIVE_UNIT_THRESHOLD, type LatentStatistics, type LatentStatisticsOptions } from './evaluation/latent-stats.js';
+export { mutualInformationGap, MIG_DEFAULTS, type MigInput, type MigOptions, type MutualInformationGap } from './evaluation/mig.js';
 export {
   encodeMeans,
   fitLatentMixture,
@@ -199,6 +210,19 @@ export {
 export { traverse, traversalLatents, traversalOffsets, resolveTraverseOptions, TRAVERSE_DEFAULTS, type TraverseOptions } from './latent/traverse.js';
 export { latentGrid, LATENT_GRID_DEFAULTS, type LatentGridOptions } from './latent/manifold.js';
 export { attributeVector, applyAttribute, type AttributeVector, type AttributeVectorOptions } from './latent/attribute.js';
+export {
+  mapEncode,
+  encodeDataset,
+  resolveMapEncodeOptions,
+  MAP_ENCODE_DEFAULTS,
+  ENCODE_METHODS,
+  type EncodeMethod,
+  type MapEncodeOptions,
+  type MapEncoding,
+  type EncodeDatasetOptions,
+  type DatasetEncoding,
+  type ResolvedMapEncodeOptions,
+} from './latent/map-encode.js';
 export { projectLatents, type LatentProjection, type ProjectLatentsOptions } from './latent/projection.js';
 export { latentMapSpec, LATENT_MAP_DEFAULTS, type LatentMapOptions } from './render/latent-map.js';
 export {

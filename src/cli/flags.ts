@@ -12,7 +12,9 @@ import { LIKELIHOOD_DEFAULTS, LIKELIHOOD_KINDS } from '../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS } from '../models/linear/index.js';
 import { ACTIVATIONS, CONV_DEFAULTS, MLP_DEFAULTS, NET_KINDS, RNN_CELLS, RNN_DEFAULTS } from '../nets/index.js';
 import { SERIES_DEFAULTS } from '../data/windows.js';
+import { HVAE_DEFAULTS } from '../models/hvae.js';
 import { OBJECTIVE_DEFAULTS, OBJECTIVE_KINDS } from '../objectives/index.js';
+import { TC_ESTIMATORS } from '../objectives/tc-vae.js';
 import { EPOCH_LOGLIK_DEFAULT_LIMIT, TRAIN_DEFAULTS } from '../training/options.js';
 import { SCHEDULE_DEFAULTS } from '../training/schedules.js';
 import { intAtLeast, nonNegativeNumber, oneOf as oneOfRule, positiveNumber, type Rule } from '../validate.js';
@@ -106,12 +108,25 @@ export interface TrainFlag {
 }
 
 const perKind = (image: unknown, table: unknown) => `[images: ${image}; tables: ${table}]`;
-const MODELS = ['vae', ...LINEAR_MODEL_KINDS] as const;
+const MODELS = ['vae', 'hvae', ...LINEAR_MODEL_KINDS] as const;
 const T = TRAIN_DEFAULTS;
 
 /** Every `vaekit train` flag that sets part of the run configuration (defaults are the configuration's). */
 export const TRAIN_FLAGS: readonly TrainFlag[] = [
-  { flags: '--model <kind>', path: 'model.kind', applies: 'both', description: `model: ${MODELS.join(', ')} [vae]`, parse: oneOf('--model', MODELS) },
+  {
+    flags: '--model <kind>',
+    path: 'model.kind',
+    applies: 'both',
+    description: `model: ${MODELS.join(', ')}; hvae is the VAE with two stochastic layers z₂ → z₁ → x (Burda et al. 2016) [vae]`,
+    parse: oneOf('--model', MODELS),
+  },
+  {
+    flags: '--latent-dims <z1,z2>',
+    path: 'model.latentDims',
+    applies: 'vae',
+    description: `hvae: the two stochastic layers' sizes, bottom first [${HVAE_DEFAULTS.latentDims.join(',')}]`,
+    parse: intList('--latent-dims'),
+  },
   {
     flags: '--data <name|dir|file>',
     path: 'data.source',
@@ -300,8 +315,19 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     flags: '--objective <kind>',
     path: 'training.objective.kind',
     applies: 'vae',
-    description: `training objective: ${OBJECTIVE_KINDS.join(' or ')} (the importance-weighted bound of Burda et al. 2016) [${T.objective.kind}]`,
+    description:
+      `training objective: ${OBJECTIVE_KINDS.join(', ')}; iwae is the importance-weighted bound of Burda et al. 2016, tc-vae the β-TCVAE of ` +
+      `Chen et al. 2018 (the KL split into mutual information, total correlation and dimension-wise KL; --beta weighs the total correlation) [${T.objective.kind}]`,
     parse: oneOf('--objective', OBJECTIVE_KINDS),
+  },
+  {
+    flags: '--tc-estimator <kind>',
+    path: 'training.objective.estimator',
+    applies: 'vae',
+    description:
+      `tc-vae: how log q(z) is estimated from the batch: mws, minibatch-weighted sampling (Chen et al. 2018, eq. S6, as in their code; its logged ` +
+      `terms are biased, e.g. mi = log N where q(z|x) = p(z)), or mss, minibatch stratified sampling (appendix C.2) [${OBJECTIVE_DEFAULTS['tc-vae'].estimator}]`,
+    parse: oneOf('--tc-estimator', TC_ESTIMATORS),
   },
   {
     flags: '--samples <k>',

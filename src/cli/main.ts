@@ -18,6 +18,7 @@ import { sampleCommand } from './commands/sample.js';
 import { scoreCommand } from './commands/score.js';
 import { trainCommand } from './commands/train.js';
 import { attributeCommand } from './commands/attribute.js';
+import { encodeCommand } from './commands/encode.js';
 import { interpolateCommand } from './commands/interpolate.js';
 import { mapCommand } from './commands/map.js';
 import { reportCommand } from './commands/report.js';
@@ -34,12 +35,18 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     code = c;
   };
   const verbose = argv.includes('--verbose');
+  // An error is one line: commander's suggestion ("(Did you mean encode?)") joins the message's line.
+  const output = {
+    writeOut: (s: string) => io.out(s.trimEnd()),
+    writeErr: (s: string) => io.err(s.trimEnd()),
+    outputError: (s: string, write: (s: string) => void) => write(s.trimEnd().replace(/\s*\n+\s*/g, ' ')),
+  };
   const program = new Command('vaekit')
     .description('variational autoencoders on TensorFlow.js')
     .version(VAEKIT_VERSION)
     .option('--verbose', 'print stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput(output);
   for (const make of [
     trainCommand,
     sampleCommand,
@@ -51,16 +58,13 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
     interpolateCommand,
     traverseCommand,
     attributeCommand,
+    encodeCommand,
     mapCommand,
     reportCommand,
     serveCommand,
     exportAppCommand,
   ]) {
-    program.addCommand(
-      make(io, done)
-        .exitOverride()
-        .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) }),
-    );
+    program.addCommand(make(io, done).exitOverride().configureOutput(output));
   }
   try {
     await program.parseAsync(

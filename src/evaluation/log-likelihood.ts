@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gatherBatch } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { exampleNoise } from '../math/noise.js';
-import type { LatentVariableModel } from '../models/latent-model.js';
+import { noiseDimOf, type LatentVariableModel } from '../models/latent-model.js';
 import { logImportanceWeights } from '../objectives/iwae.js';
 import { check, intAtLeast } from '../validate.js';
 
@@ -76,7 +76,7 @@ export async function estimateLogLikelihood(model: LatentVariableModel, ds: Data
   const seed = opts.seed ?? 0;
   const n = ds.numExamples;
   const d = ds.dataDim;
-  const z0 = model.latentDim;
+  const z0 = noiseDimOf(model); // the noise of one sample: Z, or Z₁ + Z₂ for a two-layer model
   const groupSize = Math.max(1, Math.min(n, Math.floor(chunkRows / k))); // examples per group (G)
   const samplesPerChunk = Math.max(1, Math.min(k, Math.floor(chunkRows / groupSize))); // K_c
   const perExample = new Float64Array(n);

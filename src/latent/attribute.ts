@@ -7,12 +7,13 @@
  *   codes of examples with and without an attribute, added to a new example's code); White 2016, §3
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/dataset.js';
+import { subset, type Dataset } from '../data/dataset.js';
 import { ConfigError, DataError, setting, ShapeError } from '../errors.js';
 import { decodeMeanUnder } from '../models/generate.js';
 import type { LatentVariableModel } from '../models/latent-model.js';
-import { check, finiteNumber, integer, listOf } from '../validate.js';
+import { check, finiteNumber, integer, listOf, oneOf } from '../validate.js';
 import { encodeMeans, type EncodeMeansOptions } from './aggregated-posterior.js';
+import { ENCODE_METHODS, encodeDataset, type EncodeMethod } from './map-encode.js';
 
 /** Options of {@link attributeVector}. */
 export interface AttributeVectorOptions extends EncodeMeansOptions {
@@ -20,6 +21,11 @@ export interface AttributeVectorOptions extends EncodeMeansOptions {
   fromLabel: number;
   /** B, the label of the group the vector points to; ≠ fromLabel. */
   toLabel: number;
+  /** The codes averaged: 'mean', the encoder means μ(x_n); 'map', the posterior modes (src/latent/map-encode.ts). Default 'mean'. */
+  method?: EncodeMethod;
+  /** 'map': Adam steps per example and learning rate (defaults 100 and 0.05, as mapEncode's). */
+  steps?: number;
+  learningRate?: number;
 }
 
 /** An attribute vector and the groups it came from. */
@@ -41,10 +47,12 @@ export interface AttributeVector {
  * The attribute vector from the examples labelled A to those labelled B: the difference of their
  * mean posterior means, summed in float64.
  *   v = (1/N_B) Σ_{y_n = B} μ(x_n) − (1/N_A) Σ_{y_n = A} μ(x_n)
+ * With method 'map' the codes are the posterior modes ẑ(x_n) of the two groups' examples instead of
+ * their encoder means (Prince §17.8.3, option ii).
  * @param model - the encoder (a conditional one encodes each example under its own condition)
  * @param ds - labelled examples [N, D] in the model's input units
  * @returns {@link AttributeVector}, v [Z]
- * @throws ConfigError for a non-integer label or fromLabel = toLabel
+ * @throws ConfigError for a non-integer label, fromLabel = toLabel, or a bad method, steps or learningRate
  * @throws DataError when ds has no labels, or no example has one of the two labels (naming the labels present)
  * @throws ShapeError when ds.dataDim ≠ model.dataDim
  * @see Prince, Understanding Deep Learning, §17.8.3
@@ -53,6 +61,8 @@ export async function attributeVector(model: LatentVariableModel, ds: Dataset, o
   const fromLabel = check('fromLabel', options.fromLabel, integer);
   const toLabel = check('toLabel', options.toLabel, integer);
   if (fromLabel === toLabel) throw new ConfigError(`${setting('toLabel')}: expected a label other than ${setting('fromLabel')} (${fromLabel}), got ${toLabel}`);
+  const method = check('method', options.method ?? 'mean', oneOf(ENCODE_METHODS));
+  const { steps, learningRate, batchSize } = options;
   const labels = ds.labels;
   if (!labels) throw new DataError(`attributeVector(${ds.source}): expected labelled examples, got none with labels`);
   const present = [...new Set(labels)].sort((a, b) => a - b);
@@ -64,13 +74,17 @@ export async function attributeVector(model: LatentVariableModel, ds: Dataset, o
       throw new DataError(`${setting(field, label)}: no example of ${ds.source} has label ${label}; the labels present are ${present.join(', ')}`);
     }
   }
-  const means = await encodeMeans(model, ds, { batchSize: options.batchSize }); // [N, Z]
+  const means =
+    method === 'map' // the two groups' examples alone: each code costs T decoder passes
+      ? (await encodeDataset(model, subset(ds, groupIndices(labels, fromLabel, toLabel)), { method, steps, learningRate, batchSize })).codes // [N_A + N_B, Z]
+      : await encodeMeans(model, ds, { batchSize }); // [N, Z]
+  const codeLabels = means.labels!;
   const z = means.dataDim;
   const groupMean = (label: number): { mean: Float64Array; count: number } => {
     const mean = new Float64Array(z); // [Z]
     let count = 0;
     for (let n = 0; n < means.numExamples; n++) {
-      if (labels[n] !== label) continue;
+      if (codeLabels[n] !== label) continue;
       count++;
       for (let u = 0; u < z; u++) mean[u] += means.x[n * z + u];
     }
@@ -81,6 +95,13 @@ export async function attributeVector(model: LatentVariableModel, ds: Dataset, o
   const b = groupMean(toLabel);
   const vector = b.mean.map((m, u) => m - a.mean[u]); // [Z]
   return { vector, fromMean: a.mean, toMean: b.mean, fromLabel, toLabel, numFrom: a.count, numTo: b.count };
+}
+
+/** Indices of the examples labelled a or b, in order. */
+function groupIndices(labels: Int32Array, a: number, b: number): number[] {
+  const out: number[] = [];
+  labels.forEach((label, n) => (label === a || label === b) && out.push(n));
+  return out;
 }
 
 /**

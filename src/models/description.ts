@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { StandardizerJSON } from '../data/standardize.js';
+import type { HvaeConfig } from './hvae.js';
 import type { VaeConfig } from './vae-config.js';
 
 /** Format tag and version of a saved model's vaekit.json. */
@@ -41,7 +42,7 @@ export interface ModelDescription {
   format: typeof MODEL_FORMAT;
   version: number;
   /** The model's config; `config.kind` picks the model class in the model registry. */
-  config: VaeConfig;
+  config: VaeConfig | HvaeConfig;
   preprocessing?: Preprocessing;
   /** Where and how it was trained (dataset, epochs, seed, backend, vaekit version, dates). */
   provenance?: Record<string, unknown>;

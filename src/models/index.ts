@@ -8,28 +8,33 @@ import { CheckpointError, ConfigError } from '../errors.js';
 import { MODEL_JSON, type ModelDescription, type VaeArtifacts } from './description.js';
 import type { LatentVariableModel } from './latent-model.js';
 import { modelStoreFor, type ModelStore } from './model-store.js';
+import { HierarchicalVAE, type HvaeOptions } from './hvae.js';
 import { asSavedModel, checkDescription, VAE, type VaeNetworks } from './vae.js';
 import type { VaeOptions } from './vae-config.js';
 
+/** Options of any model kind: a VAE's ({@link VaeOptions}) or a two-layer model's ({@link HvaeOptions}). */
+export type ModelOptions = VaeOptions | HvaeOptions;
+
 interface ModelEntry {
   /** A new model with fresh weights. */
-  create(options: VaeOptions): LatentVariableModel;
+  create(options: ModelOptions): LatentVariableModel;
   /** The model of a description, with fresh weights unless the networks are given. */
   fromDescription(d: ModelDescription, networks?: VaeNetworks): LatentVariableModel;
 }
 
 const MODELS: Record<string, ModelEntry> = {
-  vae: { create: (options) => new VAE(options), fromDescription: (d, networks) => VAE.fromDescription(d, networks) },
+  vae: { create: (options) => new VAE(options as VaeOptions), fromDescription: (d, networks) => VAE.fromDescription(d, networks) },
+  hvae: { create: (options) => new HierarchicalVAE(options as HvaeOptions), fromDescription: (d, networks) => HierarchicalVAE.fromDescription(d, networks) },
 };
 
-/** The kinds of model: 'vae'. */
+/** The kinds of model: 'vae', 'hvae' (two stochastic layers). */
 export const MODEL_KINDS = Object.keys(MODELS);
 
 /**
  * A new model of a kind, with fresh weights (seeded by `options.seed`).
  * @throws ConfigError for an unknown kind or a bad option
  */
-export function createModel(kind: string, options: VaeOptions): LatentVariableModel {
+export function createModel(kind: string, options: ModelOptions): LatentVariableModel {
   const entry = Object.hasOwn(MODELS, kind) ? MODELS[kind] : undefined;
   if (!entry) throw new ConfigError(`model.kind: expected one of ${MODEL_KINDS.join(', ')}, got '${kind}'`);
   return entry.create(options);

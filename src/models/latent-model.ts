@@ -54,6 +54,11 @@ export interface LatentVariableModel {
   decode(z: tf.Tensor2D, c?: tf.Tensor2D): tf.Tensor2D;
   /** Every trainable variable (networks, then a learned likelihood variance), in a fixed order. */
   trainableVariables(): tf.Variable[];
+  /**
+   * The size of the noise ε of one posterior sample: Z for one Gaussian layer (absent), Σ_l Z_l for
+   * a model with several stochastic layers ({@link HierarchicalLatentModel}).
+   */
+  readonly noiseDim?: number;
 
   /** How raw data became the model's input, where it was trained, and its final figures. */
   preprocessing?: ModelDescription['preprocessing'];
@@ -65,4 +70,37 @@ export interface LatentVariableModel {
   toArtifacts(): Promise<VaeArtifacts>;
   /** Frees every tensor the model holds. */
   dispose(): void;
+}
+
+/**
+ * A model with two stochastic layers, z₂ → z₁ → x (Burda, Grosse & Salakhutdinov 2016, §5, the
+ * second architecture): p(z₂) = N(0, I), p(z₁|z₂) and q(z₁|x), q(z₂|z₁) diagonal Gaussians, p(x|z₁)
+ * the likelihood. As a {@link LatentVariableModel}, its latent is the top layer z₂ (latentDim = Z₂, the
+ * one with the N(0, I) prior): `encode` passes the mean of q(z₁|x) to q(z₂|z₁), and `decode` the
+ * mean of p(z₁|z₂) to p(x|z₁), so generation, traversals and maps work on z₂. The objectives
+ * (objectives/hierarchical.ts) sample both layers.
+ */
+export interface HierarchicalLatentModel extends LatentVariableModel {
+  /** [Z₁, Z₂], the sizes of the stochastic layers, bottom first; latentDim = Z₂. */
+  readonly latentDims: readonly [number, number];
+  /** Z₁ + Z₂: ε of one sample is [ε₁ (Z₁), ε₂ (Z₂)]. */
+  readonly noiseDim: number;
+  /** q(z₁|x): x [B, D] → mean, logVar [B, Z₁]; caller disposes. @throws ShapeError */
+  encodeBottom(x: tf.Tensor): Posterior;
+  /** q(z₂|z₁): z₁ [N, Z₁] → mean, logVar [N, Z₂]; caller disposes. */
+  encodeTop(z1: tf.Tensor2D): Posterior;
+  /** p(z₁|z₂): z₂ [N, Z₂] → mean, logVar [N, Z₁]; caller disposes. */
+  priorBottom(z2: tf.Tensor2D): Posterior;
+  /** p(x|z₁): z₁ [N, Z₁] → likelihood parameters [N, D]; caller disposes. */
+  decodeBottom(z1: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** Whether a model has two stochastic layers (the objectives then sample both). */
+export function isHierarchical(model: LatentVariableModel): model is HierarchicalLatentModel {
+  return 'latentDims' in model && typeof (model as HierarchicalLatentModel).encodeTop === 'function';
+}
+
+/** The size of ε of one posterior sample: Z, or Z₁ + Z₂ for a hierarchical model. */
+export function noiseDimOf(model: LatentVariableModel): number {
+  return model.noiseDim ?? model.latentDim;
 }

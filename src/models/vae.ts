@@ -12,6 +12,7 @@ import { makeLikelihood, type Likelihood } from '../likelihoods/index.js';
 import { deriveRng } from '../math/rng.js';
 import { makeDecoder, makeEncoder } from '../nets/index.js';
 import { checkModelMemory } from './memory.js';
+import { describeModel, modelArtifacts } from './artifacts.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDescription, type Preprocessing, type VaeArtifacts } from './description.js';
 import { decodeMean, reconstruct, sampleFromPrior, type PriorSampleOptions } from './generate.js';
 import type { LatentVariableModel, Posterior } from './latent-model.js';
@@ -148,29 +149,12 @@ export class VAE implements LatentVariableModel {
 
   /** The model's self-description (config with learned likelihood values, preprocessing, provenance). */
   async describe(): Promise<ModelDescription> {
-    return {
-      format: MODEL_FORMAT,
-      version: MODEL_FORMAT_VERSION,
-      config: { ...this.config, likelihood: await this.likelihood.toConfig() },
-      preprocessing: this.preprocessing,
-      provenance: this.provenance,
-      metrics: this.metrics,
-    };
+    return describeModel(this, this.config);
   }
 
   /** Encoder and decoder in the standard tfjs format, plus the description. */
   async toArtifacts(): Promise<VaeArtifacts> {
-    const capture = async (m: tf.LayersModel) => {
-      let out: tf.io.ModelArtifacts | undefined;
-      await m.save(
-        tf.io.withSaveHandler(async (a) => {
-          out = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      );
-      return out!;
-    };
-    return { description: await this.describe(), encoder: await capture(this.encoder), decoder: await capture(this.decoder) };
+    return modelArtifacts(this);
   }
 
   /**
@@ -189,7 +173,7 @@ export class VAE implements LatentVariableModel {
    * its preprocessing, provenance and metrics.
    */
   static fromDescription(d: ModelDescription, networks?: VaeNetworks): VAE {
-    const vae = new VAE(vaeOptionsFromConfig(d.config), networks);
+    const vae = new VAE(vaeOptionsFromConfig(d.config as VaeConfig), networks);
     vae.preprocessing = d.preprocessing;
     vae.provenance = d.provenance;
     vae.metrics = d.metrics;

@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { klToStandardNormal, klToStandardNormalPerDimension } from '../distributions/normal.js';
 import { elboNoise } from '../math/noise.js';
-import type { LatentVariableModel } from '../models/latent-model.js';
+import { ConfigError } from '../errors.js';
+import { isHierarchical, noiseDimOf, type LatentVariableModel } from '../models/latent-model.js';
+import { hierarchicalElbo } from './hierarchical.js';
 import type { Batch, ObjectiveValue, StepContext } from './objective.js';
 import { reparameterize } from './reparameterize.js';
 
@@ -25,7 +27,7 @@ export interface ElboOptions {
   numSamples?: number;
   /** Seed of the noise ε (any integer; 0 is a seed like any other). Ignored when `eps` is given. Default 0. */
   seed?: number;
-  /** Explicit noise ε [K, B, Z] (or [B, Z] when K = 1), for tests and sharded batches. */
+  /** Explicit noise ε [K, B, Z] (or [B, Z] when K = 1), for tests and sharded batches; Z₁ + Z₂ wide for a two-layer model. */
   eps?: tf.Tensor;
   /** Conditions c [B, C] of a conditional model. */
   c?: tf.Tensor2D;
@@ -38,11 +40,18 @@ export interface ElboOptions {
  * by K reparameterised samples and the KL in closed form.
  * @param x - observations [B, D]
  * @returns {@link ElboTerms}, each [B], nats; caller disposes
+ * A model with two stochastic layers (models/hvae.ts) samples both (objectives/hierarchical.ts); its KL
+ * term is then a Monte Carlo estimate, and it has no per-dimension KL.
  * @throws ShapeError when x (or c) does not fit the model
+ * @throws ConfigError when `perDimensionKl` is asked of a two-layer model
  * @see Prince, Understanding Deep Learning, eq. 17.18 and 17.23–17.24; Kingma & Welling 2014, eq. 10
  */
 export function elbo(model: LatentVariableModel, x: tf.Tensor2D, opts: ElboOptions = {}): ElboTerms {
   const k = opts.numSamples ?? 1;
+  if (isHierarchical(model)) {
+    if (opts.perDimensionKl) throw new ConfigError('free bits and per-dimension KL need a model with one stochastic layer; this one has two');
+    return tf.tidy(() => hierarchicalElbo(model, x, opts.eps ?? elboNoise(k, x.shape[0], noiseDimOf(model), opts.seed ?? 0)));
+  }
   return tf.tidy(() => {
     const [b, d] = x.shape;
     const z0 = model.latentDim;

@@ -10,6 +10,7 @@ import type { LatentVariableModel } from '../models/latent-model.js';
 import { check, checkKnownKeys, checkOr, intAtLeast, nonNegativeNumber, nullable, oneOf } from '../validate.js';
 import { negativeElboLoss } from './elbo.js';
 import { negativeIwaeLoss } from './iwae.js';
+import { negativeTcVaeLoss, TC_ESTIMATORS, type TcEstimator } from './tc-vae.js';
 import type { Batch, ObjectiveValue, StepContext } from './objective.js';
 
 export type { Batch, ObjectiveValue, StepContext } from './objective.js';
@@ -19,11 +20,23 @@ export type { Batch, ObjectiveValue, StepContext } from './objective.js';
  * - `elbo`: the β-weighted negative ELBO with E_q[log p(x|z)] estimated from `numSamples` (K)
  *   reparameterised samples, and optional free bits λ on each latent dimension's KL.
  * - `iwae`: the negative importance-weighted bound L_K of Burda et al. 2016, K = `numSamples`.
+ * - `tc-vae`: the β-TCVAE of Chen et al. 2018, the ELBO's KL split into index-code mutual
+ *   information, total correlation (weighted by β) and dimension-wise KL, one sample per example,
+ *   log q(z) estimated from the batch by minibatch-weighted ('mws') or stratified ('mss') sampling
+ *   (`estimator`), with N = the training set's size (StepContext.datasetSize).
  */
-export type ObjectiveConfig = { kind: 'elbo'; numSamples?: number; freeBits?: number | null } | { kind: 'iwae'; numSamples?: number };
+export type ObjectiveConfig =
+  { kind: 'elbo'; numSamples?: number; freeBits?: number | null } | { kind: 'iwae'; numSamples?: number } | { kind: 'tc-vae'; estimator?: TcEstimator };
 
-/** Defaults of the objectives' settings: one sample for the ELBO (Kingma & Welling 2014), five for the IWAE bound. */
-export const OBJECTIVE_DEFAULTS = Object.freeze({ elbo: Object.freeze({ numSamples: 1, freeBits: null }), iwae: Object.freeze({ numSamples: 5 }) });
+/**
+ * Defaults of the objectives' settings: one sample for the ELBO (Kingma & Welling 2014), five for the
+ * IWAE bound, minibatch-weighted sampling for the β-TCVAE (Chen et al. 2018, eq. S6).
+ */
+export const OBJECTIVE_DEFAULTS = Object.freeze({
+  elbo: Object.freeze({ numSamples: 1, freeBits: null }),
+  iwae: Object.freeze({ numSamples: 5 }),
+  'tc-vae': Object.freeze({ estimator: 'mws' as TcEstimator }),
+});
 
 interface ObjectiveEntry<C extends ObjectiveConfig> {
   /** Validates a config of this kind; `field` names it in messages. */
@@ -63,9 +76,18 @@ const OBJECTIVES: { [K in ObjectiveConfig['kind']]: ObjectiveEntry<Extract<Objec
     value: (model, batch, ctx, c) => negativeIwaeLoss(model, batch, ctx, c.numSamples ?? OBJECTIVE_DEFAULTS.iwae.numSamples),
     noise: (c, batchSize, latentDim, seed) => iwaeNoise(c.numSamples ?? OBJECTIVE_DEFAULTS.iwae.numSamples, batchSize, latentDim, seed),
   },
+  'tc-vae': {
+    resolve: (c, field) => {
+      checkKnownKeys(field, c, ['kind', 'estimator']);
+      return { kind: 'tc-vae', estimator: checkOr(`${field}.estimator`, c.estimator, oneOf(TC_ESTIMATORS), OBJECTIVE_DEFAULTS['tc-vae'].estimator) };
+    },
+    terms: ['reconstruction', 'kl', 'mi', 'tc', 'dimKl'],
+    value: (model, batch, ctx, c) => negativeTcVaeLoss(model, batch, ctx, c.estimator ?? OBJECTIVE_DEFAULTS['tc-vae'].estimator),
+    noise: (_c, batchSize, latentDim, seed) => elboNoise(1, batchSize, latentDim, seed),
+  },
 };
 
-/** The kinds of objective: 'elbo', 'iwae'. */
+/** The kinds of objective: 'elbo', 'iwae', 'tc-vae'. */
 export const OBJECTIVE_KINDS = Object.keys(OBJECTIVES) as ObjectiveConfig['kind'][];
 
 /** The default objective: the one-sample ELBO without free bits. */

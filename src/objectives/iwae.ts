@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { klToStandardNormal, normalLogProb, standardNormalLogProb } from '../distributions/normal.js';
 import { logMeanExp } from '../math/logmeanexp.js';
 import { iwaeNoise } from '../math/noise.js';
-import type { LatentVariableModel, Posterior } from '../models/latent-model.js';
+import { isHierarchical, noiseDimOf, type LatentVariableModel, type Posterior } from '../models/latent-model.js';
+import { hierarchicalSampleTerms } from './hierarchical.js';
 import { check, intAtLeast } from '../validate.js';
 import type { Batch, ObjectiveValue, StepContext } from './objective.js';
 import { reparameterize } from './reparameterize.js';
@@ -21,7 +22,8 @@ import { reparameterize } from './reparameterize.js';
  * The encoder runs once per example; only the decoder sees K·B rows (the decoder-only path).
  * @param x - observations [B, D]
  * @param posterior - q(z|x) as { mean [B, Z], logVar [B, Z] }
- * @param eps - standard normal noise [K, B, Z]
+ * @param eps - standard normal noise [K, B, Z] ([K, B, Z₁ + Z₂] for a two-layer model, whose
+ *   posterior argument is then not used: it samples both layers, objectives/hierarchical.ts)
  * @param c - conditions [B, C] of a conditional model
  * @returns log w [K, B], nats; caller disposes
  * @see Prince, Understanding Deep Learning, eq. 17.28; Burda, Grosse & Salakhutdinov 2016, eq. 8
@@ -30,8 +32,21 @@ export function logImportanceWeights(model: LatentVariableModel, x: tf.Tensor2D,
   return tf.tidy(() => importanceParts(model, x, posterior, eps, c).logW);
 }
 
-/** log w [K, B] and its first part, log p(x|z_k) [K, B] (tensors of the caller's tidy scope). */
-function importanceParts(model: LatentVariableModel, x: tf.Tensor2D, posterior: Posterior, eps: tf.Tensor3D, c?: tf.Tensor2D) {
+/**
+ * log w [K, B], its first part log p(x|z_k) [K, B], and the KL term [B] (closed form; a Monte Carlo
+ * estimate for a two-layer model), tensors of the caller's tidy scope.
+ */
+function importanceParts(
+  model: LatentVariableModel,
+  x: tf.Tensor2D,
+  posterior: Posterior,
+  eps: tf.Tensor3D,
+  c?: tf.Tensor2D,
+): { logLik: tf.Tensor2D; logW: tf.Tensor2D; kl: () => tf.Tensor1D } {
+  if (isHierarchical(model)) {
+    const t = hierarchicalSampleTerms(model, x, eps);
+    return { logLik: t.logLik, logW: t.logW, kl: () => tf.mean(t.kl, 0) as tf.Tensor1D };
+  }
   const [k, b, z0] = eps.shape;
   const z = reparameterize(posterior.mean, posterior.logVar, eps) as tf.Tensor3D; // [K, B, Z]
   const logQ = normalLogProb(z, posterior.mean, posterior.logVar); // [K, B]
@@ -39,7 +54,7 @@ function importanceParts(model: LatentVariableModel, x: tf.Tensor2D, posterior: 
   const ck = c && (tf.tile(c, [k, 1]) as tf.Tensor2D); // [K·B, C]
   const params = model.decode(tf.reshape(z, [k * b, z0]) as tf.Tensor2D, ck); // [K·B, D]
   const logLik = model.likelihood.logProb(tf.expandDims(x, 0), tf.reshape(params, [k, b, model.dataDim])) as tf.Tensor2D; // [K, B]
-  return { logLik, logW: tf.add(logLik, tf.sub(logPrior, logQ)) as tf.Tensor2D };
+  return { logLik, logW: tf.add(logLik, tf.sub(logPrior, logQ)) as tf.Tensor2D, kl: () => klToStandardNormal(posterior.mean, posterior.logVar) as tf.Tensor1D };
 }
 
 export interface IwaeOptions {
@@ -66,7 +81,7 @@ export function iwaeBound(model: LatentVariableModel, x: tf.Tensor2D, opts: Iwae
   const k = check('numSamples', opts.numSamples, intAtLeast(1));
   return tf.tidy(() => {
     const posterior = model.encode(x, opts.c);
-    const eps = opts.eps ?? iwaeNoise(k, x.shape[0], model.latentDim, opts.seed ?? 0);
+    const eps = opts.eps ?? iwaeNoise(k, x.shape[0], noiseDimOf(model), opts.seed ?? 0);
     return logMeanExp(logImportanceWeights(model, x, posterior, eps, opts.c), 0) as tf.Tensor1D;
   });
 }
@@ -88,14 +103,14 @@ export function negativeIwaeLoss(model: LatentVariableModel, batch: Batch, ctx: 
   const k = check('numSamples', numSamples, intAtLeast(1));
   return tf.tidy(() => {
     const posterior = model.encode(batch.x, batch.c); // [B, Z] each
-    const eps = (ctx.noise ?? iwaeNoise(k, batch.x.shape[0], model.latentDim, ctx.seed)) as tf.Tensor3D; // [K, B, Z]
-    const { logLik, logW } = importanceParts(model, batch.x, posterior, eps, batch.c); // [K, B] each
+    const eps = (ctx.noise ?? iwaeNoise(k, batch.x.shape[0], noiseDimOf(model), ctx.seed)) as tf.Tensor3D; // [K, B, Z]
+    const { logLik, logW, kl } = importanceParts(model, batch.x, posterior, eps, batch.c); // [K, B] each
     const bound = logMeanExp(logW, 0); // [B]
     return {
       loss: tf.neg(tf.mean(bound)) as tf.Scalar,
       terms: {
         reconstruction: tf.neg(tf.mean(logLik)) as tf.Scalar,
-        kl: tf.mean(klToStandardNormal(posterior.mean, posterior.logVar)) as tf.Scalar,
+        kl: tf.mean(kl()) as tf.Scalar,
       },
     };
   });

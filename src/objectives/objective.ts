@@ -24,6 +24,12 @@ export interface StepContext {
    * gets its rows of the whole batch's noise); otherwise the objective draws it from `seed`.
    */
   noise?: tf.Tensor;
+  /**
+   * N, the number of training examples the batch is drawn from (the trainer sets it): what an
+   * objective that estimates the aggregate posterior q(z) = (1/N) Σ_n q(z|n) from a batch needs
+   * (the β-TCVAE, src/objectives/tc-vae.ts). Absent when the caller does not know it.
+   */
+  datasetSize?: number;
 }
 
 /** An objective's value on a batch: scalars in nats per example (batch means). */

@@ -237,7 +237,12 @@ async function trainStep(run: Run, epochData: Dataset, order: Int32Array, losses
   const full = end - start === o.batchSize;
   const batch: HostBatch = gatherBatch(epochData, order, start, end, { conditionDim: model.conditionDim, buffers: full ? run.buffers : undefined });
   const step = state.epoch * run.stepsPerEpoch + state.step; // global, 0-based
-  const ctx: StepContext = { seed: stepSeed(o.seed, state.epoch, state.step), step, klWeight: klWeight(o.beta, { step, stepsPerEpoch: run.stepsPerEpoch }) };
+  const ctx: StepContext = {
+    seed: stepSeed(o.seed, state.epoch, state.step),
+    step,
+    klWeight: klWeight(o.beta, { step, stepsPerEpoch: run.stepsPerEpoch }),
+    datasetSize: run.train.numExamples, // N, for objectives that estimate q(z) from the batch (β-TCVAE)
+  };
   const { grads, stats } = await run.engine.gradients(batch, ctx);
   optimizer.applyGradients(grads);
   tf.dispose(grads.map((g) => g.tensor));

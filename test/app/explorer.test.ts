@@ -3,11 +3,12 @@
  * calibrated and scored by the CLI) served by `vaekit serve`'s server, and the same run exported by
  * `vaekit export-app` and served by a plain static file server. On each: the page loads without
  * console errors; moving a slider changes the decoder's canvas; hovering the map decodes live;
- * drawing on the pad encodes the drawing (ELBO shown, marker on the map); the lerp and slerp strips
- * render. On the served one, a few epochs of in-page training on MNIST lower the loss, and the model
- * the page downloads loads in Node (`vaekit info`, `evaluate`, `sample`, `loadModel`); a table run and a
- * conditional run load and respond. Screenshots go to
- * test-output/explorer/ (ignored by git).
+ * drawing on the pad encodes the drawing (ELBO shown, marker on the map), and picking the MAP code
+ * (100 Adam steps from the encoder mean) changes its reconstruction and mark and shows a gain in
+ * log p(x|z) + log p(z) ≥ 0; the lerp and slerp strips render. On the served one, a few epochs of
+ * in-page training on MNIST lower the loss, and the model the page downloads loads in Node (`vaekit
+ * info`, `evaluate`, `sample`, `loadModel`); a table run and a conditional run load and respond.
+ * Screenshots go to test-output/explorer/ (ignored by git).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,17 @@ async function canvasPixels(page: Page, selector: string): Promise<number[]> {
   return page.$eval(selector, (c) => {
     const canvas = c as HTMLCanvasElement;
     return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
+  });
+}
+
+/** A 32-bit FNV-1a hash of the RGBA bytes of the first canvas under `selector`, computed in the page (cheap for a large canvas). */
+async function canvasDigest(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const bytes = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    return h >>> 0;
   });
 }
 
@@ -94,6 +106,25 @@ async function checkExplorer(page: Page, url: string, name: string, errors: stri
   await page.waitForFunction(() => /ELBO\s*−?-?\d/.test(document.querySelector('#pad-elbo')?.textContent ?? ''), undefined, { timeout: 15_000 });
   const mapAfter = await canvasPixels(page, '#map-canvas');
   assert.ok(pixelDifference(mapBefore, mapAfter) > 0, 'the encoding does not show on the map');
+
+  // The MAP code instead of the encoder mean: another reconstruction and mark, and a gain in log p(x|z) + log p(z) ≥ 0.
+  await page.waitForSelector('#pad-reconstruction canvas', { timeout: 15_000 });
+  const reconMean = await canvasPixels(page, '#pad-reconstruction canvas');
+  const markMean = await canvasDigest(page, '#map-canvas');
+  assert.equal(await page.isHidden('#pad-map-gain'), true, 'a gain shown for the encoder mean');
+  await page.selectOption('#pad-code', 'map');
+  await page.waitForSelector('#pad-map-gain[data-gain]', { timeout: 30_000 });
+  const gain = Number(await page.getAttribute('#pad-map-gain', 'data-gain'));
+  assert.ok(gain >= 0, `the MAP code's gain over the encoder mean: ${gain} nats`);
+  assert.match((await page.textContent('#pad-map-gain')) ?? '', /\+\d+\.\d nats over μ\(x\)/);
+  assert.match((await page.textContent('#pad-elbo')) ?? '', /ELBO\s*−?\d/);
+  const reconMap = await canvasPixels(page, '#pad-reconstruction canvas');
+  assert.ok(pixelDifference(reconMean, reconMap) > 0, 'the MAP code decodes like the encoder mean');
+  assert.notEqual(await canvasDigest(page, '#map-canvas'), markMean, 'the MAP code is not marked on the map');
+  // Back to the encoder mean: its reconstruction again, and no gain.
+  await page.selectOption('#pad-code', 'mean');
+  await page.waitForSelector('#pad-map-gain', { state: 'hidden', timeout: 15_000 });
+  assert.deepEqual(await canvasPixels(page, '#pad-reconstruction canvas'), reconMean, 'the encoder mean decodes differently the second time');
 
   // The interpolation strips render: lerp and slerp side by side.
   for (const strip of ['#interp-lerp', '#interp-slerp']) {

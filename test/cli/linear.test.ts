@@ -90,7 +90,7 @@ describe('vaekit train --model <linear kind>', () => {
   test('a bad --model exits 2 naming the flag', async () => {
     const r = await runCli(['train', '--model', 'lda', '--out', join(root, 'bad')]);
     assert.equal(r.code, 2);
-    assert.match(errorLines(r.err).join('\n'), /--model: expected one of vae, pca, ppca, fa, gmm, got 'lda'/);
+    assert.match(errorLines(r.err).join('\n'), /--model: expected one of vae, hvae, pca, ppca, fa, gmm, got 'lda'/);
     assert.equal(existsSync(join(root, 'bad')), false);
   });
 });

@@ -193,11 +193,11 @@ class RecordingEngine implements GradientEngine {
 }
 
 describe('the trainer and its gradient engine', () => {
-  /** 10 examples in batches of 4: 3 steps an epoch (4, 4, 2 rows). */
+  /** 10 examples in batches of 4: 3 steps an epoch (4, 4, 2 rows); N = 10 reaches every step's context. */
   const data = { train: makeDataset({ x: X, numExamples: 10, dataDim: D, source: 'toy' }) };
   const OPTS: TrainOptions = { epochs: 2, batchSize: 4, learningRate: 1e-2, seed: 5, logEvery: 1 };
   const expectedContexts = (seed: number, beta: number) =>
-    [0, 1].flatMap((epoch) => [0, 1, 2].map((s) => ({ seed: stepSeed(seed, epoch, s), step: 3 * epoch + s, klWeight: beta })));
+    [0, 1].flatMap((epoch) => [0, 1, 2].map((s) => ({ seed: stepSeed(seed, epoch, s), step: 3 * epoch + s, klWeight: beta, datasetSize: 10 })));
 
   async function recordRun(options: TrainOptions): Promise<{ engine: RecordingEngine; result: TrainResult; vae: VAE }> {
     const vae = toyVae(9);

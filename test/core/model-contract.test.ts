@@ -88,7 +88,7 @@ describe('a VAE with different encoder and decoder configs', () => {
 
   test("is of kind 'vae', the one model kind, and its description says so", async () => {
     assert.equal(vae.kind, 'vae');
-    assert.deepEqual(MODEL_KINDS, ['vae']);
+    assert.deepEqual(MODEL_KINDS, ['vae', 'hvae']);
     assert.equal((await vae.describe()).config.kind, 'vae');
   });
 
@@ -120,8 +120,8 @@ describe('a VAE with different encoder and decoder configs', () => {
     const dir = join(root, 'asymmetric');
     await vae.save(dir);
     const json = JSON.parse(readFileSync(join(dir, 'vaekit.json'), 'utf8')) as ModelDescription;
-    assert.deepEqual(json.config.decoder, DECODER);
-    assert.deepEqual(json.config.encoder, ENCODER);
+    assert.deepEqual((json.config as VaeConfig).decoder, DECODER);
+    assert.deepEqual((json.config as VaeConfig).encoder, ENCODER);
     const back = await VAE.load(dir);
     await assertSameAsymmetricVae(back as VAE, vae);
     back.dispose();
@@ -208,7 +208,7 @@ describe('modelFromDescription', () => {
   const withConfig = (patch: Record<string, unknown>): ModelDescription => ({ ...good, config: { ...good.config, ...patch } as VaeConfig });
 
   test('rejects an unknown kind with a CheckpointError naming it and the known kinds', async () => {
-    await assertCheckpointError(() => modelFromDescription(withConfig({ kind: 'gmm' })), /^model: expected a model of kind vae, got 'gmm'$/);
+    await assertCheckpointError(() => modelFromDescription(withConfig({ kind: 'gmm' })), /^model: expected a model of kind vae, hvae, got 'gmm'$/);
   });
 
   test('does not take inherited property names for kinds', async () => {
@@ -225,7 +225,7 @@ describe('modelFromDescription', () => {
     vae.dispose();
     await assertCheckpointError(modelFromArtifacts({ ...a, description: { ...a.description, version: 99 } }), /expected format version 1, got 99/);
     await assertCheckpointError(
-      modelFromArtifacts({ ...a, description: { ...a.description, config: { ...a.description.config, kind: 'pca' as 'vae' } } }),
+      modelFromArtifacts({ ...a, description: { ...a.description, config: { ...(a.description.config as VaeConfig), kind: 'pca' as 'vae' } } }),
       /got 'pca'/,
     );
   });

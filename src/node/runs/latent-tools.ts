@@ -4,12 +4,16 @@
  *   traverseRun     RUN/traversal.png       one row per latent dimension, ordered by its KL
  *   attributeRun    RUN/attribute.png       a test example moved along a labelled attribute vector
  *   mapRun          RUN/latent-map.svg      test codes in 2-D coloured by label; for Z = 2 RUN/manifold.png
+ *   encodeRun       RUN/latents-<split>-<method>.csv   each example's code (encoder mean or MAP) and J before/after
+ *   reconstructMapRun  RUN/reconstructions-test.png    test examples beside E[x | z = ẑ(x)], the MAP code decoded
  * Examples are the run's test split (its limit, scaling, standardisation and evaluation binarisation);
  * attribute vectors come from its training split. VAE runs only: a linear run has no decoder network.
  * A conditional VAE encodes each example under its own condition and decodes under it (interpolation:
  * the condition moves with the code, c_s = lerp(c_from, c_to; t)); codes not of an example (a
  * traversal around 0, the manifold) decode under `condition`, default class 0 or the training mean of
  * the condition columns.
+ * Codes are the encoder means μ(x), or with method 'map' the posterior modes ẑ(x) found by Adam from
+ * μ(x) (src/latent/map-encode.ts; Prince §17.8.3, resynthesis option ii).
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
@@ -19,24 +23,29 @@ import { gatherBatch } from '../../data/batch.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
 import { dimensionsByKl, latentStatistics } from '../../evaluation/latent-stats.js';
 import { encodeMeans } from '../../latent/aggregated-posterior.js';
+import { encodeDataset, ENCODE_METHODS, mapEncode, type EncodeMethod } from '../../latent/map-encode.js';
 import { applyAttribute, attributeVector } from '../../latent/attribute.js';
 import { interpolate, resolveInterpolateOptions, type InterpolationMethod } from '../../latent/interpolate.js';
 import { LATENT_GRID_DEFAULTS, latentGrid } from '../../latent/manifold.js';
 import { projectLatents } from '../../latent/projection.js';
 import { resolveTraverseOptions, traversalOffsets, traverse } from '../../latent/traverse.js';
+import { decodeMean } from '../../models/generate.js';
 import { loadModel } from '../../models/index.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
 import { imageGrid, type ImageShape } from '../../render/grid.js';
 import { latentMapSpec } from '../../render/latent-map.js';
-import { check, expectThat, finiteNumber, intAtLeast } from '../../validate.js';
+import { check, expectThat, finiteNumber, intAtLeast, oneOf } from '../../validate.js';
 import { writeFileAtomic } from '../formats/atomic.js';
+import { csvText } from '../formats/csv.js';
 import { fsModelStore } from '../formats/model-store.js';
 import { renderSpecToSvg } from '../formats/plot.js';
 import { writePngFile } from '../formats/png.js';
 import type { VaeRunConfig } from './config.js';
 import { noRunHere, vaeModelFolder } from './folder.js';
 import { readRun, type SavedRun } from './kinds.js';
-import { loadRunSplit } from './run-data.js';
+import type { ReconstructOptions, RunReconstructions } from './results.js';
+import { loadRunSplit, type Split } from './run-data.js';
+import { reconstructVaeRun } from './vae-run.js';
 import { conditionVector, type ConditionValue } from './conditions.js';
 import { tableCsv } from './table-csv.js';
 
@@ -47,6 +56,7 @@ export const LATENT_TOOL_FILES = Object.freeze({
   attribute: 'attribute',
   map: 'latent-map.svg',
   manifold: 'manifold',
+  latents: 'latents',
 });
 
 /** A file a command wrote: a PNG grid (images) or CSV in raw units under the column names (tables). */
@@ -128,6 +138,11 @@ export interface AttributeRunOptions {
   numSteps?: number;
   /** Default RUN/attribute.png (.csv for a table). */
   out?: string;
+  /** The codes: encoder means ('mean', the default) or posterior modes ('map'), of the groups and of the edited example. */
+  method?: EncodeMethod;
+  /** 'map': Adam steps per example and learning rate (defaults of MAP_ENCODE_DEFAULTS). */
+  steps?: number;
+  learningRate?: number;
 }
 
 export interface AttributeResult extends LatentToolResult {
@@ -143,6 +158,8 @@ export interface AttributeResult extends LatentToolResult {
   label: number | null;
   /** α_s [S]. */
   strengths: number[];
+  /** How the codes were found. */
+  method: EncodeMethod;
 }
 
 /** Options of {@link mapRun}. */
@@ -359,7 +376,8 @@ export async function traverseRun(run: string | SavedRun, opts: TraverseRunOptio
 
 /**
  * Resynthesis with an attribute vector: v = m_B − m_A from the run's training examples labelled A and
- * B, added to the posterior mean of test example `index` at strengths α = 0 … strength. A PNG strip
+ * B, added to the code of test example `index` at strengths α = 0 … strength; codes are encoder
+ * means μ(x), or with method 'map' posterior modes ẑ(x) (the groups' and the example's). A PNG strip
  * [x, x̂(α_0) … x̂(α_{S−1})] (α_0 = 0 is the reconstruction), or for a table CSV `what,strength,<columns>`
  * in raw units (what = data | edited).
  *   z(α) = μ(x) + α v,  x̂(α) = E[x | z(α)]
@@ -372,6 +390,7 @@ export async function attributeRun(run: string | SavedRun, opts: AttributeRunOpt
   const { dir, config } = await vaeRun(run, 'attribute');
   const strength = check('strength', opts.strength ?? ATTRIBUTE_RUN_DEFAULTS.strength, finiteNumber);
   const numSteps = check('numSteps', opts.numSteps ?? ATTRIBUTE_RUN_DEFAULTS.numSteps, intAtLeast(2));
+  const method = check('method', opts.method ?? 'mean', oneOf(ENCODE_METHODS));
   return withVae(dir, 'attribute', async (model) => {
     const { name, ds } = testExamples(config, 'attribute');
     const index = exampleIndex('index', opts.index, ds);
@@ -381,12 +400,19 @@ export async function attributeRun(run: string | SavedRun, opts: AttributeRunOpt
         `attribute: the training examples of ${name} have no labels; an attribute vector needs labelled groups (a table run needs a label column)`,
       );
     }
-    const v = await attributeVector(model, train, { fromLabel: opts.fromLabel, toLabel: opts.toLabel });
+    const map = { steps: opts.steps, learningRate: opts.learningRate };
+    const v = await attributeVector(model, train, { fromLabel: opts.fromLabel, toLabel: opts.toLabel, method, ...map });
     const strengths = Array.from({ length: numSteps }, (_, s) => (strength * s) / (numSteps - 1));
-    const mean = tf.tidy(() => {
-      const c = exampleCondition(model, ds, index); // [1, C]: the edited example's own condition
-      return applyAttribute(model, model.encode(exampleTensor(ds, index), c).mean, v.vector, strengths, c).mean; // [S, D]
-    });
+    const c = exampleCondition(model, ds, index); // [1, C]: the edited example's own condition
+    const x = exampleTensor(ds, index); // [1, D]
+    let mean: tf.Tensor2D; // [S, D]
+    try {
+      const code = method === 'map' ? (await mapEncode(model, x, { ...map, c })).z : tf.tidy(() => model.encode(x, c).mean); // [1, Z]
+      mean = tf.tidy(() => applyAttribute(model, code, v.vector, strengths, c).mean);
+      code.dispose();
+    } finally {
+      tf.dispose([x, ...(c ? [c] : [])]);
+    }
     const edited = await readAndDispose(mean);
     const d = ds.dataDim;
     const rows = new Float32Array((numSteps + 1) * d); // [S + 1, D]
@@ -406,6 +432,7 @@ export async function attributeRun(run: string | SavedRun, opts: AttributeRunOpt
       index,
       label: ds.labels ? ds.labels[index] : null,
       strengths,
+      method,
     };
   });
 }
@@ -458,6 +485,150 @@ export async function mapRun(run: string | SavedRun, opts: MapRunOptions = {}): 
       hasLabels: Boolean(means.labels),
       manifold,
       condition: manifold ? chosen.text : null,
+    };
+  });
+}
+
+/** Options of {@link encodeRun}. */
+export interface EncodeRunOptions {
+  /** 'mean' (the encoder mean μ(x)) or 'map' (the posterior mode from μ(x), by Adam). Default 'mean'. */
+  method?: EncodeMethod;
+  /** 'map': Adam steps per example, an integer ≥ 0, and learning rate (defaults of MAP_ENCODE_DEFAULTS: 100, 0.05). */
+  steps?: number;
+  learningRate?: number;
+  /** The run's split: 'test' (default), 'train' or 'all'. */
+  split?: Split;
+  /** Only the first n examples of the split, an integer ≥ 1. Default all. */
+  numExamples?: number;
+  /** The CSV file to write. Default RUN/latents-<split>-<method>.csv. */
+  out?: string;
+  /** Called after each chunk of examples with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The gain in J = log p(x|z) + log p(z) of the codes over the encoder means, nats per example. */
+export interface LogJointGain {
+  /** Means over the examples of J(μ(x)) and J(code), nats per example. */
+  logJointBefore: number;
+  logJointAfter: number;
+  /** Means over the examples of log p(x|μ(x)) and log p(x|code), nats per example. */
+  logLikelihoodBefore: number;
+  logLikelihoodAfter: number;
+  /** Mean and median over the examples of J(code) − J(μ(x)) ≥ 0, nats per example. */
+  meanGain: number;
+  medianGain: number;
+  /** Examples whose J rose. */
+  numImproved: number;
+}
+
+export interface EncodeResult extends LogJointGain {
+  /** The CSV file: index, label (labelled data), logJointBefore, logJointAfter, gain, logLikelihoodBefore, logLikelihoodAfter, z1 … zZ. */
+  file: string;
+  dataset: string;
+  split: Split;
+  method: EncodeMethod;
+  /** T (0 for 'mean') and the learning rate. */
+  steps: number;
+  learningRate: number;
+  numExamples: number;
+  latentDim: number;
+}
+
+/** Means and median gain of per-example J and log p(x|z) before and after, in float64. */
+function gainOf(r: {
+  logJointBefore: Float32Array;
+  logJointAfter: Float32Array;
+  logLikelihoodBefore: Float32Array;
+  logLikelihoodAfter: Float32Array;
+}): LogJointGain {
+  const n = r.logJointBefore.length;
+  const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / n;
+  const gains = Float64Array.from(r.logJointAfter, (v, i) => v - r.logJointBefore[i]).sort(); // [N], ascending
+  const medianGain = n % 2 === 1 ? gains[(n - 1) / 2] : (gains[n / 2 - 1] + gains[n / 2]) / 2;
+  return {
+    logJointBefore: mean(r.logJointBefore),
+    logJointAfter: mean(r.logJointAfter),
+    logLikelihoodBefore: mean(r.logLikelihoodBefore),
+    logLikelihoodAfter: mean(r.logLikelihoodAfter),
+    meanGain: mean(gains),
+    medianGain,
+    numImproved: gains.filter((g) => g > 0).length,
+  };
+}
+
+/**
+ * The codes of a split's examples, written as CSV with the objective J = log p(x|z) + log p(z) at the
+ * encoder mean and at the code, per example in nats: the encoder means (method 'mean'), or the
+ * posterior modes found by Adam from them ('map'), with the gain over the encoder means.
+ *   'map': ẑ(x) = argmax over z_0 = μ(x), …, z_T of J(z_t), J(ẑ) ≥ J(μ(x))
+ * @throws ConfigError for a linear run, a bad method, steps, learningRate or numExamples; DataError for
+ *   an empty split; CheckpointError for a folder without a run
+ * @see Prince, Understanding Deep Learning, §17.8.3 (resynthesis, option ii)
+ */
+export async function encodeRun(run: string | SavedRun, opts: EncodeRunOptions = {}): Promise<EncodeResult> {
+  const { dir, config } = await vaeRun(run, 'encode');
+  const method = check('method', opts.method ?? 'mean', oneOf(ENCODE_METHODS));
+  const split = opts.split ?? 'test';
+  const limit = opts.numExamples === undefined ? null : check('numExamples', opts.numExamples, intAtLeast(1));
+  return withVae(dir, 'encode', async (model) => {
+    const { name, ds } = loadRunSplit(config, split, undefined, limit);
+    if (ds.numExamples === 0) throw new DataError(`encode: expected examples in the ${split} split of ${name}, got none`);
+    const r = await encodeDataset(model, ds, { method, steps: opts.steps, learningRate: opts.learningRate, onProgress: opts.onProgress });
+    const z = model.latentDim;
+    const hasLabels = Boolean(ds.labels);
+    const header = ['index', ...(hasLabels ? ['label'] : []), 'logJointBefore', 'logJointAfter', 'gain', 'logLikelihoodBefore', 'logLikelihoodAfter'];
+    const rows: (string | number)[][] = [[...header, ...Array.from({ length: z }, (_, u) => `z${u + 1}`)]];
+    for (let n = 0; n < ds.numExamples; n++) {
+      rows.push([
+        n,
+        ...(hasLabels ? [ds.labels![n]] : []),
+        r.logJointBefore[n],
+        r.logJointAfter[n],
+        r.logJointAfter[n] - r.logJointBefore[n],
+        r.logLikelihoodBefore[n],
+        r.logLikelihoodAfter[n],
+        ...r.codes.x.subarray(n * z, (n + 1) * z),
+      ]);
+    }
+    const file = opts.out ?? join(dir, `${LATENT_TOOL_FILES.latents}-${split}-${method}.csv`);
+    await writeFileAtomic(file, csvText(rows));
+    return { file, dataset: name, split, method, steps: r.steps, learningRate: r.learningRate, numExamples: ds.numExamples, latentDim: z, ...gainOf(r) };
+  });
+}
+
+/** Options of {@link reconstructMapRun}: those of any reconstruction, and Adam's. */
+export interface ReconstructMapOptions extends ReconstructOptions {
+  /** Adam steps per example and learning rate (defaults of MAP_ENCODE_DEFAULTS: 100, 0.05). */
+  steps?: number;
+  learningRate?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A MAP reconstruction: the usual figures, and the codes' gain over the encoder means. */
+export interface MapReconstructions extends RunReconstructions {
+  /** Over the examples of the squared error (numErrorExamples): J before and after, nats per example. */
+  map: LogJointGain & { steps: number; learningRate: number };
+}
+
+/**
+ * A VAE run's reconstruction at the posterior mode: x̂ = E[x | z = ẑ(x)], ẑ found by Adam from μ(x)
+ * ({@link encodeRun}'s 'map'), for the first test examples (those written and those of the squared
+ * error); the test −ELBO as `vaekit reconstruct` reports it (it does not depend on the codes).
+ * @throws ConfigError for a linear run or bad Adam options; DataError for an empty test split
+ * @see Prince, Understanding Deep Learning, §17.8.3 (resynthesis, option ii)
+ */
+export async function reconstructMapRun(run: string | SavedRun, opts: ReconstructMapOptions = {}): Promise<MapReconstructions> {
+  const { dir, config } = await vaeRun(run, 'reconstructMapRun');
+  return reconstructVaeRun(dir, config, opts, async (model, first, c) => {
+    const r = await encodeDataset(model, first, { method: 'map', steps: opts.steps, learningRate: opts.learningRate, onProgress: opts.onProgress });
+    const n = first.numExamples;
+    const rec = await readAndDispose(
+      tf.tidy(() => decodeMean(model, tf.tensor2d(r.codes.x, [n, model.latentDim]), c && tf.tensor2d(c, [n, model.conditionDim]))),
+    ); // [n, D]
+    return {
+      rec,
+      reconstruction: `x̂ = E[x | z = ẑ(x)], the decoder mean at the posterior mode (${r.steps} Adam steps from the encoder mean, learning rate ${r.learningRate})`,
+      extra: { map: { steps: r.steps, learningRate: r.learningRate, ...gainOf(r) } }, // over the first n = e ≥ m examples
     };
   });
 }

@@ -222,7 +222,7 @@ function evaluationSection(dir: string, ev: Evaluation | null): ReportSection {
     },
     { kind: 'figures', figures: f },
   ];
-  if (!est && ev.model === 'vae')
+  if (!est && (ev.model === 'vae' || ev.model === 'hvae'))
     blocks.push({
       kind: 'note',
       text: `The evaluation has no importance-sampled log p(x) (it ran with 0 importance samples): run \`vaekit evaluate ${dir}\` for one.`,
@@ -498,7 +498,12 @@ export async function reportRun(run: string | SavedRun, opts: ReportRunOptions =
   if (anomaly) sections.push(anomaly.section);
   if (notes.length) sections.push({ id: 'notes', title: 'Left out', blocks: notes.map((text) => ({ kind: 'note', text })) });
   sections.push(await configSection(dir, config)); // last: long, and read least
-  const model = config.model.kind === 'vae' ? `VAE, Z = ${config.model.latentDim}` : `${config.model.kind.toUpperCase()}, Z = ${config.model.latentDim}`;
+  const model =
+    config.model.kind === 'vae'
+      ? `VAE, Z = ${config.model.latentDim}`
+      : config.model.kind === 'hvae'
+        ? `two-layer VAE, Z = ${config.model.latentDims.join(', ')}`
+        : `${config.model.kind.toUpperCase()}, Z = ${config.model.latentDim}`;
   const html = reportHtml({
     title: `vaekit run report: ${dir}`,
     meta: [

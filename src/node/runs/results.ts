@@ -106,6 +106,24 @@ export interface Evaluation {
    * unconditional VAE; absent for linear models (and in files of vaekit before conditional runs).
    */
   condition?: { kind: 'label'; numClasses: number } | { kind: 'columns'; columns: string[] } | null;
+  /**
+   * VAE on data with ground-truth factors (dsprites): the mutual information gap of the encoder on
+   * the split (src/evaluation/mig.ts; Chen et al. 2018), unitless in [0, 1], with its Monte Carlo
+   * standard error, the gap of each factor [K], the top two latents per factor [K][2], I(z_j; v_k)
+   * [Z][K] and H(v_k) [K] in nats, S sample points and their seed. Absent for data without factors.
+   */
+  mig?: {
+    value: number;
+    standardError: number;
+    factors: string[];
+    gaps: number[];
+    topLatents: number[][];
+    mutualInformation: number[][];
+    factorEntropy: number[];
+    numSamples: number;
+    seed: number;
+    seconds: number;
+  };
   note?: string;
   vaekitVersion: string;
   evaluatedAt: string;

@@ -9,7 +9,7 @@ import { splitValidation, subset, takeFirst, type Dataset } from '../../data/dat
 import { Standardizer } from '../../data/standardize.js';
 import { categoriesOf, type TableColumn } from '../../data/table.js';
 import { ConfigError, DataError, setting } from '../../errors.js';
-import { describeLoaded, loadDataSource, splitOf, type DataKind, type LoadedData } from '../datasets/data-source.js';
+import { describeLoaded, factorsOf, loadDataSource, splitOf, type DataKind, type LoadedData } from '../datasets/data-source.js';
 import type { RunCondition, RunConfig, RunDataConfig } from './config.js';
 import { columnsToLoad, fixCondition, joinedStandardizer, splitConditionColumns } from './conditions.js';
 
@@ -41,6 +41,7 @@ function loadRunDataWithConditions(data: RunDataConfig, source?: string): { load
     categorical: data.categorical ?? null,
     categories: data.categories ?? null,
     resize: data.resize ?? null,
+    maxExamples: data.limit,
     ...(data.window != null ? { timeColumn: data.timeColumn ?? null, window: data.window, stride: data.stride ?? null } : {}),
     standardizer: cond ? joinedStandardizer(data, cond) : data.standardization ? Standardizer.fromJSON(data.standardization) : null,
   });
@@ -53,9 +54,22 @@ function loadRunDataWithConditions(data: RunDataConfig, source?: string): { load
  * @throws DataError when the data has no labels, or the selection keeps no example
  */
 export function selectTrainingLabels(ds: Dataset, data: RunDataConfig): Dataset {
+  const keep = selectedTrainingRows(ds, data);
+  if (keep === null) return ds;
   const include = data.includeLabels ?? null;
   const exclude = data.excludeLabels ?? null;
-  if (include === null && exclude === null) return ds;
+  const what = include !== null ? `labels ${include.join(',')}` : `without labels ${exclude!.join(',')}`;
+  return subset(ds, keep, `${ds.source} (${what})`);
+}
+
+/**
+ * The rows of `ds` that {@link selectTrainingLabels} keeps, ascending; null when the run selects none.
+ * @throws DataError when the data has no labels, or the selection keeps no example
+ */
+function selectedTrainingRows(ds: Dataset, data: RunDataConfig): number[] | null {
+  const include = data.includeLabels ?? null;
+  const exclude = data.excludeLabels ?? null;
+  if (include === null && exclude === null) return null;
   const path = include !== null ? 'data.includeLabels' : 'data.excludeLabels';
   const labels = ds.labels;
   if (!labels)
@@ -68,8 +82,7 @@ export function selectTrainingLabels(ds: Dataset, data: RunDataConfig): Dataset 
   if (keep.length === 0) {
     throw new DataError(`${setting(path, (include ?? exclude)!.join(','))}: no training example of ${ds.source} is left`);
   }
-  const what = include !== null ? `labels ${include.join(',')}` : `without labels ${exclude!.join(',')}`;
-  return subset(ds, keep, `${ds.source} (${what})`);
+  return keep;
 }
 
 /** The examples a run trains on, validates on and reports on, as training sees them (before binarisation). */
@@ -131,20 +144,36 @@ export function loadRunExamples(data: RunDataConfig, seed: number): RunExamples 
  * Loads `split` of `source` (default: the run's own data source), in the run's units, with the run's
  * limit (and, for its own training split, its label selection), then its first `limit` examples when given. A VAE run's binarisation as its trainer evaluated: 'dynamic' becomes one fixed 'static'
  * draw; its seed + 2 for the test split, the seed itself otherwise.
- * @returns the dataset name and examples [N, D]
+ * @returns the dataset name and examples [N, D]; for generated data (dsprites) also each example's
+ *   ground-truth factors, values [N, K] row-major aligned with ds
  * @throws DataError for an unknown source or unreadable files
  */
-export function loadRunSplit(run: RunConfig, split: Split, source?: string, limit?: number | null): { name: string; ds: Dataset } {
+export function loadRunSplit(
+  run: RunConfig,
+  split: Split,
+  source?: string,
+  limit?: number | null,
+): { name: string; ds: Dataset; factors?: { names: string[]; sizes: number[]; values: Int32Array } } {
   const loaded = loadRunData(run.data, source);
   let ds = splitOf(loaded, split);
+  const f = factorsOf(loaded, split);
+  let factors = f?.values; // [N, K], kept aligned with ds
+  const k = f?.names.length ?? 0;
   if (run.data.limit !== null) ds = takeFirst(ds, run.data.limit);
-  if (split === 'train' && source === undefined) ds = selectTrainingLabels(ds, run.data);
+  if (split === 'train' && source === undefined) {
+    const keep = selectedTrainingRows(ds, run.data);
+    if (keep !== null) {
+      ds = selectTrainingLabels(ds, run.data);
+      if (factors) factors = Int32Array.from(keep.flatMap((i) => Array.from(factors!.subarray(i * k, i * k + k)))); // [M, K]
+    }
+  }
   if (limit != null) ds = takeFirst(ds, limit);
+  if (factors) factors = factors.slice(0, ds.numExamples * k); // [N, K]: the first rows, as takeFirst keeps
   if (run.kind === 'vae-run' && run.training.binarize !== 'none') {
     const t = run.training;
     ds = applyBinarization(ds, t.binarize === 'dynamic' ? 'static' : t.binarize, split === 'test' ? t.seed + 2 : t.seed, 0);
   }
-  return { name: loaded.name, ds };
+  return { name: loaded.name, ds, ...(f && factors ? { factors: { names: f.names, sizes: f.sizes, values: factors } } : {}) };
 }
 
 /**

@@ -6,16 +6,18 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatherBatch } from '../../data/batch.js';
-import { isImageShape, takeFirst } from '../../data/dataset.js';
+import { isImageShape, takeFirst, type Dataset } from '../../data/dataset.js';
 import { Standardizer } from '../../data/standardize.js';
 import { CheckpointError, ConfigError, setting } from '../../errors.js';
 import { ANOMALY_SCORES, resolveAnomalyScoreOptions, scoreExamples } from '../../evaluation/anomaly-scores.js';
 import { evaluateElbo } from '../../evaluation/elbo-eval.js';
 import { latentStatistics } from '../../evaluation/latent-stats.js';
+import { mutualInformationGap } from '../../evaluation/mig.js';
 import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
 import { check, intAtLeast } from '../../validate.js';
 import { sampleWithMixturePrior } from '../../latent/aggregated-posterior.js';
 import type { ModelDescription } from '../../models/description.js';
+import type { VaeConfig } from '../../models/vae-config.js';
 import { reconstruct, sampleFromPrior } from '../../models/generate.js';
 import { loadModel } from '../../models/index.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
@@ -27,7 +29,7 @@ import { fsModelStore, readModelDescription } from '../formats/model-store.js';
 import { writePngFile } from '../formats/png.js';
 import { estimateLogLikelihoodParallel } from '../parallel/loglik-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
-import { resolveRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
+import { resolveRunConfig, RUN_CONFIG_FILE, type PartialModelConfig, type VaeRunConfig } from './config.js';
 import { noRunHere, readMetricsFile, RUN_FILES, vaeModelFolder } from './folder.js';
 import { latentPriorOfRun } from './latent-prior.js';
 import { renderSamples } from './pictures.js';
@@ -110,24 +112,28 @@ export async function configOfModelFolder(dir: string): Promise<VaeRunConfig> {
         standardization: st,
         ...(condition ? { condition } : {}),
       },
-      model: { kind: 'vae', ...model },
+      model: { ...model, kind: d.config.kind } as PartialModelConfig,
       training: { seed },
     },
     { dataKind: () => (st ? 'table' : 'image') },
   ) as VaeRunConfig;
 }
 
+/** The K an objective trained with (undefined for one without samples, the β-TCVAE's one). */
+const samplesOf = (o: VaeRunConfig['training']['objective']) => ('numSamples' in o ? o.numSamples : undefined);
+
 /** Evaluates a VAE run: the ELBO (one sample, seed 0) and the importance-sampled log p(x). */
 export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: EvaluateRunOptions): Promise<Evaluation> {
   const split = opts.split ?? 'test';
   return withModel(dir, async (model, folder) => {
-    const { name, ds } = loadRunSplit(cfg, split, opts.data, opts.limit);
+    const { name, ds, factors } = loadRunSplit(cfg, split, opts.data, opts.limit);
     const s = await evaluateElbo(model, ds, { seed: 0 });
     const latent = await latentStatistics(model, ds);
+    const mig = factors ? await migOf(model, ds, factors, opts.seed ?? 0) : null;
     const k = opts.numSamples ?? EVALUATE_DEFAULT_SAMPLES;
     const seed = opts.seed ?? 0;
     const threads = opts.numThreads ?? 1;
-    const kIwae = check('iwaeSamples', opts.iwaeSamples ?? cfg.training.objective.numSamples ?? 1, intAtLeast(1));
+    const kIwae = check('iwaeSamples', opts.iwaeSamples ?? samplesOf(cfg.training.objective) ?? 1, intAtLeast(1));
     const bound = await estimateLogLikelihood(model, ds, { numSamples: kIwae, seed: seed + 1 });
     requireFinite(folder, [bound.perExample], [s.loss, s.reconstructionLoss, s.kl]);
     const t0 = performance.now();
@@ -140,7 +146,7 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
     if (is) requireFinite(folder, [is.perExample]);
     return {
       version: EVALUATION_VERSION,
-      model: 'vae',
+      model: cfg.model.kind,
       dataset: name,
       split,
       numExamples: ds.numExamples,
@@ -162,6 +168,7 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
       iwaeBound: { numSamples: kIwae, value: bound.value, standardError: bound.standardError, seed: seed + 1 },
       reconstructionError: null,
       condition: evaluationCondition(cfg),
+      ...(mig ? { mig } : {}),
       note: cfg.data.condition
         ? `a conditional VAE: every figure is conditional on each example's own condition y (${conditionText(cfg.data.condition)}): the ELBO bounds log p(x|y), and logLikelihoodEstimate is the importance-sampled log p(x|y) = log E_q(z|x,y)[p(x|z,y) p(z) / q(z|x,y)], biased low for finite K; it is not comparable as log p(x) with an unconditional model without adding log p(y)`
         : 'ELBO (one sample) is a lower bound on log p(x); logLikelihoodEstimate is the importance-sampled estimate (Prince, Understanding Deep Learning, eq. 17.28), biased low for finite K',
@@ -169,6 +176,52 @@ export async function evaluateVaeRun(dir: string, cfg: VaeRunConfig, opts: Evalu
       evaluatedAt: new Date().toISOString(),
     };
   });
+}
+
+/**
+ * The mutual information gap of the model's encoder on `ds` (src/evaluation/mig.ts), its posteriors
+ * encoded in chunks of 1000 examples, each under its own condition.
+ * @param factors - each example's factor values [N, K], aligned with ds
+ */
+async function migOf(
+  model: LatentVariableModel,
+  ds: Dataset,
+  factors: { names: string[]; values: Int32Array },
+  seed: number,
+): Promise<NonNullable<Evaluation['mig']>> {
+  const t0 = performance.now();
+  const { numExamples: n, dataDim: d } = ds;
+  const z = model.latentDim;
+  const mean = new Float32Array(n * z); // [N, Z]
+  const logVar = new Float32Array(n * z); // [N, Z]
+  for (let start = 0; start < n; start += 1000) {
+    const b = Math.min(1000, n - start);
+    const batch = gatherBatch(ds, null, start, start + b, { conditionDim: model.conditionDim });
+    const q = tf.tidy(() => {
+      const { mean: m, logVar: v } = model.encode(tf.tensor2d(batch.x, [b, d]), batch.c && tf.tensor2d(batch.c, [b, model.conditionDim])); // [B, Z]
+      return tf.stack([m, v]); // [2, B, Z]
+    });
+    try {
+      const v = (await q.data()) as Float32Array;
+      mean.set(v.subarray(0, b * z), start * z);
+      logVar.set(v.subarray(b * z), start * z);
+    } finally {
+      q.dispose();
+    }
+  }
+  const r = mutualInformationGap({ mean, logVar, latentDim: z, factors: factors.values, numFactors: factors.names.length }, { seed });
+  return {
+    value: r.mig,
+    standardError: r.standardError,
+    factors: factors.names,
+    gaps: r.gaps,
+    topLatents: r.topLatents,
+    mutualInformation: r.mutualInformation,
+    factorEntropy: r.factorEntropy,
+    numSamples: r.numSamples,
+    seed: r.seed,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 /** evaluation.json's `condition`: what a conditional run's figures are conditional on, or null. */
@@ -210,7 +263,12 @@ export async function scoreVaeRun(dir: string, cfg: VaeRunConfig, opts: ScoreRun
 const VAE_RECONSTRUCTION = 'x̂ = E[x | z = μ(x)], the decoder mean at the encoder mean';
 
 /** The first test examples beside x̂ = E[x | z = μ(x)], the squared error, and the test −ELBO. */
-export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: ReconstructOptions): Promise<RunReconstructions> {
+export async function reconstructVaeRun<E extends object = object>(
+  dir: string,
+  cfg: VaeRunConfig,
+  opts: ReconstructOptions,
+  codes: ReconstructionCodes<E> = encoderMeanCodes as ReconstructionCodes<E>,
+): Promise<RunReconstructions & E> {
   const numShown = opts.numShown ?? RECONSTRUCT_DEFAULTS.numShown;
   return withModel(dir, async (model) => {
     const { name, ds } = testSplit(cfg, opts.data);
@@ -218,17 +276,13 @@ export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: Re
     const e = Math.min(RECONSTRUCT_DEFAULTS.vaeErrorExamples, ds.numExamples);
     const first = takeFirst(ds, Math.max(m, e));
     const c = gatherBatch(first, null, 0, first.numExamples, { conditionDim: model.conditionDim }).c; // [max(m, e), C]: each example's own condition
-    const recT = tf.tidy(() =>
-      reconstruct(model, tf.tensor2d(first.x, [first.numExamples, first.dataDim]), c && tf.tensor2d(c, [first.numExamples, model.conditionDim])),
-    ); // [max(m, e), D]
-    const rec = (await recT.data()) as Float32Array;
-    recT.dispose();
+    const { rec, reconstruction, extra } = await codes(model, first, c); // rec [max(m, e), D]
     const written = await writePairs(ds, rec, m, model.inputShape, cfg.data.standardization, dir, opts.out, tableLayoutOf(cfg.data), cfg.data.scale);
     const elbo = await evaluateElbo(model, ds, { seed: 0 });
     return {
       model: 'vae',
       dataset: name,
-      reconstruction: VAE_RECONSTRUCTION,
+      reconstruction,
       ...written,
       numShown: m,
       numExamples: ds.numExamples,
@@ -237,9 +291,30 @@ export async function reconstructVaeRun(dir: string, cfg: VaeRunConfig, opts: Re
       dataDim: ds.dataDim,
       isStandardized: Boolean(cfg.data.standardization),
       elbo: { loss: elbo.loss, reconstructionLoss: elbo.reconstructionLoss, kl: elbo.kl },
-    };
+      ...extra,
+    } as RunReconstructions & E;
   });
 }
+
+/**
+ * How a reconstruction finds its codes for the examples of `first` (conditions c [n, C] when the model
+ * has them): the reconstructions x̂ [n, D], a line on what x̂ is, and what joins the result.
+ */
+export type ReconstructionCodes<E> = (
+  model: LatentVariableModel,
+  first: Dataset,
+  c: Float32Array | undefined,
+) => Promise<{ rec: Float32Array; reconstruction: string; extra: E }>;
+
+/** The default: x̂ = E[x | z = μ(x)], the decoder mean at the encoder mean. */
+const encoderMeanCodes: ReconstructionCodes<object> = async (model, first, c) => {
+  const recT = tf.tidy(() =>
+    reconstruct(model, tf.tensor2d(first.x, [first.numExamples, first.dataDim]), c && tf.tensor2d(c, [first.numExamples, model.conditionDim])),
+  ); // [n, D]
+  const rec = (await recT.data()) as Float32Array;
+  recT.dispose();
+  return { rec, reconstruction: VAE_RECONSTRUCTION, extra: {} };
+};
 
 /**
  * Samples of a VAE run: decoder means E[x|z] for z ~ N(0, temperature² I), or (prior 'gmm') z from
@@ -364,15 +439,23 @@ function gaussianVarianceText(l: { variance: number | 'learned' | 'learned-diag'
   return `σ² ${l.variance}`;
 }
 
+/** A one-layer VAE's networks in words: the encoder, and the decoder when it is not the encoder mirrored. */
+function vaeArchText(c: VaeConfig): string {
+  const mirrored = JSON.stringify(c.decoder) === JSON.stringify(c.encoder);
+  return mirrored
+    ? `${networkText(c.encoder, c.dataDim, c.latentDim).replace(/, /, ' (decoder mirrored), ')}`
+    : `encoder ${networkText(c.encoder, c.dataDim, c.latentDim)}; decoder ${networkText({ ...c.decoder, hidden: [...c.decoder.hidden].reverse() }, c.latentDim, c.dataDim)}`;
+}
+
 /** A VAE run described from its model's vaekit.json (no weights are loaded) and its metrics.jsonl. */
 export async function describeVaeRun(dir: string, cfg: VaeRunConfig): Promise<RunDescription> {
   const folder = modelFolder(dir);
   const d: ModelDescription = await readModelDescription(folder);
   const c = d.config;
-  const mirrored = JSON.stringify(c.decoder) === JSON.stringify(c.encoder);
-  const arch = mirrored
-    ? `${networkText(c.encoder, c.dataDim, c.latentDim).replace(/, /, ' (decoder mirrored), ')}`
-    : `encoder ${networkText(c.encoder, c.dataDim, c.latentDim)}; decoder ${networkText({ ...c.decoder, hidden: [...c.decoder.hidden].reverse() }, c.latentDim, c.dataDim)}`;
+  const arch =
+    c.kind === 'hvae'
+      ? `two stochastic layers, x → ${[...c.hidden[0], c.latentDims[0]].join('-')} (z₁) → ${[...c.hidden[1], c.latentDims[1]].join('-')} (z₂), ${c.activation}, p(z₁|z₂) and p(x|z₁) mirrored`
+      : vaeArchText(c);
   const lik =
     c.likelihood.kind === 'bernoulli'
       ? 'Bernoulli (logits)'
@@ -381,7 +464,7 @@ export async function describeVaeRun(dir: string, cfg: VaeRunConfig): Promise<Ru
         : `Gaussian, ${gaussianVarianceText(c.likelihood)}`;
   const lines = [
     `model:        ${folder} (${d.format} v${d.version})`,
-    `architecture: VAE, ${arch}, input shape [${c.inputShape.join(', ')}]${c.conditionDim ? `, condition size ${c.conditionDim}` : ''}`,
+    `architecture: ${c.kind === 'hvae' ? 'two-layer VAE' : 'VAE'}, ${arch}, input shape [${c.inputShape.join(', ')}]${c.conditionDim ? `, condition size ${c.conditionDim}` : ''}`,
     `likelihood:   ${lik}; prior N(0, I); latent size ${c.latentDim}`,
   ];
   if (d.preprocessing) lines.push(`preprocessing: values / ${d.preprocessing.scale}, binarize ${d.preprocessing.binarize}`);

@@ -24,7 +24,7 @@ import { fsModelStore } from '../formats/model-store.js';
 import { writeLossCurve } from '../formats/plot.js';
 import { DataParallelGradients } from '../parallel/data-parallel.js';
 import { VAEKIT_VERSION } from '../version.js';
-import { conditionDimOf, readRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
+import { checkObjectiveThreads, conditionDimOf, readRunConfig, RUN_CONFIG_FILE, type VaeRunConfig } from './config.js';
 import { describeCondition } from './conditions.js';
 import { CLASS_GRID_DEFAULT_PER_ROW, isClassGrid, priorLatents, writeConditionedSamples } from './conditional-samples.js';
 import { RUN_FILES, writeMetricsFile } from './folder.js';
@@ -150,7 +150,7 @@ async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb:
       ...cfg.model,
       conditionDim: conditionDimOf(data.condition) ?? 0,
       likelihood: likelihoodForColumns(cfg.model.likelihood, trainingLayout(data, data.train)),
-    },
+    } as VaeRunConfig['model'],
   };
   // The model first: one too large for memory is refused before any line about the data.
   const model = ckpt ? await ckpt.restoreModel() : newModel(cfg, data.train.exampleShape);
@@ -171,6 +171,7 @@ async function trainVaeRunLocked(cfgIn: VaeRunConfig, opts: TrainRunOptions, cb:
   let engine: GradientEngine | undefined;
   try {
     if (cfg.compute.threads > 1) {
+      checkObjectiveThreads(cfg.training.objective, cfg.compute.threads); // a resumed run's --threads is not checked with its config
       engine = await DataParallelGradients.start(model, {
         numShards: cfg.compute.threads,
         batchSize: cfg.training.batchSize,
@@ -261,7 +262,7 @@ async function trainInFolder(
           await writeMetricsFile(cfg.out, state.history);
           await writeLossCurve(join(cfg.out, RUN_FILES.lossCurve), state.history, { title: `vaekit: ${data.name}` });
           cb.onEpochEnd?.(m);
-          const warning = collapseWarning(m, cfg.training);
+          const warning = collapseWarning(m, cfg.training, cfg.model.kind !== 'hvae');
           if (warning && (warnedAt === null || (m.activeUnits ?? 0) < warnedAt)) {
             warnedAt = m.activeUnits;
             log(`warning: epoch ${m.epoch}: ${warning}`);
