@@ -23,7 +23,7 @@
  *
  * mlpVaeStep(heap, descriptor): heap the wasm memory's ArrayBuffer, descriptor a Float64Array:
  *   [0] B  [1] D  [2] C  [3] Z  [4] E (encoder hidden layers)  [5] H (decoder hidden layers)
- *   [6] encoder activation  [7] decoder activation (ACT_* below)  [8] likelihood (0, 1, 2 above)
+ *   [6] encoder activation  [7] decoder activation (ACT_* in mlp_step.h)  [8] likelihood (0, 1, 2 above)
  *   [9] β  [10] free bits λ (< 0: off)  [11] x  [12] c (< 0: none)  [13] ε  [14] stats [3]
  *   [15] likelihood log σ² (scalar or [D]; < 0 for Bernoulli)  [16] its gradient (< 0: not wanted)
  *   [17] threads for the elementwise passes (0: the GEMM's)
@@ -35,14 +35,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mlp_step.h"
+#include "pool.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_ELU = 2, ACT_SIGMOID = 3, ACT_TANH = 4, ACT_SELU = 5, ACT_SOFTPLUS = 6, ACT_SWISH = 7 };
-enum { LIK_BERNOULLI = 0, LIK_GAUSSIAN = 1, LIK_GAUSSIAN_DIAG = 2 };
 enum { HDR = 18, MAX_HIDDEN = 64 };
 
 /* tfjs's SELU constants (tfjs-core ops/selu_util). */
@@ -56,47 +54,35 @@ float log1pf(float) __attribute__((simd("notinbranch")));
 
 /* ---- rows split over threads ---- */
 
-typedef void (*rows_fn)(void *ctx, int64_t r0, int64_t r1);
 typedef struct {
-  rows_fn fn;
+  vk_rows_fn fn;
   void *ctx;
-  int64_t r0, r1;
-} rows_job;
+  int64_t rows;
+  int threads;
+} rows_split;
 
-static void *rows_thread(void *arg) {
-  rows_job *j = (rows_job *)arg;
-  j->fn(j->ctx, j->r0, j->r1);
-  return NULL;
+static void rows_task(void *arg, int t) {
+  const rows_split *r = (const rows_split *)arg;
+  r->fn(r->ctx, r->rows * t / r->threads, r->rows * (t + 1) / r->threads);
 }
 
-/* fn(ctx, r0, r1) over [0, rows) in `threads` contiguous shares (deterministic: each row's result
- * does not depend on the split). */
-static void parallel_rows(rows_fn fn, void *ctx, int64_t rows, int threads) {
+/* Declared in mlp_step.h. */
+void vk_parallel_rows(vk_rows_fn fn, void *ctx, int64_t rows, int threads) {
   if (threads > rows) threads = (int)rows;
-  if (threads > 16) threads = 16;
+  if (threads > VK_POOL_MAX_TASKS) threads = VK_POOL_MAX_TASKS;
   if (threads <= 1) {
     fn(ctx, 0, rows);
     return;
   }
-  rows_job jobs[16];
-  pthread_t ids[16];
-  int started[16] = {0};
-  for (int t = 0; t < threads; t++) {
-    jobs[t] = (rows_job){fn, ctx, rows * t / threads, rows * (t + 1) / threads};
-    if (t > 0) started[t] = pthread_create(&ids[t], NULL, rows_thread, &jobs[t]) == 0;
-  }
-  fn(ctx, jobs[0].r0, jobs[0].r1);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else fn(ctx, jobs[t].r0, jobs[t].r1);
-  }
+  rows_split split = {fn, ctx, rows, threads};
+  vk_pool_run(rows_task, &split, threads);
 }
 
 /* ---- activations ---- */
 
-/* h = act(a), count elements. */
+/* Declared in mlp_step.h. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void activate(const float *restrict a, float *restrict h, int64_t count, int act) {
+void vk_activate(const float *restrict a, float *restrict h, int64_t count, int act) {
   switch (act) {
     case ACT_RELU:
       for (int64_t i = 0; i < count; i++) h[i] = a[i] > 0.f ? a[i] : 0.f;
@@ -228,7 +214,8 @@ typedef struct {
   int64_t in, out;
 } dense_layer;
 
-static int in_heap(double offset, double bytes, int64_t heapBytes) {
+/* Declared in mlp_step.h. */
+int vk_in_heap(double offset, double bytes, int64_t heapBytes) {
   return offset >= 0 && bytes >= 0 && offset == floor(offset) && fmod(offset, 4.0) == 0.0 && offset + bytes <= (double)heapBytes;
 }
 
@@ -246,8 +233,8 @@ static void concat_columns(const float *a, int64_t aw, const float *b, int64_t b
     return NULL;                                                       \
   } while (0)
 
-/* The calling thread's scratch block, at least `bytes` long (kept for the next call); NULL when out of memory. */
-static char *scratch(size_t bytes) {
+/* Declared in mlp_step.h. */
+char *vk_scratch(size_t bytes) {
   static _Thread_local char *block = NULL;
   static _Thread_local size_t size = 0;
   if (bytes > size) {
@@ -258,25 +245,40 @@ static char *scratch(size_t bytes) {
   return block;
 }
 
-napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
+/* Declared in mlp_step.h. */
+int vk_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
+                       const double **desc, size_t *descLength) {
   if (!vk_gemm_is_ready()) {
-    napi_throw_error(env, NULL, "vaekit native mlpVaeStep: call load() first");
-    return NULL;
+    char msg[128];
+    snprintf(msg, sizeof msg, "vaekit native %s: call load() first", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
   }
   size_t argc = 2;
   napi_value argv[2];
   void *heapData = NULL, *descData = NULL;
-  size_t heapBytes = 0, descLength = 0;
+  size_t hb = 0;
   napi_typedarray_type type;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
-      napi_get_arraybuffer_info(env, argv[0], &heapData, &heapBytes) != napi_ok ||
-      napi_get_typedarray_info(env, argv[1], &type, &descLength, &descData, NULL, NULL) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "vaekit native mlpVaeStep: expected (ArrayBuffer, Float64Array)");
-    return NULL;
+      napi_get_arraybuffer_info(env, argv[0], &heapData, &hb) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &type, descLength, &descData, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "vaekit native %s: expected (ArrayBuffer, Float64Array)", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
   }
-  const double *v = (const double *)descData;
-  char *base = (char *)heapData;
-  const int64_t hb = (int64_t)heapBytes;
+  *base = (char *)heapData;
+  *heapBytes = (int64_t)hb;
+  *desc = (const double *)descData;
+  return 1;
+}
+
+napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
+  char *base = NULL;
+  int64_t hb = 0;
+  const double *v = NULL;
+  size_t descLength = 0;
+  if (!vk_descriptor_args(env, info, "mlpVaeStep", &base, &hb, &v, &descLength)) return NULL;
   if (descLength < HDR) FAIL_RANGE("descriptor too short");
   const int64_t B = (int64_t)v[0], D = (int64_t)v[1], C = (int64_t)v[2], Z = (int64_t)v[3], E = (int64_t)v[4], H = (int64_t)v[5];
   const int encAct = (int)v[6], decAct = (int)v[7], lik = (int)v[8];
@@ -305,8 +307,8 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
   const double *lo = v + HDR + E + H;
   for (int64_t l = 0; l < numLayers; l++) {
     const double wBytes = (double)layers[l].in * (double)layers[l].out * 4, bBytes = (double)layers[l].out * 4;
-    if (!in_heap(lo[4 * l], wBytes, hb) || !in_heap(lo[4 * l + 1], bBytes, hb) || !in_heap(lo[4 * l + 2], wBytes, hb) ||
-        !in_heap(lo[4 * l + 3], bBytes, hb))
+    if (!vk_in_heap(lo[4 * l], wBytes, hb) || !vk_in_heap(lo[4 * l + 1], bBytes, hb) || !vk_in_heap(lo[4 * l + 2], wBytes, hb) ||
+        !vk_in_heap(lo[4 * l + 3], bBytes, hb))
       FAIL_RANGE("a layer's operand lies outside the heap");
     layers[l].w = (const float *)(base + (int64_t)lo[4 * l]);
     layers[l].b = (const float *)(base + (int64_t)lo[4 * l + 1]);
@@ -314,10 +316,10 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
     layers[l].db = (float *)(base + (int64_t)lo[4 * l + 3]);
   }
   const int64_t lvCount = lik == LIK_GAUSSIAN_DIAG ? D : 1;
-  if (!in_heap(v[11], (double)(B * D * 4), hb) || (C > 0 && !in_heap(v[12], (double)(B * C * 4), hb)) ||
-      !in_heap(v[13], (double)(B * Z * 4), hb) || !in_heap(v[14], 12.0, hb) ||
-      (lik != LIK_BERNOULLI && !in_heap(v[15], (double)(lvCount * 4), hb)) ||
-      (lik != LIK_BERNOULLI && v[16] >= 0 && !in_heap(v[16], (double)(lvCount * 4), hb)))
+  if (!vk_in_heap(v[11], (double)(B * D * 4), hb) || (C > 0 && !vk_in_heap(v[12], (double)(B * C * 4), hb)) ||
+      !vk_in_heap(v[13], (double)(B * Z * 4), hb) || !vk_in_heap(v[14], 12.0, hb) ||
+      (lik != LIK_BERNOULLI && !vk_in_heap(v[15], (double)(lvCount * 4), hb)) ||
+      (lik != LIK_BERNOULLI && v[16] >= 0 && !vk_in_heap(v[16], (double)(lvCount * 4), hb)))
     FAIL_RANGE("an operand lies outside the heap");
   const float *x = (const float *)(base + (int64_t)v[11]);
   const float *cond = C > 0 ? (const float *)(base + (int64_t)v[12]) : NULL;
@@ -336,7 +338,7 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
   for (int64_t l = 0; l < E; l++) floats += 2 * B * enc[l].out;
   for (int64_t l = 0; l < H; l++) floats += 2 * B * dec[l].out;
   const int64_t doubles = 3 * B + 2 * Z + (maxWidth > D ? maxWidth : D);
-  char *block = scratch((size_t)(floats * 4 + doubles * 8));
+  char *block = vk_scratch((size_t)(floats * 4 + doubles * 8));
   if (block == NULL) {
     napi_throw_error(env, "ENOMEM", "vaekit native mlpVaeStep: out of memory for scratch");
     return NULL;
@@ -366,7 +368,7 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
   const float *h = encIn;
   for (int64_t l = 0; l < E; l++) {
     failed |= vk_gemm_threaded(0, 0, B, enc[l].out, enc[l].in, h, enc[l].w, encPre[l], enc[l].b);
-    activate(encPre[l], encPost[l], B * enc[l].out, encAct);
+    vk_activate(encPre[l], encPost[l], B * enc[l].out, encAct);
     h = encPost[l];
   }
   /* Heads as one product: [μ | logVar] = h·[W_μ | W_v] + [b_μ | b_v]. */
@@ -405,14 +407,14 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
   const float *g = decIn;
   for (int64_t l = 0; l < H; l++) {
     failed |= vk_gemm_threaded(0, 0, B, dec[l].out, dec[l].in, g, dec[l].w, decPre[l], dec[l].b);
-    activate(decPre[l], decPost[l], B * dec[l].out, decAct);
+    vk_activate(decPre[l], decPost[l], B * dec[l].out, decAct);
     g = decPost[l];
   }
   failed |= vk_gemm_threaded(0, 0, B, D, outL->in, g, outL->w, out, outL->b);
   /* Likelihood and ∂loss/∂out. */
   likelihood_ctx lk = {x, out, likLogVar, dOut, nll, sse, D, lik, 1.f / (float)B};
   /* Threads only for a large pass: at MNIST's 128 × 784 one thread takes ~0.08 ms, less than starting another. */
-  parallel_rows(likelihood_rows, &lk, B, B * D >= (1 << 18) ? threads : 1);
+  vk_parallel_rows(likelihood_rows, &lk, B, B * D >= (1 << 18) ? threads : 1);
   double recon = 0.0;
   for (int64_t r = 0; r < B; r++) recon += nll[r];
   recon /= (double)B;

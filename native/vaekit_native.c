@@ -34,6 +34,10 @@
  *   adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, 8 float32 scalars)   (below)
  *   bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads)      (below)
  *   mlpVaeStep(heap, descriptor)   an MLP VAE's whole −ELBO step and gradients (native/mlp_step.c)
+ *   mlpLogWeights(heap, descriptor)   an MLP VAE's log importance weights (native/mlp_log_weights.c)
+ *   randomNormal(out, mean, stdDev, seed)   tf.randomNormal([out.length], mean, stdDev, 'float32', seed)
+ *     into the Float32Array `out`, bit for bit; `seed` is String(seed) of a truthy seed (native/normal.c)
+ *   jsLog(values)   Math.log of each element of a Float64Array, in place, as V8 computes it (native/normal.c)
  * Every operand is checked to lie inside the heap; a violation throws a RangeError.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -48,7 +52,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "matmul.h"
+#include "pool.h"
 #include "mlp_step.h"
+#include "normal.h"
 
 enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *,
@@ -270,10 +276,7 @@ static void gemm_block(gemm_job *j) {
   for (int64_t r = 0; r < rows; r++) activate(c + r * ldc, (size_t)cols, j->activation, j->alpha);
 }
 
-static void *gemm_thread(void *arg) {
-  gemm_block((gemm_job *)arg);
-  return NULL;
-}
+static void gemm_task(void *jobs, int t) { gemm_block((gemm_job *)jobs + t); }
 
 /*
  * C = act(op(A)·op(B) + bias) split over up to gemm_threads threads (small products on one).
@@ -293,24 +296,18 @@ static int gemm_parallel(gemm_job whole) {
   }
   const int64_t tiles = (extent + granule - 1) / granule;
   if (tiles < threads) threads = tiles < 1 ? 1 : (int)tiles;
-  gemm_job jobs[16];
-  pthread_t ids[16];
-  int started[16] = {0};
+  if (threads > VK_POOL_MAX_TASKS) threads = VK_POOL_MAX_TASKS;
+  gemm_job jobs[VK_POOL_MAX_TASKS];
   for (int t = 0; t < threads; t++) {
     jobs[t] = whole;
     int64_t lo = tiles * t / threads * granule, hi = tiles * (t + 1) / threads * granule;
     if (hi > extent) hi = extent;
     if (byRows) { jobs[t].r0 = lo; jobs[t].r1 = hi; }
     else { jobs[t].c0 = lo; jobs[t].c1 = hi; }
-    if (t > 0) started[t] = pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]) == 0;
   }
-  gemm_block(&jobs[0]);
-  int failed = jobs[0].failed;
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else gemm_block(&jobs[t]);
-    failed |= jobs[t].failed;
-  }
+  vk_pool_run(gemm_task, jobs, threads);
+  int failed = 0;
+  for (int t = 0; t < threads; t++) failed |= jobs[t].failed;
   return failed ? -1 : 0;
 }
 
@@ -319,6 +316,13 @@ int vk_gemm_threaded(int transA, int transB, int64_t m, int64_t n, int64_t k, co
                      const float *bias) {
   gemm_job whole = {a, b, c, bias, m, n, k, 0, m, 0, n, transA, transB, 0, 0.f, 0};
   return gemm_parallel(whole);
+}
+/* One product on the calling thread (declared in mlp_step.h): a share of rows that a caller already
+ * split over its own threads (native/mlp_log_weights.c). */
+int vk_gemm_single(int64_t m, int64_t n, int64_t k, const float *a, const float *b, float *c, const float *bias) {
+  gemm_job whole = {a, b, c, bias, m, n, k, 0, m, 0, n, 0, 0, 0, 0.f, 0};
+  gemm_block(&whole);
+  return whole.failed ? -1 : 0;
 }
 int vk_gemm_is_ready(void) { return gemm_ready; }
 int vk_gemm_thread_count(void) { return gemm_threads; }
@@ -527,10 +531,7 @@ static void conv_rows(conv_job *j) {
   free(col);
 }
 
-static void *conv_thread(void *arg) {
-  conv_rows((conv_job *)arg);
-  return NULL;
-}
+static void conv_task(void *jobs, int t) { conv_rows((conv_job *)jobs + t); }
 
 /*
  * conv2d(heap, mode, B, H, W, Ci, OH, OW, Co, KH, KW, sH, sW, top, left, xOff, wOff, yOff, biasOff,
@@ -571,9 +572,8 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   if ((double)N * (double)K * (double)g.Co < 2097152.0) threads = 1;
   const int64_t units = mode == 1 ? g.B : N, per = mode == 1 ? g.OH * g.OW : 1;
   if (units < threads) threads = (int)units;
-  conv_job jobs[16];
-  pthread_t ids[16];
-  int started[16] = {0};
+  if (threads > VK_POOL_MAX_TASKS) threads = VK_POOL_MAX_TASKS;
+  conv_job jobs[VK_POOL_MAX_TASKS];
   float *partials = NULL;
   if (mode == 2 && threads > 1) {
     partials = (float *)malloc((size_t)((threads - 1) * K * g.Co) * 4);
@@ -583,15 +583,10 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
     jobs[t] = (conv_job){&g, mode, x, w, dy, bias, out, units * t / threads * per, units * (t + 1) / threads * per,
                          activation, (float)alphaD, 0};
     if (mode == 2 && t > 0) jobs[t].out = partials + (t - 1) * K * g.Co;
-    if (t > 0) started[t] = pthread_create(&ids[t], NULL, conv_thread, &jobs[t]) == 0;
   }
-  conv_rows(&jobs[0]);
-  int failed = jobs[0].failed;
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else conv_rows(&jobs[t]);
-    failed |= jobs[t].failed;
-  }
+  vk_pool_run(conv_task, jobs, threads);
+  int failed = 0;
+  for (int t = 0; t < threads; t++) failed |= jobs[t].failed;
   if (partials != NULL) {
     for (int t = 1; t < threads && !failed; t++) {
       const float *p = partials + (t - 1) * K * g.Co;
@@ -661,6 +656,28 @@ static void adam_step(const float *w, float *w_out, const float *restrict g, flo
   }
 }
 
+typedef struct {
+  const float *w;
+  float *w_out;
+  const float *g;
+  float *m, *v;
+  size_t count;
+  float s[8];
+  int threads;
+} adam_job;
+
+/* Share t of `threads` contiguous shares of an Adam step (each a multiple of 16 floats but the last). */
+static void adam_task(void *arg, int t) {
+  const adam_job *j = (const adam_job *)arg;
+  const size_t blocks = (j->count + 15) / 16;
+  const size_t lo = blocks * (size_t)t / (size_t)j->threads * 16;
+  size_t hi = blocks * (size_t)(t + 1) / (size_t)j->threads * 16;
+  if (hi > j->count) hi = j->count;
+  if (lo >= hi) return;
+  adam_step(j->w + lo, j->w_out + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo, j->s[0], j->s[1], j->s[2], j->s[3],
+            j->s[4], j->s[5], j->s[6], j->s[7]);
+}
+
 /*
  * adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t,
  *      1-beta2^t, epsilon, -learningRate): byte offsets into `heap`; the moments are updated in
@@ -679,9 +696,12 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  adam_step((const float *)(base + v[1]), (float *)(base + v[2]), (const float *)(base + v[3]),
-            (float *)(base + v[4]), (float *)(base + v[5]), (size_t)count, (float)s[0], (float)s[1], (float)s[2],
-            (float)s[3], (float)s[4], (float)s[5], (float)s[6], (float)s[7]);
+  adam_job job = {(const float *)(base + v[1]), (float *)(base + v[2]), (const float *)(base + v[3]),
+                  (float *)(base + v[4]), (float *)(base + v[5]), (size_t)count, {0}, 1};
+  for (int i = 0; i < 8; i++) job.s[i] = (float)s[i];
+  /* Large variables over the GEMM's threads (elementwise: the split does not change a bit). */
+  if (count >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+  vk_pool_run(adam_task, &job, job.threads);
   return NULL;
 }
 
@@ -717,10 +737,9 @@ typedef struct {
   int64_t r0, r1, d, xRows;
 } bernoulli_job;
 
-static void *bernoulli_thread(void *arg) {
-  bernoulli_job *j = (bernoulli_job *)arg;
+static void bernoulli_task(void *jobs, int t) {
+  const bernoulli_job *j = (const bernoulli_job *)jobs + t;
   bernoulli_rows(j->x, j->l, j->out, j->r0, j->r1, j->d, j->xRows);
-  return NULL;
 }
 
 /* bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads) */
@@ -738,18 +757,58 @@ static napi_value js_bernoulli(napi_env env, napi_callback_info info) {
   const float *x = (const float *)(base + xOff), *l = (const float *)(base + lOff);
   float *out = (float *)(base + oOff);
   if (rows * d < (1 << 18)) threads = 1; /* small: a thread costs more than it saves */
-  bernoulli_job jobs[16];
-  pthread_t ids[16];
-  int started[16] = {0};
-  for (int64_t t = 0; t < threads; t++) {
-    jobs[t] = (bernoulli_job){x, l, out, rows * t / threads, rows * (t + 1) / threads, d, xRows};
-    if (t > 0) started[t] = pthread_create(&ids[t], NULL, bernoulli_thread, &jobs[t]) == 0;
+  bernoulli_job jobs[VK_POOL_MAX_TASKS];
+  for (int64_t t = 0; t < threads; t++) jobs[t] = (bernoulli_job){x, l, out, rows * t / threads, rows * (t + 1) / threads, d, xRows};
+  vk_pool_run(bernoulli_task, jobs, (int)threads);
+  return NULL;
+}
+
+/* randomNormal(out: Float32Array, mean, stdDev, seed: string): see native/normal.c. */
+static napi_value js_random_normal(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  size_t argc = 4;
+  napi_typedarray_type type;
+  size_t count = 0, seedLength = 0;
+  void *data = NULL;
+  double mean = 0, stdDev = 0;
+  napi_valuetype seedType;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4 ||
+      napi_get_typedarray_info(env, argv[0], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_float32_array ||
+      napi_get_value_double(env, argv[1], &mean) != napi_ok || napi_get_value_double(env, argv[2], &stdDev) != napi_ok ||
+      napi_typeof(env, argv[3], &seedType) != napi_ok || seedType != napi_string ||
+      napi_get_value_string_utf16(env, argv[3], NULL, 0, &seedLength) != napi_ok) {
+    napi_throw_type_error(env, NULL, "vaekit native randomNormal: expected (Float32Array, mean, stdDev, seed string)");
+    return NULL;
   }
-  bernoulli_rows(x, l, out, jobs[0].r0, jobs[0].r1, d, xRows);
-  for (int64_t t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else bernoulli_rows(x, l, out, jobs[t].r0, jobs[t].r1, d, xRows);
+  char16_t *seed = malloc((seedLength + 1) * sizeof *seed);
+  if (seed == NULL) {
+    napi_throw_error(env, "ENOMEM", "vaekit native randomNormal: out of memory for the seed");
+    return NULL;
   }
+  if (napi_get_value_string_utf16(env, argv[3], seed, seedLength + 1, &seedLength) != napi_ok) {
+    free(seed);
+    napi_throw_type_error(env, NULL, "vaekit native randomNormal: cannot read the seed string");
+    return NULL;
+  }
+  vk_random_normal((float *)data, count, mean, stdDev, (const uint16_t *)seed, seedLength);
+  free(seed);
+  return NULL;
+}
+
+/* jsLog(values: Float64Array): Math.log of each element, in place, as V8 computes it (native/normal.c). */
+static napi_value js_js_log(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  napi_typedarray_type type;
+  size_t count = 0;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_typedarray_info(env, argv[0], &type, &count, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "vaekit native jsLog: expected (Float64Array)");
+    return NULL;
+  }
+  double *values = (double *)data;
+  for (size_t i = 0; i < count; i++) values[i] = vk_js_log(values[i]);
   return NULL;
 }
 
@@ -762,6 +821,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
       {"mlpVaeStep", NULL, vk_js_mlp_vae_step, NULL, NULL, NULL, napi_default, NULL},
+      {"mlpLogWeights", NULL, vk_js_mlp_log_weights, NULL, NULL, NULL, napi_default, NULL},
+      {"randomNormal", NULL, js_random_normal, NULL, NULL, NULL, napi_default, NULL},
+      {"jsLog", NULL, js_js_log, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

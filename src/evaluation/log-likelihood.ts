@@ -7,7 +7,7 @@ import { gatherBatch } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { exampleNoise } from '../math/noise.js';
 import { noiseDimOf, type LatentVariableModel } from '../models/latent-model.js';
-import { logImportanceWeights } from '../objectives/iwae.js';
+import { evaluateLogImportanceWeights } from '../objectives/iwae.js';
 import { check, intAtLeast } from '../validate.js';
 
 export interface LogLikelihoodOptions {
@@ -64,7 +64,8 @@ export interface LogLikelihoodEstimate {
  * The encoder runs once per example; the decoder sees the K samples in chunks of `chunkRows`
  * rows, and the log-sum-exp is accumulated across chunks (running maximum), so K is not limited
  * by memory. E[p̂(x)] = p(x); log p̂ is a lower bound in expectation (the IWAE bound) and converges
- * to log p(x) as K grows.
+ * to log p(x) as K grows. The weights come from {@link evaluateLogImportanceWeights}: a native
+ * provider where one is registered for the model (Node's MLP VAEs on wasm), else tfjs.
  * @param ds - examples [N, D]
  * @returns {@link LogLikelihoodEstimate}
  * @throws ConfigError when numSamples or chunkRows is not an integer ≥ 1
@@ -87,9 +88,10 @@ export async function estimateLogLikelihood(model: LatentVariableModel, ds: Data
   let lastYield = performance.now();
   for (let start = 0; start < n; start += groupSize) {
     // On a synchronous backend (wasm, cpu) every await here resolves as a microtask: give the event
-    // loop a turn now and then, so signals, worker events and an abort are seen within ~0.1 s.
+    // loop a turn now and then, so signals, worker events and an abort are seen within ~0.1 s; by
+    // setImmediate where there is one (Node clamps setTimeout(0) to 1 ms, 1% of the estimate's time).
     if (performance.now() - lastYield > 100) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
       lastYield = performance.now();
     }
     opts.signal?.throwIfAborted();
@@ -105,35 +107,47 @@ export async function estimateLogLikelihood(model: LatentVariableModel, ds: Data
         1,
       ),
     ) as tf.Tensor3D;
-    // Running log-sum-exp per example: m = max log w so far, s = Σ exp(log w − m), s2 = Σ exp(2(log w − m)).
-    let m = tf.fill([b], -Infinity) as tf.Tensor1D;
-    let s = tf.zeros([b]) as tf.Tensor1D;
-    let s2 = tf.zeros([b]) as tf.Tensor1D;
-    for (let done = 0; done < k; done += samplesPerChunk) {
-      const kc = Math.min(samplesPerChunk, k - done);
-      const next = tf.tidy(() => {
-        const eps = (kc === k ? epsAll : tf.slice(epsAll, [done, 0, 0], [kc, b, z0])) as tf.Tensor3D; // [K_c, G, Z]
-        const logW = logImportanceWeights(model, x, posterior, eps, c); // [K_c, G]
-        const mNew = tf.maximum(m, tf.max(logW, 0)); // [G]
-        const shift = tf.exp(tf.sub(m, mNew)); // [G], 0 on the first chunk
-        const r = tf.exp(tf.sub(logW, mNew)); // [K_c, G], ≤ 1
-        return {
-          m: mNew,
-          s: tf.add(tf.mul(s, shift), tf.sum(r, 0)),
-          s2: tf.add(tf.mul(s2, tf.square(shift)), tf.sum(tf.square(r), 0)),
-        };
-      });
-      m.dispose();
-      s.dispose();
-      s2.dispose();
-      ({ m, s, s2 } = next as { m: tf.Tensor1D; s: tf.Tensor1D; s2: tf.Tensor1D });
+    // Running log-sum-exp per example, in float64 on the host (K_c·G numbers a chunk, fewer than a
+    // dozen small kernels would cost): m = max log w so far, s = Σ exp(log w − m), s2 = Σ exp(2(log w − m)).
+    const m = new Float64Array(b).fill(-Infinity); // [G]
+    const s = new Float64Array(b); // [G]
+    const s2 = new Float64Array(b); // [G]
+    try {
+      for (let done = 0; done < k; done += samplesPerChunk) {
+        const kc = Math.min(samplesPerChunk, k - done);
+        const logW = tf.tidy(() => {
+          const eps = (kc === k ? epsAll : tf.slice(epsAll, [done, 0, 0], [kc, b, z0])) as tf.Tensor3D; // [K_c, G, Z]
+          return evaluateLogImportanceWeights(model, x, posterior, eps, c); // [K_c, G]
+        });
+        let w: Float32Array; // [K_c, G]
+        try {
+          w = (await logW.data()) as Float32Array;
+        } finally {
+          logW.dispose();
+        }
+        for (let i = 0; i < b; i++) {
+          let mi = m[i];
+          for (let j = 0; j < kc; j++) mi = Math.max(mi, w[j * b + i]); // NaN stays NaN
+          const shift = Math.exp(m[i] - mi); // 0 on the first chunk
+          let si = s[i] * shift;
+          let s2i = s2[i] * shift * shift;
+          for (let j = 0; j < kc; j++) {
+            const r = Math.exp(w[j * b + i] - mi); // ≤ 1
+            si += r;
+            s2i += r * r;
+          }
+          m[i] = mi;
+          s[i] = si;
+          s2[i] = s2i;
+        }
+      }
+    } finally {
+      tf.dispose([x, ...(c ? [c] : []), epsAll, posterior.mean, posterior.logVar]);
     }
-    const [mv, sv, s2v] = await Promise.all([m.data(), s.data(), s2.data()]);
-    tf.dispose([x, ...(c ? [c] : []), epsAll, posterior.mean, posterior.logVar, m, s, s2]);
     for (let i = 0; i < b; i++) {
-      const si = sv[i];
-      const s2i = s2v[i];
-      perExample[start + i] = mv[i] + Math.log(si) - Math.log(k);
+      const si = s[i];
+      const s2i = s2[i];
+      perExample[start + i] = m[i] + Math.log(si) - Math.log(k);
       // Relative variance of the weights: mean w² / (mean w)² − 1 = K·s2/s² − 1.
       const relVar = Math.max((k * s2i) / (si * si) - 1, 0);
       perExampleSe[start + i] = Math.sqrt(relVar / k);

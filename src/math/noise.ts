@@ -10,6 +10,37 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveRng, tfSeed } from './rng.js';
 
 /**
+ * A faster source of exactly tf.randomNormal's numbers: for (shape, mean, stdDev, seed) it returns
+ * the tensor `tf.randomNormal(shape, mean, stdDev, 'float32', seed)` would (the same float32 values,
+ * bit for bit), or null to leave the draw to tfjs (a seed or shape it does not handle).
+ * The Node addon registers one (native/normal.c; src/node/compute/native-kernels.ts).
+ * @returns float32 of `shape`, caller disposes; or null
+ */
+export type NormalSource = (shape: number[], mean: number, stdDev: number, seed: number) => tf.Tensor | null;
+
+let normalSource: NormalSource | null = null;
+
+/**
+ * Registers the source every normal draw below goes through first (null: tf.randomNormal alone).
+ * The source must reproduce tf.randomNormal bit for bit: noise is part of the results' contract.
+ * @returns the source registered before, so a caller can put it back
+ */
+export function registerNormalSource(source: NormalSource | null): NormalSource | null {
+  const previous = normalSource;
+  normalSource = source;
+  return previous;
+}
+
+/**
+ * N(mean, stdDev²) of `shape`, float32: tf.randomNormal(shape, mean, stdDev, 'float32', seed), by
+ * the registered {@link NormalSource} when there is one and it takes the draw.
+ * @returns float32 of `shape`; caller disposes
+ */
+function normal(shape: number[], mean: number, stdDev: number, seed: number): tf.Tensor {
+  return normalSource?.(shape, mean, stdDev, seed) ?? tf.randomNormal(shape, mean, stdDev, 'float32', seed);
+}
+
+/**
  * The noise seed of one training step, a pure function of the run's seed, the 0-based epoch and the
  * step within it: a resumed run draws exactly what the uninterrupted run drew.
  */
@@ -32,7 +63,7 @@ export function chunkSeed(seed: number, chunk: number): number {
  */
 export function elboNoise(numSamples: number, batchSize: number, latentDim: number, seed: number): tf.Tensor {
   const shape = numSamples === 1 ? [batchSize, latentDim] : [numSamples, batchSize, latentDim];
-  return tf.randomNormal(shape, 0, 1, 'float32', tfSeed(seed, 'eps'));
+  return normal(shape, 0, 1, tfSeed(seed, 'eps'));
 }
 
 /**
@@ -40,7 +71,7 @@ export function elboNoise(numSamples: number, batchSize: number, latentDim: numb
  * @returns [K, B, Z], float32; caller disposes
  */
 export function iwaeNoise(numSamples: number, batchSize: number, latentDim: number, seed: number): tf.Tensor3D {
-  return tf.randomNormal([numSamples, batchSize, latentDim], 0, 1, 'float32', tfSeed(seed, 'iwae')) as tf.Tensor3D;
+  return normal([numSamples, batchSize, latentDim], 0, 1, tfSeed(seed, 'iwae')) as tf.Tensor3D;
 }
 
 /**
@@ -50,7 +81,7 @@ export function iwaeNoise(numSamples: number, batchSize: number, latentDim: numb
  * @returns [K, Z], float32; caller disposes
  */
 export function exampleNoise(numSamples: number, latentDim: number, seed: number, exampleIndex: number): tf.Tensor2D {
-  return tf.randomNormal([numSamples, latentDim], 0, 1, 'float32', tfSeed(seed, 'loglik', exampleIndex)) as tf.Tensor2D;
+  return normal([numSamples, latentDim], 0, 1, tfSeed(seed, 'loglik', exampleIndex)) as tf.Tensor2D;
 }
 
 /**
@@ -58,7 +89,7 @@ export function exampleNoise(numSamples: number, latentDim: number, seed: number
  * @returns [n, Z], float32; caller disposes
  */
 export function priorNoise(n: number, latentDim: number, seed: number, temperature = 1): tf.Tensor2D {
-  return tf.randomNormal([n, latentDim], 0, temperature, 'float32', tfSeed(seed, 'sample')) as tf.Tensor2D;
+  return normal([n, latentDim], 0, temperature, tfSeed(seed, 'sample')) as tf.Tensor2D;
 }
 
 /**
@@ -74,7 +105,7 @@ export function uniformObservationNoise(shape: number[], seed: number): tf.Tenso
  * @returns float32; caller disposes
  */
 export function normalObservationNoise(shape: number[], seed: number): tf.Tensor {
-  return tf.randomNormal(shape, 0, 1, 'float32', tfSeed(seed, 'gaussian-sample'));
+  return normal(shape, 0, 1, tfSeed(seed, 'gaussian-sample'));
 }
 
 /**
@@ -84,7 +115,7 @@ export function normalObservationNoise(shape: number[], seed: number): tf.Tensor
  * @returns [L, Z], float32; caller disposes
  */
 export function reconstructionProbabilityNoise(numSamples: number, latentDim: number, seed: number, exampleIndex: number): tf.Tensor2D {
-  return tf.randomNormal([numSamples, latentDim], 0, 1, 'float32', tfSeed(seed, 'recon-prob', exampleIndex)) as tf.Tensor2D;
+  return normal([numSamples, latentDim], 0, 1, tfSeed(seed, 'recon-prob', exampleIndex)) as tf.Tensor2D;
 }
 
 /**

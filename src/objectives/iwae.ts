@@ -33,6 +33,44 @@ export function logImportanceWeights(model: LatentVariableModel, x: tf.Tensor2D,
 }
 
 /**
+ * A faster computation of {@link logImportanceWeights}' value for the models it can describe: for
+ * (model, x [B, D], posterior [B, Z], ε [K, B, Z], c [B, C]?) it returns the log w [K, B] that
+ * logImportanceWeights would (nats, float32, equal up to float32 summation order; the caller
+ * disposes), or null to leave the model to tfjs. Its result need not be differentiable.
+ * The Node addon registers one for MLP VAEs on the wasm backend (native/mlp_log_weights.c;
+ * src/node/compute/native-log-weights.ts).
+ */
+export type LogWeightsProvider = (model: LatentVariableModel, x: tf.Tensor2D, posterior: Posterior, eps: tf.Tensor3D, c?: tf.Tensor2D) => tf.Tensor2D | null;
+
+let logWeightsProvider: LogWeightsProvider | null = null;
+
+/**
+ * Registers the provider {@link evaluateLogImportanceWeights} tries first (null: tfjs alone).
+ * @returns the provider registered before, so a caller can put it back
+ */
+export function registerLogWeightsProvider(provider: LogWeightsProvider | null): LogWeightsProvider | null {
+  const previous = logWeightsProvider;
+  logWeightsProvider = provider;
+  return previous;
+}
+
+/**
+ * {@link logImportanceWeights} for evaluation, without gradients: by the registered
+ * {@link LogWeightsProvider} where it takes the model, else by tfjs. The same ε gives the same
+ * weights either way (up to float32 summation order), so an estimate does not depend on which ran.
+ *   log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x),   z_k = μ + exp(½·logVar) ⊙ ε_k
+ * @param x - observations [B, D]
+ * @param posterior - q(z|x) as { mean [B, Z], logVar [B, Z] }
+ * @param eps - standard normal noise [K, B, Z]
+ * @param c - conditions [B, C] of a conditional model
+ * @returns log w [K, B], nats; caller disposes
+ * @see Burda, Grosse & Salakhutdinov 2016, eq. 8; Prince, Understanding Deep Learning, eq. 17.28
+ */
+export function evaluateLogImportanceWeights(model: LatentVariableModel, x: tf.Tensor2D, posterior: Posterior, eps: tf.Tensor3D, c?: tf.Tensor2D): tf.Tensor2D {
+  return logWeightsProvider?.(model, x, posterior, eps, c) ?? logImportanceWeights(model, x, posterior, eps, c);
+}
+
+/**
  * log w [K, B], its first part log p(x|z_k) [K, B], and the KL term [B] (closed form; a Monte Carlo
  * estimate for a two-layer model), tensors of the caller's tidy scope.
  */

@@ -21,6 +21,7 @@ import { ConfigError, setting } from '../../errors.js';
 import { installWasmMatMulFix } from '../../backend/wasm-matmul.js';
 import { registerWasmConvGradients } from '../../backend/conv-grad.js';
 import { installNativeKernels, type NativeChoice } from './native-kernels.js';
+import { installNativeLogWeights } from './native-log-weights.js';
 import { initWebGpu, NODE_WEBGPU_LOADER, type WebGpuLoader } from './webgpu.js';
 
 export const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgpu', 'auto'] as const;
@@ -90,6 +91,7 @@ async function initialise(name: BackendName, options: BackendOptions): Promise<s
     // An explicit choice goes into the environment too, so worker threads started later follow it.
     if (options.native === 'on' || options.native === 'off') process.env.VAEKIT_NATIVE = options.native;
     installNativeKernels(options.native ?? 'auto', 0, 'wasm');
+    installNativeLogWeights(); // the log-likelihood's weights of MLP VAEs, while the native matmuls are installed
   } else if (name === 'webgpu') {
     await initWebGpu(options.webgpuLoader ?? NODE_WEBGPU_LOADER, options.dawnOptions ?? []);
   } else if (name === 'tensorflow') {

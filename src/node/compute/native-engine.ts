@@ -70,7 +70,8 @@ interface MlpPlan {
 
 /**
  * Whether the engine is switched off: `VAEKIT_NATIVE_ENGINE=off`; unset, empty or `auto` leave it on
- * where it applies.
+ * where it applies. The same switch turns off the native log importance weights of the
+ * log-likelihood estimate (src/node/compute/native-log-weights.ts).
  * @throws ConfigError for any other value
  */
 export function nativeEngineDisabled(): boolean {

@@ -44,6 +44,12 @@
  * vectorised pass (glibc's SIMD expf/log1pf) on every core, instead of ~9 elementwise kernels.
  * The importance-sampled log p(x) spends most of its time there after the matmuls.
  *
+ * Normal noise: tf.randomNormal is plain JavaScript (about 3 ms for the [5000, 20] draw of one
+ * example of the importance-sampled log p(x)). The addon's `randomNormal` (native/normal.c) is an
+ * exact port of it, Alea and the polar method in the same double operations and V8's logarithm, so
+ * the same seed gives the same float32 values bit for bit (test/node/native-normal.test.ts); it is
+ * registered as src/math/noise.ts's normal source, and `off` puts tf.randomNormal back.
+ *
  * Off by choice with `VAEKIT_NATIVE=off` or `--native off`. Without OpenBLAS (`apt-get install
  * libopenblas0-pthread`) the matmuls and convolutions run on the own GEMM; without the addon vaekit
  * runs on plain wasm.
@@ -56,6 +62,7 @@ import { overrideKernel, restoreKernel } from '../../backend/kernel-override.js'
 import { setInPlaceAdamUpdate, type AdamScalars, type AdamSlot } from '../../training/optimizer.js';
 import { BERNOULLI_LOG_PROB_KERNEL } from '../../distributions/bernoulli.js';
 import { registerWasmConvGradients } from '../../backend/conv-grad.js';
+import { registerNormalSource, type NormalSource } from '../../math/noise.js';
 
 /** OpenBLAS kernel families (openblas_get_corename) that use AVX-512, as the own GEMM's fastest microkernel does. */
 const OPENBLAS_AVX512_CORES = /^(SkylakeX|Cooperlake|SapphireRapids)$/i;
@@ -139,6 +146,13 @@ interface NativeAddon {
     outOffset: number,
     threads: number,
   ): void;
+  /**
+   * tf.randomNormal([out.length], mean, stdDev, 'float32', seed) into `out`, bit for bit; `seed` is
+   * String(seed) of a truthy seed (native/normal.c). Absent from an addon built before it.
+   */
+  randomNormal?(out: Float32Array, mean: number, stdDev: number, seed: string): void;
+  /** Math.log of each element, in place, as the addon computes it (V8's fdlibm log). */
+  jsLog?(values: Float64Array): void;
 }
 
 /** The own GEMM's microkernels (native/matmul.c). */
@@ -528,6 +542,57 @@ function nativeAdamUpdate(native: NativeAddon, backendName: string): (slots: Ada
 }
 
 /**
+ * Whether the addon's logarithm is this V8's Math.log on 4096 numbers spread over (0, 1) (the polar
+ * method's range). A V8 with another log (newer ones take LLVM's libc's) would make rare last-bit
+ * differences in the normal draws; a correctly rounded log (glibc's) differs from fdlibm's on about
+ * 7% of such numbers, so this finds one.
+ */
+function nativeLogMatchesV8(native: NativeAddon): boolean {
+  if (typeof native.jsLog !== 'function' || typeof native.randomNormal !== 'function') return false;
+  const values = Float64Array.from({ length: 4096 }, (_, i) => (((i * 2654435761) % 4294967296) + 0.5) / 4294967296); // [4096] in (0, 1)
+  const logs = Float64Array.from(values);
+  native.jsLog(logs);
+  return logs.every((y, i) => Object.is(y, Math.log(values[i])));
+}
+
+/**
+ * The addon's randomNormal as noise.ts's normal source: tf.randomNormal's values, bit for bit, in
+ * about a third of the time. Declines (null: tfjs draws) a falsy seed, which tfjs replaces by
+ * Math.random, and a shape tfjs would reject. Its first draw also compares a small draw with
+ * tf.randomNormal's, and if they differ (a tfjs that draws otherwise) it declines every draw.
+ */
+function nativeNormalSource(native: NativeAddon & Required<Pick<NativeAddon, 'randomNormal'>>): NormalSource {
+  let verified: boolean | null = null;
+  const draw = (shape: number[], mean: number, stdDev: number, seed: number): Float32Array => {
+    const values = new Float32Array(tf.util.sizeFromShape(shape));
+    native.randomNormal(values, mean, stdDev, String(seed));
+    return values;
+  };
+  return (shape, mean, stdDev, seed) => {
+    if (typeof seed !== 'number' || !seed || !shape.every((d) => Number.isInteger(d) && d >= 0)) return null;
+    if (verified == null) {
+      const reference = tf.randomNormal([65], 0.25, 1.5, 'float32', 123457);
+      const expected = reference.dataSync();
+      reference.dispose();
+      const actual = draw([65], 0.25, 1.5, 123457);
+      verified = actual.every((v, i) => Object.is(v, expected[i]));
+    }
+    if (!verified) return null;
+    if (tf.getBackend() !== 'wasm') return tf.tensor(draw(shape, mean, stdDev, seed), shape, 'float32');
+    // On wasm, straight into the tensor's buffer on the heap: no JS array, no copy.
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const out = backend.makeOutput(shape, 'float32');
+    const size = tf.util.sizeFromShape(shape);
+    if (size > 0) {
+      // Read the offset and the heap after makeOutput: its malloc may have grown the memory.
+      const offset = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+      native.randomNormal(new Float32Array(backend.wasm.HEAPU8.buffer, offset, size), mean, stdDev, String(seed));
+    }
+    return tf.engine().makeTensorFromTensorInfo(out);
+  };
+}
+
+/**
  * Registers the native kernels on the wasm backend (after `@tensorflow/tfjs-backend-wasm` is
  * imported): the in-place Adam step, the Bernoulli log-likelihood, and `BatchMatMul`, `_FusedMatMul`,
  * `Conv2D`, `FusedConv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` (with a native `Sum` over
@@ -634,6 +699,7 @@ export function installNativeKernels(
     tf.registerKernel({ kernelName: BERNOULLI_LOG_PROB_KERNEL, backendName, kernelFunc: bernoulliKernel(native) });
   }
   setInPlaceAdamUpdate(nativeAdamUpdate(native, backendName));
+  registerNormalSource(nativeLogMatchesV8(native) ? nativeNormalSource(native as NativeAddon & Required<Pick<NativeAddon, 'randomNormal'>>) : null);
   return active;
 }
 
@@ -651,5 +717,6 @@ export function uninstallNativeKernels(backendName = 'wasm'): void {
   unwrapConv(backendName);
   if (tf.getKernel(BERNOULLI_LOG_PROB_KERNEL, backendName) != null) tf.unregisterKernel(BERNOULLI_LOG_PROB_KERNEL, backendName);
   setInPlaceAdamUpdate(null);
+  registerNormalSource(null);
   active = null;
 }
