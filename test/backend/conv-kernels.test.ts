@@ -13,19 +13,14 @@ import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendOptions } from '../../src/node/compute/backend.js';
-import { installNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable } from '../../src/node/compute/native-kernels.js';
+import { installNativeKernels, nativeKernelsInfo } from '../../src/node/compute/native-kernels.js';
 import { COMPOSITE_CONV_GRAD, registerWasmConvGradients } from '../../src/backend/conv-grad.js';
 import { Rng } from '../../src/math/rng.js';
 import { assertAllClose, assertNoTensorLeak } from '../helpers/assert.js';
-import { wasmAndCpu } from '../helpers/backends.js';
+import { wasmAndCpu, nativeSkip } from '../helpers/backends.js';
 
 await useBackend('wasm');
-const skipBlas =
-  nativeKernelsInfo()?.blas != null
-    ? false
-    : process.env.VAEKIT_NATIVE === 'off'
-      ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-      : `OpenBLAS not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+const skipBlas = nativeSkip('blas');
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 /** One convolution: x [B, H, W, Ci], filter [KH, KW, Ci, Co], strides, padding. */

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { ConfigError } from '../../src/errors.js';
-import { nativeKernelsInfo, nativeKernelsUnavailable } from '../../src/node/compute/native-kernels.js';
+
 import { createNativeMlpEngine, NativeMlpGradients, planNativeMlpStep } from '../../src/node/compute/native-engine.js';
 import { VAE } from '../../src/models/vae.js';
 import type { VaeOptions } from '../../src/models/vae-config.js';
@@ -25,16 +25,12 @@ import { train } from '../../src/training/trainer.js';
 import { takeFirst } from '../../src/data/dataset.js';
 import { deriveRng } from '../../src/math/rng.js';
 import { loadIdxDataset, mnistDataDir } from '../../src/node/datasets/mnist.js';
+import { nativeSkip } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert.js';
 import { engineGradients } from '../helpers/engines.js';
 
 await useBackend('wasm');
-const skip =
-  nativeKernelsInfo()?.blas != null
-    ? false
-    : process.env.VAEKIT_NATIVE === 'off'
-      ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-      : `the native addon is not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+const skip = nativeSkip('blas');
 
 /** A batch of B rows: x in [0, 1] (or standard-normal-ish for a Gaussian), c one-hot-ish. */
 function hostBatch(b: number, d: number, c: number, seed: number, gaussian = false): HostBatch {

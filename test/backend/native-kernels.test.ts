@@ -12,24 +12,20 @@ import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/compute/backend.js';
-import { installNativeKernels, nativeKernelsInfo, nativeKernelsUnavailable, uninstallNativeKernels } from '../../src/node/compute/native-kernels.js';
+import { installNativeKernels, nativeKernelsInfo, uninstallNativeKernels } from '../../src/node/compute/native-kernels.js';
 import { makeOptimizer } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { ConfigError } from '../../src/errors.js';
 import { bernoulliLogProb, BERNOULLI_LOG_PROB_KERNEL } from '../../src/distributions/bernoulli.js';
 import { assertAllClose } from '../helpers/assert.js';
-import { MATMUL_CASES, wasmAndCpu } from '../helpers/backends.js';
+import { MATMUL_CASES, nativeSkip, wasmAndCpu } from '../helpers/backends.js';
 
 await useBackend('wasm');
-const why = (what: string) =>
-  process.env.VAEKIT_NATIVE === 'off'
-    ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-    : `${what} not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
 /** The addon (Adam, Bernoulli kernel) loaded. */
-const skip = nativeKernelsInfo() != null ? false : why('the native addon');
-/** OpenBLAS loaded too (the matmuls). */
-const skipBlas = nativeKernelsInfo()?.blas != null ? false : why('OpenBLAS');
+const skip = nativeSkip('addon');
+/** The matmuls too. */
+const skipBlas = nativeSkip('blas');
 
 const values = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
 const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);

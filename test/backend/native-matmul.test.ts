@@ -19,7 +19,6 @@ import {
   describeNativeKernels,
   installNativeKernels,
   nativeKernelsInfo,
-  nativeKernelsUnavailable,
   GEMM_MICROKERNELS,
   type GemmMicrokernel,
 } from '../../src/node/compute/native-kernels.js';
@@ -28,15 +27,10 @@ import { makeOptimizer } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { assertAllClose } from '../helpers/assert.js';
-import { MATMUL_CASES, wasmAndCpu } from '../helpers/backends.js';
+import { MATMUL_CASES, wasmAndCpu, nativeSkip } from '../helpers/backends.js';
 
 await useBackend('wasm');
-const skip =
-  nativeKernelsInfo() != null
-    ? false
-    : process.env.VAEKIT_NATIVE === 'off'
-      ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-      : `the native addon not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+const skip = nativeSkip('addon');
 
 interface Addon {
   load(threads: number, library?: string, kernel?: string): { library: string; core: string; threads: number; openblasError?: string };

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendOptions } from '../../src/node/compute/backend.js';
+import { nativeKernelsInfo, nativeKernelsUnavailable } from '../../src/node/compute/native-kernels.js';
 
 /**
  * Runs `f` on the cpu backend, then on wasm (with `wasm` options: native kernels or not), each in
@@ -48,3 +49,16 @@ export const isDawnInstalled = (() => {
     return false;
   }
 })();
+
+/**
+ * Why a native-kernel test skips here, or false when it runs: `'addon'` needs the native addon
+ * loaded, `'blas'` its matmuls too (OpenBLAS or the own GEMM). Call after `useBackend('wasm')`.
+ * Under `VAEKIT_NATIVE=on` the backend itself fails instead, so nothing skips silently.
+ */
+export function nativeSkip(needs: 'addon' | 'blas'): string | false {
+  const info = nativeKernelsInfo();
+  if (needs === 'addon' ? info != null : info?.blas != null) return false;
+  if (process.env.VAEKIT_NATIVE === 'off') return 'native kernels turned off (VAEKIT_NATIVE=off)';
+  const what = needs === 'addon' ? 'the native addon' : 'the native matmuls';
+  return `${what} not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+}

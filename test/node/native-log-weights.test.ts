@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { ShapeError } from '../../src/errors.js';
-import { nativeKernelsInfo, nativeKernelsUnavailable } from '../../src/node/compute/native-kernels.js';
+
 import { nativeLogImportanceWeights, planNativeLogWeights, setNativeLogWeightsSplit } from '../../src/node/compute/native-log-weights.js';
 import { VAE } from '../../src/models/vae.js';
 import type { VaeOptions } from '../../src/models/vae-config.js';
@@ -24,15 +24,11 @@ import { evaluateLogImportanceWeights, logImportanceWeights } from '../../src/ob
 import { estimateLogLikelihood } from '../../src/evaluation/log-likelihood.js';
 import { makeDataset } from '../../src/data/dataset.js';
 import { deriveRng } from '../../src/math/rng.js';
+import { nativeSkip } from '../helpers/backends.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 await useBackend('wasm');
-const skip =
-  nativeKernelsInfo()?.blas != null
-    ? false
-    : process.env.VAEKIT_NATIVE === 'off'
-      ? 'native kernels turned off (VAEKIT_NATIVE=off)'
-      : `the native addon is not available here: ${nativeKernelsUnavailable()} (VAEKIT_NATIVE=on makes this a failure)`;
+const skip = nativeSkip('blas');
 
 /** Uniform numbers in [lo, hi) from a named stream. */
 function uniform(n: number, name: string, lo = 0, hi = 1): Float32Array {

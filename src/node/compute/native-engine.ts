@@ -27,7 +27,7 @@ import { VAE } from '../../models/vae.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
 import { objectiveNoise, type ObjectiveConfig, type StepContext } from '../../objectives/index.js';
 import { batchTensors, LocalGradientEngine, type BatchGradients, type GradientEngine, type HostBatch } from '../../training/engine.js';
-import { nativeKernelsInfo } from './native-kernels.js';
+import { nativeKernelsInfo, type WasmBackendLike } from './native-kernels.js';
 
 /** Activation codes of native/mlp_step.c. */
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, elu: 2, sigmoid: 3, tanh: 4, selu: 5, softplus: 6, swish: 7 };
@@ -40,12 +40,6 @@ const HEADER = 18;
 
 interface MlpStepAddon {
   mlpVaeStep(heap: ArrayBuffer, descriptor: Float64Array): void;
-}
-
-interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  wasm: { HEAPU8: Uint8Array };
 }
 
 /** One dense layer's variables: kernel [in, out] and bias [out]. */

@@ -203,7 +203,8 @@ const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2,
 
 const INSTALLED = Symbol.for('vaekit.nativeMatMul');
 
-interface WasmBackendLike {
+/** What the native kernels use of tfjs's wasm backend: tensors' byte offsets on its heap, and outputs made there. */
+export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number; refCount: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   wasm: { HEAPU8: Uint8Array };

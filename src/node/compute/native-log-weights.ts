@@ -22,19 +22,13 @@ import { ShapeError } from '../../errors.js';
 import type { LatentVariableModel, Posterior } from '../../models/latent-model.js';
 import { registerLogWeightsProvider, type LogWeightsProvider } from '../../objectives/iwae.js';
 import { nativeEngineDisabled, planNativeMlpStep } from './native-engine.js';
-import { nativeKernelsInfo } from './native-kernels.js';
+import { nativeKernelsInfo, type WasmBackendLike } from './native-kernels.js';
 
 /** The descriptor's header length, before the decoder's widths and its layers' offsets (native/mlp_log_weights.c). */
 const HEADER = 17;
 
 interface LogWeightsAddon {
   mlpLogWeights(heap: ArrayBuffer, descriptor: Float64Array): void;
-}
-
-interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  wasm: { HEAPU8: Uint8Array };
 }
 
 /** What the native call needs to know of a model's decoder and likelihood, found once per model. */
