@@ -246,14 +246,8 @@ char *vk_scratch(size_t bytes) {
 }
 
 /* Declared in mlp_step.h. */
-int vk_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
-                       const double **desc, size_t *descLength) {
-  if (!vk_gemm_is_ready()) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "vaekit native %s: call load() first", name);
-    napi_throw_error(env, NULL, msg);
-    return 0;
-  }
+int vk_heap_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
+                            const double **desc, size_t *descLength) {
   size_t argc = 2;
   napi_value argv[2];
   void *heapData = NULL, *descData = NULL;
@@ -271,6 +265,18 @@ int vk_descriptor_args(napi_env env, napi_callback_info info, const char *name, 
   *heapBytes = (int64_t)hb;
   *desc = (const double *)descData;
   return 1;
+}
+
+/* Declared in mlp_step.h. */
+int vk_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
+                       const double **desc, size_t *descLength) {
+  if (!vk_gemm_is_ready()) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "vaekit native %s: call load() first", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  return vk_heap_descriptor_args(env, info, name, base, heapBytes, desc, descLength);
 }
 
 napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
@@ -413,8 +419,9 @@ napi_value vk_js_mlp_vae_step(napi_env env, napi_callback_info info) {
   failed |= vk_gemm_threaded(0, 0, B, D, outL->in, g, outL->w, out, outL->b);
   /* Likelihood and ∂loss/∂out. */
   likelihood_ctx lk = {x, out, likLogVar, dOut, nll, sse, D, lik, 1.f / (float)B};
-  /* Threads only for a large pass: at MNIST's 128 × 784 one thread takes ~0.08 ms, less than starting another. */
-  vk_parallel_rows(likelihood_rows, &lk, B, B * D >= (1 << 18) ? threads : 1);
+  /* Over the pool's threads from 2^15 values: at MNIST's 128 × 784 the split takes the native step from about
+   * 2.56 to 2.44 ms (bench/step-profile.ts; the pool's workers are still spinning from the last product). */
+  vk_parallel_rows(likelihood_rows, &lk, B, B * D >= (1 << 15) ? threads : 1);
   double recon = 0.0;
   for (int64_t r = 0; r < B; r++) recon += nll[r];
   recon /= (double)B;

@@ -62,4 +62,8 @@ napi_value vk_js_mlp_log_weights(napi_env env, napi_callback_info info);
 int vk_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
                        const double **desc, size_t *descLength);
 
+/* The same arguments for a call that needs no GEMM: 1, or 0 with a TypeError thrown. */
+int vk_heap_descriptor_args(napi_env env, napi_callback_info info, const char *name, char **base, int64_t *heapBytes,
+                            const double **desc, size_t *descLength);
+
 #endif

@@ -31,7 +31,8 @@
  *     NHWC convolution forward (mode 0), its input gradient (1) or its filter gradient (2) by
  *     im2col / col2im and the GEMM load() chose, split over the threads (below)
  *   sumRows(heap, rows, cols, xOff, outOff)   column sums of a [rows, cols] matrix (below)
- *   adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, 8 float32 scalars)   (below)
+ *   adamMany(heap, descriptor)   one Adam step over several variables, in place (below)
+ *   flushTiny(heap, count, off, threshold)   x <- 0 where |x| < threshold, in place (below)
  *   bernoulliLogProb(heap, rows, d, xRows, xOff, lOff, outOff, threads)      (below)
  *   mlpVaeStep(heap, descriptor)   an MLP VAE's whole −ELBO step and gradients (native/mlp_step.c)
  *   mlpLogWeights(heap, descriptor)   an MLP VAE's log importance weights (native/mlp_log_weights.c)
@@ -656,52 +657,130 @@ static void adam_step(const float *w, float *w_out, const float *restrict g, flo
   }
 }
 
+
+/* Share t of `threads` contiguous shares [lo, hi) of `count` elements, each a multiple of 16 floats but the last. */
+static void vk_share(size_t count, int t, int threads, size_t *lo, size_t *hi) {
+  const size_t blocks = (count + 15) / 16;
+  *lo = blocks * (size_t)t / (size_t)threads * 16;
+  *hi = blocks * (size_t)(t + 1) / (size_t)threads * 16;
+  if (*hi > count) *hi = count;
+}
+
+/* One variable of adamMany: its value, new value, gradient and moments, `count` floats each. */
 typedef struct {
   const float *w;
   float *w_out;
   const float *g;
   float *m, *v;
   size_t count;
+} adam_slot;
+
+typedef struct {
+  const adam_slot *slots;
+  size_t numSlots, total;
   float s[8];
   int threads;
-} adam_job;
+} adam_many_job;
 
-/* Share t of `threads` contiguous shares of an Adam step (each a multiple of 16 floats but the last). */
-static void adam_task(void *arg, int t) {
-  const adam_job *j = (const adam_job *)arg;
-  const size_t blocks = (j->count + 15) / 16;
-  const size_t lo = blocks * (size_t)t / (size_t)j->threads * 16;
-  size_t hi = blocks * (size_t)(t + 1) / (size_t)j->threads * 16;
-  if (hi > j->count) hi = j->count;
-  if (lo >= hi) return;
-  adam_step(j->w + lo, j->w_out + lo, j->g + lo, j->m + lo, j->v + lo, hi - lo, j->s[0], j->s[1], j->s[2], j->s[3],
-            j->s[4], j->s[5], j->s[6], j->s[7]);
+/* Share t of the slots' elements taken end to end (vk_share). */
+static void adam_many_task(void *arg, int t) {
+  const adam_many_job *j = (const adam_many_job *)arg;
+  size_t lo, hi;
+  vk_share(j->total, t, j->threads, &lo, &hi);
+  size_t start = 0;
+  for (size_t i = 0; i < j->numSlots && start < hi; start += j->slots[i].count, i++) {
+    const adam_slot *a = j->slots + i;
+    const size_t from = lo > start ? lo - start : 0, to = hi - start < a->count ? hi - start : a->count;
+    if (from >= to) continue;
+    adam_step(a->w + from, a->w_out + from, a->g + from, a->m + from, a->v + from, to - from, j->s[0], j->s[1], j->s[2],
+              j->s[3], j->s[4], j->s[5], j->s[6], j->s[7]);
+  }
 }
 
 /*
- * adam(heap, count, wOff, wOutOff, gOff, mOff, vOff, beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t,
- *      1-beta2^t, epsilon, -learningRate): byte offsets into `heap`; the moments are updated in
- * place, the new weights written at wOutOff (which may equal wOff); every scalar is a float32
- * value (the caller rounds it as tfjs would).
+ * adamMany(heap, descriptor): one Adam step (adam_step) over several variables in one call, split
+ * over the threads as one run of elements, so the small variables share the threads too. descriptor
+ * is a Float64Array: [n, beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon,
+ * -learningRate, then n × (count, wOff, wOutOff, gOff, mOff, vOff)]: byte offsets into `heap`; the
+ * moments are updated in place, the new weights written at wOutOff (which may equal wOff); every
+ * scalar is a float32 value (the caller rounds it as tfjs would).
  */
-static napi_value js_adam(napi_env env, napi_callback_info info) {
+static napi_value js_adam_many(napi_env env, napi_callback_info info) {
   char *base = NULL;
-  int64_t heapBytes = 0, v[6];
-  double s[8];
-  if (!read_args(env, info, "adam", 6, v, 8, s, &base, &heapBytes)) return NULL;
-  const int64_t count = v[0];
-  for (int i = 1; i < 6; i++) {
-    if (count < 0 || !in_heap(v[i], count * 4, heapBytes)) {
-      napi_throw_range_error(env, NULL, "vaekit native adam: operand outside the heap");
-      return NULL;
-    }
+  int64_t heapBytes = 0;
+  const double *d = NULL;
+  size_t descLength = 0;
+  if (!vk_heap_descriptor_args(env, info, "adamMany", &base, &heapBytes, &d, &descLength)) return NULL;
+  if (descLength < 9 || d[0] < 0 || (double)descLength != 9 + 6 * d[0]) {
+    napi_throw_range_error(env, NULL, "vaekit native adamMany: descriptor length does not match its slot count");
+    return NULL;
   }
-  adam_job job = {(const float *)(base + v[1]), (float *)(base + v[2]), (const float *)(base + v[3]),
-                  (float *)(base + v[4]), (float *)(base + v[5]), (size_t)count, {0}, 1};
-  for (int i = 0; i < 8; i++) job.s[i] = (float)s[i];
-  /* Large variables over the GEMM's threads (elementwise: the split does not change a bit). */
-  if (count >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
-  vk_pool_run(adam_task, &job, job.threads);
+  const size_t n = (size_t)d[0];
+  adam_slot *slots = (adam_slot *)malloc((n > 0 ? n : 1) * sizeof(adam_slot));
+  if (slots == NULL) {
+    napi_throw_error(env, "ENOMEM", "vaekit native adamMany: out of memory");
+    return NULL;
+  }
+  adam_many_job job = {slots, n, 0, {0}, 1};
+  for (int i = 0; i < 8; i++) job.s[i] = (float)d[1 + i];
+  for (size_t i = 0; i < n; i++) {
+    const double *e = d + 9 + 6 * i;
+    const int64_t count = (int64_t)e[0];
+    for (int k = 1; k < 6; k++) {
+      if (count < 0 || e[k] != (double)(int64_t)e[k] || !in_heap((int64_t)e[k], count * 4, heapBytes)) {
+        free(slots);
+        napi_throw_range_error(env, NULL, "vaekit native adamMany: operand outside the heap");
+        return NULL;
+      }
+    }
+    slots[i] = (adam_slot){(const float *)(base + (int64_t)e[1]), (float *)(base + (int64_t)e[2]), (const float *)(base + (int64_t)e[3]),
+                           (float *)(base + (int64_t)e[4]), (float *)(base + (int64_t)e[5]), (size_t)count};
+    job.total += (size_t)count;
+  }
+  /* Over the GEMM's threads from 65536 values on (elementwise: the split does not change a bit). */
+  if (job.total >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+  vk_pool_run(adam_many_task, &job, job.threads);
+  free(slots);
+  return NULL;
+}
+
+/*
+ * x[i] <- 0 where |x[i]| < threshold (a float32 value), in place: what tfjs computes as
+ * where(less(abs(x), threshold), zerosLike(x), x) for Adam's denormal flush (src/training/optimizer.ts),
+ * bit for bit (NaN stays NaN, -0 and tiny negatives become +0), in one pass instead of five kernels.
+ */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void flush_tiny(float *x, size_t count, float threshold) {
+  for (size_t i = 0; i < count; i++) x[i] = fabsf(x[i]) < threshold ? 0.0f : x[i];
+}
+
+typedef struct {
+  float *x;
+  size_t count;
+  float threshold;
+  int threads;
+} flush_job;
+
+static void flush_task(void *arg, int t) {
+  const flush_job *j = (const flush_job *)arg;
+  size_t lo, hi;
+  vk_share(j->count, t, j->threads, &lo, &hi);
+  if (lo < hi) flush_tiny(j->x + lo, hi - lo, j->threshold);
+}
+
+/* flushTiny(heap, count, off, threshold): byte offset into `heap`; threshold a float32 value. */
+static napi_value js_flush_tiny(napi_env env, napi_callback_info info) {
+  char *base = NULL;
+  int64_t heapBytes = 0, v[2];
+  double threshold = 0;
+  if (!read_args(env, info, "flushTiny", 2, v, 1, &threshold, &base, &heapBytes)) return NULL;
+  if (v[0] < 0 || !in_heap(v[1], v[0] * 4, heapBytes)) {
+    napi_throw_range_error(env, NULL, "vaekit native flushTiny: operand outside the heap");
+    return NULL;
+  }
+  flush_job job = {(float *)(base + v[1]), (size_t)v[0], (float)threshold, 1};
+  if (job.count >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+  vk_pool_run(flush_task, &job, job.threads);
   return NULL;
 }
 
@@ -818,7 +897,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
-      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"flushTiny", NULL, js_flush_tiny, NULL, NULL, NULL, napi_default, NULL},
+      {"adamMany", NULL, js_adam_many, NULL, NULL, NULL, napi_default, NULL},
       {"bernoulliLogProb", NULL, js_bernoulli, NULL, NULL, NULL, napi_default, NULL},
       {"mlpVaeStep", NULL, vk_js_mlp_vae_step, NULL, NULL, NULL, napi_default, NULL},
       {"mlpLogWeights", NULL, vk_js_mlp_log_weights, NULL, NULL, NULL, napi_default, NULL},

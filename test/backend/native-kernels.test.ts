@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { installNativeKernels, nativeKernelsInfo, uninstallNativeKernels } from '../../src/node/compute/native-kernels.js';
-import { makeOptimizer } from '../../src/training/optimizer.js';
+import { flushTinySlots, makeOptimizer, SLOT_FLUSH_THRESHOLD } from '../../src/training/optimizer.js';
 import { VAE } from '../../src/models/vae.js';
 import { negativeElboLoss } from '../../src/objectives/elbo.js';
 import { ConfigError } from '../../src/errors.js';
@@ -87,6 +87,23 @@ test("native fused matMul split over threads keeps each block's bias columns", {
   }
 });
 
+test("the thread pool's workers wake again after sleeping: products split over threads, some 2 ms apart, stay exact", { skip: skipBlas }, async () => {
+  // The pool's workers spin for 300 µs after a product, then sleep: the pauses here outlast the spin,
+  // the back-to-back products do not, so both the spinning and the sleeping hand-over are exercised.
+  const [m, k, n] = [128, 400, 784];
+  const av = values(m * k, (i) => Math.sin(i * 0.011));
+  const bv = values(k * n, (i) => Math.cos(i * 0.005));
+  const product = () => tf.matMul(tf.tensor(av, [m, k]), tf.tensor(bv, [k, n]));
+  const [first, ref] = await nativeAndCpu(product);
+  assertAllClose(first, ref, { rtol: 1e-4, atol: 1e-4 });
+  for (let i = 0; i < 12; i++) {
+    if (i % 3 === 0) await new Promise((r) => setTimeout(r, 2));
+    const out = tf.tidy(product);
+    assert.deepEqual(out.dataSync(), first, `product ${i} differs from the first`);
+    out.dispose();
+  }
+});
+
 test('a child process spawned while another thread runs native matmuls does not hang', { skip: skipBlas }, () => {
   // OpenBLAS 0.3.21's own thread pool joins its threads in a fork handler and hung there when a
   // process forked while another thread was in a product (seen: tsx starting esbuild in a worker).
@@ -136,49 +153,67 @@ test('the native kernels are what runs: a fused matMul dispatches no separate bi
   tf.dispose([a, b, bias, plain, native]);
 });
 
-/** Runs `steps` Adam steps on two variables with fixed gradients; returns every weight and slot. */
-function adamRun(optimizer: tf.Optimizer, steps: number): Float32Array[] {
-  const w1 = tf.variable(
-    tf.tensor(
-      values(300, (i) => Math.sin(i)),
-      [20, 15],
-    ),
-    true,
-    `adam_w1_${Math.random()}`,
-  );
-  const w2 = tf.variable(tf.tensor(values(7, (i) => i - 3)), true, `adam_w2_${Math.random()}`);
-  for (let t = 0; t < steps; t++) {
-    const grads = tf.tidy(() => ({
-      [w1.name]: tf.tensor(
-        values(300, (i) => Math.cos(i * (t + 1)) * 10 ** ((i % 7) - 3)),
-        [20, 15],
+/**
+ * Runs `steps` Adam steps on variables of the given shapes with fixed gradients (one of them exactly 0
+ * in places); returns every weight and slot.
+ */
+function adamRun(optimizer: tf.Optimizer, steps: number, shapes: number[][]): Float32Array[] {
+  const vars = shapes.map((shape, v) =>
+    tf.tidy(() =>
+      tf.variable(
+        tf.tensor(
+          values(size(shape), (i) => Math.sin(i + v) * (v + 1)),
+          shape,
+        ),
+        true,
+        `adam_w${v}_${Math.random()}`,
       ),
-      [w2.name]: tf.tensor(values(7, (i) => (i === 3 ? 0 : Math.sin(t + i)))),
-    }));
+    ),
+  );
+  for (let t = 0; t < steps; t++) {
+    const grads = tf.tidy(() =>
+      Object.fromEntries(
+        vars.map((w, v) => [
+          w.name,
+          tf.tensor(
+            values(w.size, (i) => (i % 11 === 3 ? 0 : Math.cos(i * (t + 1) + v) * 10 ** ((i % 7) - 3))),
+            w.shape,
+          ),
+        ]),
+      ),
+    );
     optimizer.applyGradients(grads);
     tf.dispose(Object.values(grads));
   }
-  const out = [w1, w2].map((v) => v.dataSync() as Float32Array);
+  const out = vars.map((v) => v.dataSync() as Float32Array);
   const slots = optimizer as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> };
   for (const s of [...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment]) out.push(s.variable.dataSync() as Float32Array);
-  tf.dispose([w1, w2]);
+  tf.dispose(vars);
   return out;
 }
 
-test("native Adam steps equal tfjs's Adam bit for bit (weights and both moments)", { skip }, async () => {
-  await useBackend('wasm');
-  const reference = tf.train.adam(3e-3, 0.9, 0.999, 1e-8);
-  const expected = adamRun(reference, 40);
-  reference.dispose();
-  const optimizer = makeOptimizer(3e-3);
-  const kernelsBefore = tf.memory().numTensors;
-  const actual = adamRun(optimizer, 40);
-  assert.equal(optimizer.iterations, 40);
-  optimizer.dispose();
-  assert.ok(tf.memory().numTensors <= kernelsBefore);
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < actual.length; i++) assert.deepEqual(Array.from(actual[i]), Array.from(expected[i]), `array ${i}`);
-});
+for (const [name, shapes] of [
+  ['two small variables, one thread', [[20, 15], [7]]],
+  // 100,016 values: split over the threads as one run, the shares' boundaries inside variables.
+  ['five variables past 65536 values, split over the threads', [[200, 240], [7], [33333], [1], [18675]]],
+] as const) {
+  test(`native Adam steps equal tfjs's Adam on the cpu backend bit for bit (weights and both moments): ${name}`, { skip }, async () => {
+    await useBackend('cpu');
+    const reference = tf.train.adam(3e-3, 0.9, 0.999, 1e-8);
+    const expected = adamRun(reference, 30, shapes as unknown as number[][]);
+    reference.dispose();
+    await useBackend('wasm');
+    const tensorsBefore = tf.memory().numTensors;
+    const optimizer = makeOptimizer(3e-3);
+    const actual = adamRun(optimizer, 30, shapes as unknown as number[][]);
+    assert.equal(optimizer.iterations, 30);
+    optimizer.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors left behind');
+    assert.equal(actual.length, expected.length);
+    const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    for (let i = 0; i < actual.length; i++) assert.ok(bytes(actual[i]).equals(bytes(expected[i])), `array ${i} differs`);
+  });
+}
 
 test('native Adam is what steps: one step dispatches a handful of kernels, not ~15 per variable', { skip }, async () => {
   await useBackend('wasm');
@@ -191,6 +226,68 @@ test('native Adam is what steps: one step dispatches a handful of kernels, not ~
   assert.ok(w.dataSync()[0] < 0, 'the weight moved against the gradient');
   optimizer.dispose();
   w.dispose();
+});
+
+/** Adam's moment slots of `optimizer` (tfjs's AdamOptimizer internals). */
+const momentSlots = (optimizer: tf.Optimizer) => {
+  const o = optimizer as unknown as { accumulatedFirstMoment: Array<{ variable: tf.Variable }>; accumulatedSecondMoment: Array<{ variable: tf.Variable }> };
+  return [...o.accumulatedFirstMoment, ...o.accumulatedSecondMoment].map((s) => s.variable);
+};
+
+test("the native flush of Adam's tiny slots equals tfjs's where(|v| < 1e-30, 0, v) on the cpu backend bit for bit, in place", { skip }, async () => {
+  // Edge values (threshold, its neighbours, denormals, ±0, NaN, ±∞) and, past 65536 values, a split over the threads.
+  const edges = [1e-30, -1e-30, 1.0000001e-30, 9.999999e-31, 1e-45, -1e-45, 1e-38, -0, 0, NaN, Infinity, -Infinity, 0.5, -3];
+  const n = 70001;
+  const data = values(n, (i) => (i < edges.length ? edges[i] : Math.sin(i) * 10 ** -(i % 45))); // 1 … 1e-44
+  const flushed = async (native: boolean): Promise<Float32Array[]> => {
+    if (native) await useBackend('wasm', { native: 'on' });
+    else await useBackend('cpu');
+    const optimizer = makeOptimizer(1e-3);
+    const w = tf.variable(tf.zeros([n]), true, `flush_w_${Math.random()}`);
+    optimizer.applyGradients({ [w.name]: tf.ones([n]) }); // creates the slots
+    const slots = momentSlots(optimizer);
+    for (const v of slots) {
+      const t = tf.tensor(data);
+      v.assign(t);
+      t.dispose(); // the slot owns the buffer alone (refCount 1)
+    }
+    const ids = slots.map((v) => v.dataId);
+    flushTinySlots(optimizer);
+    if (native) slots.forEach((v, i) => assert.equal(v.dataId, ids[i], 'flushed in place, not through new tfjs buffers'));
+    const out = slots.map((v) => v.dataSync() as Float32Array);
+    optimizer.dispose();
+    w.dispose();
+    return out;
+  };
+  const env = process.env.VAEKIT_NATIVE; // useBackend's 'on' sets it
+  const reference = await flushed(false);
+  const native = await flushed(true);
+  if (env === undefined) delete process.env.VAEKIT_NATIVE;
+  else process.env.VAEKIT_NATIVE = env;
+  const expected = Float32Array.from(data, (v) => (Math.abs(v) < Math.fround(SLOT_FLUSH_THRESHOLD) ? 0 : v));
+  for (const [i, out] of [...native, ...reference].entries()) {
+    assert.ok(
+      out.every((v, j) => Object.is(v, expected[j])),
+      `slot ${i}: first difference at ${out.findIndex((v, j) => !Object.is(v, expected[j]))}`,
+    );
+  }
+  assert.ok(expected.filter((v) => v === 0).length > 20000, 'the data has tiny values to flush');
+  await useBackend('wasm');
+});
+
+test('the native flush declines a slot that shares its buffer, and tfjs flushes it', { skip }, async () => {
+  await useBackend('wasm');
+  const optimizer = makeOptimizer(1e-3);
+  const w = tf.variable(tf.zeros([4]), true, `flush_shared_${Math.random()}`);
+  optimizer.applyGradients({ [w.name]: tf.ones([4]) });
+  const shared = tf.tensor([1e-31, 1, -1e-40, 2]);
+  const slots = momentSlots(optimizer);
+  slots[0].assign(shared); // slot 0 now shares `shared`'s buffer
+  flushTinySlots(optimizer);
+  assert.deepEqual(Array.from(shared.dataSync()), Array.from(Float32Array.from([1e-31, 1, -1e-40, 2])), 'the shared buffer is untouched');
+  assert.deepEqual(Array.from(slots[0].dataSync()), [0, 1, 0, 2]);
+  optimizer.dispose();
+  tf.dispose([w, shared]);
 });
 
 /** The losses of `steps` Adam steps of a small VAE on fixed binary data, on the backend as set up now. */
@@ -319,23 +416,26 @@ test('the native Bernoulli kernel runs where it applies and carries NaN through'
 const rawAddon = () =>
   createRequire(import.meta.url)('../../build/Release/vaekit_native.node') as {
     gemm(...args: unknown[]): void;
-    adam(...args: unknown[]): void;
+    adamMany(...args: unknown[]): void;
     bernoulliLogProb(...args: unknown[]): void;
   };
 
 test('the addon refuses operands outside the heap and wrong arguments, with errors that say so', { skip }, () => {
   const addon = rawAddon();
   const heap = new ArrayBuffer(1024); // 256 floats
-  addon.adam(heap, 4, 0, 16, 32, 48, 64, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3);
-  assert.throws(() => addon.adam(heap, 300, 0, 0, 0, 0, 0, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), /adam: operand outside the heap/);
-  assert.throws(() => addon.adam(heap, 4, 2, 16, 32, 48, 64, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3), RangeError, 'a misaligned offset');
+  const adamDescriptor = (count: number, offsets: number[]) =>
+    Float64Array.from([offsets.length / 5, 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-8, -1e-3, count, ...offsets]);
+  addon.adamMany(heap, adamDescriptor(4, [0, 16, 32, 48, 64]));
+  assert.throws(() => addon.adamMany(heap, adamDescriptor(300, [0, 0, 0, 0, 0])), /adamMany: operand outside the heap/);
+  assert.throws(() => addon.adamMany(heap, adamDescriptor(4, [2, 16, 32, 48, 64])), RangeError, 'a misaligned offset');
+  assert.throws(() => addon.adamMany(heap, adamDescriptor(4, [0, 16, 32, 48])), /adamMany: descriptor length does not match/);
   assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
   assert.throws(
     () => addon.bernoulliLogProb(heap, 4, 4),
     (e: Error) => e instanceof TypeError && /expected 8 arguments/.test(e.message),
   );
   assert.throws(
-    () => addon.adam(new Float32Array(4), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    () => addon.adamMany(new Float32Array(4), new Float64Array(9)),
     (e: Error) => e instanceof TypeError && /expected \(ArrayBuffer/.test(e.message),
   );
 });

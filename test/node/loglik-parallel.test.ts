@@ -10,6 +10,7 @@ import { Rng } from '../../src/math/rng.js';
 import { VAE } from '../../src/models/vae.js';
 import { useBackend } from '../../src/node/compute/backend.js';
 import { estimateLogLikelihoodParallel } from '../../src/node/parallel/loglik-parallel.js';
+import { setNativeLogWeightsSplit } from '../../src/node/compute/native-log-weights.js';
 import { assertAllClose } from '../helpers/assert.js';
 
 const D = 12;
@@ -36,4 +37,19 @@ test('on 3 threads equals the single-threaded estimate example by example, and r
 
 test('a worker error is reported with its message', async () => {
   await assert.rejects(estimateLogLikelihoodParallel(vae, ds, { numSamples: 0, numThreads: 2 }), /numSamples: expected an integer ≥ 1, got 0/);
+});
+
+test("the parallel estimate leaves the native log weights' split as it found it: the caller's, or the automatic one", async () => {
+  const explicit = { threads: 1, rowsPerBlock: 7 };
+  const before = setNativeLogWeightsSplit(explicit);
+  try {
+    const single = await estimateLogLikelihood(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64 });
+    const par = await estimateLogLikelihoodParallel(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64, numThreads: 2 });
+    assertAllClose(par.perExample, single.perExample, { rtol: 1e-6, atol: 1e-6 });
+    assert.deepEqual(setNativeLogWeightsSplit({ threads: 0, rowsPerBlock: 0 }), explicit, 'a split the caller set stays');
+    await estimateLogLikelihoodParallel(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64, numThreads: 2 });
+    assert.deepEqual(setNativeLogWeightsSplit({ threads: 0, rowsPerBlock: 0 }), { threads: 0, rowsPerBlock: 0 }, 'the automatic split is restored');
+  } finally {
+    setNativeLogWeightsSplit(before);
+  }
 });

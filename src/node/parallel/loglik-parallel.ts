@@ -2,7 +2,9 @@
  * The importance-sampled log-likelihood on several threads: the dataset is cut into contiguous
  * slices, this thread estimates the first and worker threads (each with its own TensorFlow.js
  * backend) the others. Example n draws its noise from its own stream whatever slice it is in, so
- * the result equals the single-threaded `estimateLogLikelihood` for the same seed.
+ * the result equals the single-threaded `estimateLogLikelihood` for the same seed. Where the native
+ * log weights run (src/node/compute/native-log-weights.ts), each thread splits them over its share
+ * of the cores rather than over all of them, so T threads on C cores run C native threads, not T·C.
  */
 import { gatherBatch } from '../../data/batch.js';
 import type { Dataset } from '../../data/dataset.js';
@@ -10,6 +12,8 @@ import { WorkerError } from '../../errors.js';
 import { estimateLogLikelihood, summarizeLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from '../../evaluation/log-likelihood.js';
 import type { LatentVariableModel } from '../../models/latent-model.js';
 import { takeFirst } from '../../data/dataset.js';
+import { availableParallelism } from 'node:os';
+import { setNativeLogWeightsSplit } from '../compute/native-log-weights.js';
 import { defaultNumThreads, startWorker } from './start-worker.js';
 
 export interface ParallelLogLikelihoodOptions extends Omit<LogLikelihoodOptions, 'firstIndex'> {
@@ -52,6 +56,7 @@ export async function estimateLogLikelihoodParallel(
       ds.numExamples,
     );
   const artifacts = await vae.toArtifacts();
+  const nativeThreads = Math.max(1, Math.floor(availableParallelism() / threads));
   // A worker that fails or dies stops this thread's share too, so the error surfaces within one group of examples.
   const abort = new AbortController();
   const workers: Array<{ terminate(): Promise<number> }> = [];
@@ -71,6 +76,7 @@ export async function estimateLogLikelihoodParallel(
       seed: est.seed ?? 0,
       chunkRows: est.chunkRows,
       firstIndex: start,
+      nativeThreads,
     });
     workers.push(worker);
     return new Promise<{ perExample: Float64Array; perExampleSe: Float64Array; perExampleEss: Float64Array }>((resolve, reject) => {
@@ -91,6 +97,8 @@ export async function estimateLogLikelihoodParallel(
       .finally(() => worker.terminate());
   });
   // Reject-safe: collect every outcome before deciding, so no worker is left running.
+  const split = setNativeLogWeightsSplit({ threads: nativeThreads, rowsPerBlock: 0 });
+  if (split.threads > 0 || split.rowsPerBlock > 0) setNativeLogWeightsSplit(split); // a split set by the caller stays
   const localPromise = estimateLogLikelihood(vae, takeFirst(ds, parts[0][1]), {
     ...est,
     signal: est.signal ? AbortSignal.any([est.signal, abort.signal]) : abort.signal,
@@ -102,7 +110,7 @@ export async function estimateLogLikelihoodParallel(
   });
   // This thread failing stops the workers.
   localPromise.catch(() => workers.forEach((w) => void w.terminate()));
-  const settled = await Promise.allSettled([localPromise, ...workerParts]);
+  const settled = await Promise.allSettled([localPromise, ...workerParts]).finally(() => setNativeLogWeightsSplit(split));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
   const local = (settled[0] as PromiseFulfilledResult<LogLikelihoodEstimate>).value;

@@ -8,6 +8,7 @@ import { estimateLogLikelihood } from '../../evaluation/log-likelihood.js';
 import type { VaeArtifacts } from '../../models/description.js';
 import { modelFromArtifacts } from '../../models/index.js';
 import { useBackend } from '../compute/backend.js';
+import { setNativeLogWeightsSplit } from '../compute/native-log-weights.js';
 import { injectedFault } from './fault-injection.js';
 
 interface Init {
@@ -23,11 +24,14 @@ interface Init {
   seed: number;
   chunkRows?: number;
   firstIndex: number;
+  /** Threads for this worker's native log weights (its share of the cores). */
+  nativeThreads?: number;
 }
 
 async function main(): Promise<void> {
   const init = workerData as Init;
   await useBackend(init.backend);
+  if (init.nativeThreads) setNativeLogWeightsSplit({ threads: init.nativeThreads, rowsPerBlock: 0 });
   if (injectedFault('loglik-worker') === 0) process.exit(1);
   const vae = await modelFromArtifacts(init.artifacts);
   try {
