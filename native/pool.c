@@ -59,16 +59,13 @@ static vk_task_fn job_fn;
 static void *job_ctx;
 static int job_tasks;
 
-/* Spins until *word != value (returns 1) or the spin budget has passed (returns 0). */
-static int spin_until_changed(_Atomic unsigned long *word, unsigned long value) {
-  const long long end = now_ns() + SPIN_NS;
-  for (int i = 0; atomic_load_explicit(word, memory_order_acquire) == value; i++) {
-    cpu_relax();
-    if ((i & 63) == 63) {
-      if (now_ns() > end) return 0;
-      sched_yield();
-    }
-  }
+/* One turn of a spin that ends at `end` (ns): a pause, and every 64 turns the clock and a yield.
+ * Returns 0 when the budget has passed. */
+static inline int spin_turn(int i, long long end) {
+  cpu_relax();
+  if ((i & 63) != 63) return 1;
+  if (now_ns() > end) return 0;
+  sched_yield();
   return 1;
 }
 
@@ -78,7 +75,9 @@ static void *worker_main(void *arg) {
   unsigned long seen = first_seen[task - 1];
   pthread_mutex_unlock(&mu);
   for (;;) {
-    spin_until_changed(&generation, seen);
+    const long long end = now_ns() + SPIN_NS;
+    for (int i = 0; atomic_load_explicit(&generation, memory_order_acquire) == seen && spin_turn(i, end); i++) {
+    }
     /* The run's fields are read under the lock that the caller writes them under, with the
      * generation they belong to (a worker not needed in one run may wake only after the next). */
     pthread_mutex_lock(&mu);
@@ -165,15 +164,8 @@ void vk_pool_run(vk_task_fn fn, void *ctx, int tasks) {
   fn(ctx, 0);
   for (int t = pooled; t < tasks; t++) fn(ctx, t); /* no worker could be started for these */
 
-  {
-    const long long end = now_ns() + SPIN_NS;
-    for (int i = 0; atomic_load_explicit(&pending, memory_order_acquire) > 0; i++) {
-      cpu_relax();
-      if ((i & 63) == 63) {
-        if (now_ns() > end) break;
-        sched_yield();
-      }
-    }
+  const long long end = now_ns() + SPIN_NS;
+  for (int i = 0; atomic_load_explicit(&pending, memory_order_acquire) > 0 && spin_turn(i, end); i++) {
   }
   if (atomic_load_explicit(&pending, memory_order_acquire) > 0) {
     pthread_mutex_lock(&mu);

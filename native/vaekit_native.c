@@ -666,6 +666,13 @@ static void vk_share(size_t count, int t, int threads, size_t *lo, size_t *hi) {
   if (*hi > count) *hi = count;
 }
 
+/* Threads for an elementwise pass over `count` floats: the GEMM's from 65536 on, else one (a split does
+ * not change a bit of an elementwise result). */
+static int elementwise_threads(size_t count) {
+  if (count < 65536) return 1;
+  return gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+}
+
 /* One variable of adamMany: its value, new value, gradient and moments, `count` floats each. */
 typedef struct {
   const float *w;
@@ -737,8 +744,7 @@ static napi_value js_adam_many(napi_env env, napi_callback_info info) {
                            (float *)(base + (int64_t)e[4]), (float *)(base + (int64_t)e[5]), (size_t)count};
     job.total += (size_t)count;
   }
-  /* Over the GEMM's threads from 65536 values on (elementwise: the split does not change a bit). */
-  if (job.total >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+  job.threads = elementwise_threads(job.total);
   vk_pool_run(adam_many_task, &job, job.threads);
   free(slots);
   return NULL;
@@ -778,8 +784,7 @@ static napi_value js_flush_tiny(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "vaekit native flushTiny: operand outside the heap");
     return NULL;
   }
-  flush_job job = {(float *)(base + v[1]), (size_t)v[0], (float)threshold, 1};
-  if (job.count >= 65536) job.threads = gemm_threads < VK_POOL_MAX_TASKS ? gemm_threads : VK_POOL_MAX_TASKS;
+  flush_job job = {(float *)(base + v[1]), (size_t)v[0], (float)threshold, elementwise_threads((size_t)v[0])};
   vk_pool_run(flush_task, &job, job.threads);
   return NULL;
 }

@@ -417,6 +417,7 @@ const rawAddon = () =>
   createRequire(import.meta.url)('../../build/Release/vaekit_native.node') as {
     gemm(...args: unknown[]): void;
     adamMany(...args: unknown[]): void;
+    flushTiny(...args: unknown[]): void;
     bernoulliLogProb(...args: unknown[]): void;
   };
 
@@ -429,6 +430,9 @@ test('the addon refuses operands outside the heap and wrong arguments, with erro
   assert.throws(() => addon.adamMany(heap, adamDescriptor(300, [0, 0, 0, 0, 0])), /adamMany: operand outside the heap/);
   assert.throws(() => addon.adamMany(heap, adamDescriptor(4, [2, 16, 32, 48, 64])), RangeError, 'a misaligned offset');
   assert.throws(() => addon.adamMany(heap, adamDescriptor(4, [0, 16, 32, 48])), /adamMany: descriptor length does not match/);
+  addon.flushTiny(heap, 256, 0, 1e-30);
+  assert.throws(() => addon.flushTiny(heap, 257, 0, 1e-30), /flushTiny: operand outside the heap/);
+  assert.throws(() => addon.flushTiny(heap, 4, 2, 1e-30), RangeError, 'a misaligned offset');
   assert.throws(() => addon.bernoulliLogProb(heap, 3, 4, 2, 0, 64, 128, 1), /bernoulliLogProb: operand outside the heap/, 'rows not a multiple of x rows');
   assert.throws(
     () => addon.bernoulliLogProb(heap, 4, 4),

@@ -39,14 +39,14 @@ test('a worker error is reported with its message', async () => {
   await assert.rejects(estimateLogLikelihoodParallel(vae, ds, { numSamples: 0, numThreads: 2 }), /numSamples: expected an integer ≥ 1, got 0/);
 });
 
-test("the parallel estimate leaves the native log weights' split as it found it: the caller's, or the automatic one", async () => {
+test("the parallel estimate puts the native log weights' split back as it found it: the caller's, or the automatic one", async () => {
   const explicit = { threads: 1, rowsPerBlock: 7 };
   const before = setNativeLogWeightsSplit(explicit);
   try {
     const single = await estimateLogLikelihood(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64 });
     const par = await estimateLogLikelihoodParallel(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64, numThreads: 2 });
     assertAllClose(par.perExample, single.perExample, { rtol: 1e-6, atol: 1e-6 });
-    assert.deepEqual(setNativeLogWeightsSplit({ threads: 0, rowsPerBlock: 0 }), explicit, 'a split the caller set stays');
+    assert.deepEqual(setNativeLogWeightsSplit({ threads: 0, rowsPerBlock: 0 }), explicit, 'the split the caller set is back');
     await estimateLogLikelihoodParallel(vae, ds, { numSamples: 40, seed: 2, chunkRows: 64, numThreads: 2 });
     assert.deepEqual(setNativeLogWeightsSplit({ threads: 0, rowsPerBlock: 0 }), { threads: 0, rowsPerBlock: 0 }, 'the automatic split is restored');
   } finally {

@@ -97,8 +97,8 @@ export async function estimateLogLikelihoodParallel(
       .finally(() => worker.terminate());
   });
   // Reject-safe: collect every outcome before deciding, so no worker is left running.
+  // As in the workers (whose splits start automatic); the caller's split is back afterwards.
   const split = setNativeLogWeightsSplit({ threads: nativeThreads, rowsPerBlock: 0 });
-  if (split.threads > 0 || split.rowsPerBlock > 0) setNativeLogWeightsSplit(split); // a split set by the caller stays
   const localPromise = estimateLogLikelihood(vae, takeFirst(ds, parts[0][1]), {
     ...est,
     signal: est.signal ? AbortSignal.any([est.signal, abort.signal]) : abort.signal,
